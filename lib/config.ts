@@ -1,0 +1,116 @@
+import os from "node:os";
+import { z } from "zod";
+
+/**
+ * Every setting the server reads from the environment, validated once.
+ * `.env.example` documents each variable; keep the two in step.
+ */
+
+// `.env` files often carry `KEY=` lines for settings a team does not use: treat them as unset.
+const optionalText = z.preprocess(
+  (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+  z.string().trim().optional(),
+);
+
+const positiveInteger = (fallback: number) =>
+  z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z.coerce.number().int().positive().default(fallback),
+  );
+
+const nonNegativeInteger = (fallback: number) =>
+  z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z.coerce.number().int().min(0).default(fallback),
+  );
+
+const optionalUrl = optionalText.pipe(z.url({ protocol: /^https?$/ }).optional());
+
+export const PROVIDER_IDS = ["gemini", "offline"] as const;
+export type ProviderId = (typeof PROVIDER_IDS)[number];
+
+const environmentSchema = z
+  .object({
+    LLM_PROVIDER: optionalText.pipe(z.enum(PROVIDER_IDS).optional()),
+    GEMINI_API_KEY: optionalText,
+    GEMINI_MODEL: optionalText.pipe(z.string().default("gemini-3.6-flash")),
+    GEMINI_BASE_URL: optionalUrl,
+    MODEL_MAX_RETRIES: nonNegativeInteger(2),
+    MODEL_FIRST_TOKEN_TIMEOUT_SECONDS: positiveInteger(120),
+    MAX_UPLOAD_MB: positiveInteger(200),
+    MAX_IMAGE_PIXELS: positiveInteger(100_000_000),
+    MAX_IMAGE_EDGE: positiveInteger(3072),
+    UPLOAD_DIR: optionalText,
+  })
+  .superRefine((env, context) => {
+    if (env.LLM_PROVIDER === "gemini" && !env.GEMINI_API_KEY) {
+      context.addIssue({
+        code: "custom",
+        path: ["GEMINI_API_KEY"],
+        message: "LLM_PROVIDER=gemini needs GEMINI_API_KEY (create one at https://aistudio.google.com/apikey)",
+      });
+    }
+  });
+
+export interface GeminiSettings {
+  apiKey: string;
+  model: string;
+  baseUrl: string | undefined;
+}
+
+export interface AppConfig {
+  /** The provider that answers when a request does not name one. */
+  provider: ProviderId;
+  gemini: GeminiSettings | undefined;
+  model: {
+    /** Retries of transient upstream failures (5xx, 408) before the first token. */
+    maxRetries: number;
+    firstTokenTimeoutMs: number;
+  };
+  upload: {
+    maxBytes: number;
+    directory: string;
+  };
+  image: {
+    maxPixels: number;
+    maxEdge: number;
+  };
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Turns an environment into settings, or explains in one message every variable that is wrong. */
+export function parseConfig(environment: NodeJS.ProcessEnv): AppConfig {
+  const result = environmentSchema.safeParse(environment);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
+  }
+  const env = result.data;
+  const gemini = env.GEMINI_API_KEY
+    ? { apiKey: env.GEMINI_API_KEY, model: env.GEMINI_MODEL, baseUrl: env.GEMINI_BASE_URL }
+    : undefined;
+  return {
+    provider: env.LLM_PROVIDER ?? (gemini ? "gemini" : "offline"),
+    gemini,
+    model: {
+      maxRetries: env.MODEL_MAX_RETRIES,
+      firstTokenTimeoutMs: env.MODEL_FIRST_TOKEN_TIMEOUT_SECONDS * 1000,
+    },
+    upload: {
+      maxBytes: env.MAX_UPLOAD_MB * 1024 * 1024,
+      directory: env.UPLOAD_DIR ?? os.tmpdir(),
+    },
+    image: { maxPixels: env.MAX_IMAGE_PIXELS, maxEdge: env.MAX_IMAGE_EDGE },
+  };
+}
+
+let cached: AppConfig | undefined;
+
+/** The process's configuration, parsed on first use (instrumentation.ts makes that start-up). */
+export function getConfig(): AppConfig {
+  cached ??= parseConfig(process.env);
+  return cached;
+}

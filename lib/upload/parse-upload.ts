@@ -1,0 +1,141 @@
+import { rm } from "node:fs/promises";
+import type { IncomingMessage } from "node:http";
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeWebReadableStream } from "node:stream/web";
+import formidable, { errors as formidableErrors } from "formidable";
+import { AppError } from "@/lib/errors";
+
+export const IMAGE_FIELD = "image";
+
+/** Room for the multipart envelope and the text fields around the file itself. */
+const ENVELOPE_ALLOWANCE_BYTES = 1024 * 1024;
+/** The task is at most 10,000 characters, 4 bytes each at worst, plus the other small fields. */
+const MAX_FIELDS_BYTES = 64 * 1024;
+
+export interface UploadedFile {
+  path: string;
+  bytes: number;
+  originalName: string | null;
+  declaredType: string | null;
+}
+
+export interface ParsedUpload {
+  file: UploadedFile;
+  fields: Record<string, string>;
+  /** Deletes the temporary file. Safe to call more than once. */
+  cleanup(): Promise<void>;
+}
+
+export interface UploadLimits {
+  maxFileBytes: number;
+  directory: string;
+}
+
+/**
+ * Streams a multipart request to a temporary file with formidable, so a 200 MB upload never sits
+ * in memory. On any failure every temporary file written so far is removed before the error
+ * propagates; on success the caller owns the file and must call `cleanup()`.
+ */
+export async function parseUpload(request: Request, limits: UploadLimits): Promise<ParsedUpload> {
+  const declaredLength = Number(request.headers.get("content-length") ?? Number.NaN);
+  if (declaredLength > limits.maxFileBytes + ENVELOPE_ALLOWANCE_BYTES) throw fileTooLarge(limits.maxFileBytes);
+  if (!request.body) throw new AppError("missing_image", 400, "Attach an image in the 'image' field.");
+
+  const writtenPaths = new Set<string>();
+  const removeAll = async () => {
+    await Promise.all([...writtenPaths].map((path) => rm(path, { force: true })));
+    writtenPaths.clear();
+  };
+
+  const form = formidable({
+    uploadDir: limits.directory,
+    maxFiles: 1,
+    maxFileSize: limits.maxFileBytes,
+    maxTotalFileSize: limits.maxFileBytes,
+    maxFields: 10,
+    maxFieldsSize: MAX_FIELDS_BYTES,
+    allowEmptyFiles: true, // an empty file gets our own clearer message below
+    minFileSize: 0,
+    keepExtensions: false, // the name is the client's claim; nothing downstream trusts it
+  });
+  form.on("fileBegin", (_field, file) => writtenPaths.add(file.filepath));
+
+  const body = Readable.fromWeb(request.body as unknown as NodeWebReadableStream<Uint8Array>);
+  // formidable only listens to the stream's events and reads `headers`: a Readable with headers is enough.
+  const nodeRequest = Object.assign(body, { headers: nodeHeaders(request.headers) }) as unknown as IncomingMessage;
+
+  try {
+    const [fields, files] = await form.parse(nodeRequest);
+    const imageFiles = files[IMAGE_FIELD] ?? [];
+    const allFiles = Object.values(files).flatMap((list) => list ?? []);
+    if (allFiles.length > 1) throw tooManyFiles();
+    const image = imageFiles[0];
+    if (!image) throw new AppError("missing_image", 400, "Attach an image in the 'image' field.");
+    if (image.size === 0) throw new AppError("empty_file", 400, "The uploaded file is empty.");
+    return {
+      file: {
+        path: image.filepath,
+        bytes: image.size,
+        originalName: image.originalFilename,
+        declaredType: image.mimetype,
+      },
+      fields: Object.fromEntries(
+        Object.entries(fields).flatMap(([name, values]) => (values?.[0] === undefined ? [] : [[name, values[0]]])),
+      ),
+      cleanup: removeAll,
+    };
+  } catch (error) {
+    body.destroy();
+    await removeAll();
+    throw toUploadError(error, limits.maxFileBytes);
+  }
+}
+
+/**
+ * formidable reads `req.headers` as Node does: lower-case names. Without a content-length it
+ * must be told the body is chunked, or it picks no parser and fails without a useful error.
+ */
+function nodeHeaders(headers: Headers): Record<string, string> {
+  const result = Object.fromEntries(headers.entries());
+  if (!result["content-length"] && !result["transfer-encoding"]) result["transfer-encoding"] = "chunked";
+  return result;
+}
+
+function fileTooLarge(maxBytes: number): AppError {
+  return new AppError(
+    "file_too_large",
+    413,
+    `The image is larger than the ${Math.round(maxBytes / (1024 * 1024))} MB limit.`,
+  );
+}
+
+function tooManyFiles(): AppError {
+  return new AppError("too_many_files", 400, "Send exactly one image per request.");
+}
+
+function toUploadError(error: unknown, maxBytes: number): AppError {
+  if (error instanceof AppError) return error;
+  const code = (error as { code?: unknown }).code;
+  switch (code) {
+    case formidableErrors.biggerThanMaxFileSize:
+    case formidableErrors.biggerThanTotalMaxFileSize:
+      return fileTooLarge(maxBytes);
+    case formidableErrors.maxFilesExceeded:
+      return tooManyFiles();
+    case formidableErrors.maxFieldsExceeded:
+    case formidableErrors.maxFieldsSizeExceeded:
+      return new AppError("invalid_request", 400, "The form has too many or too large text fields.");
+    case formidableErrors.aborted:
+      return new AppError("invalid_request", 400, "The upload was interrupted before it finished.");
+    case formidableErrors.noParser:
+    case formidableErrors.missingContentType:
+    case formidableErrors.missingMultipartBoundary:
+    case formidableErrors.malformedMultipart:
+      return new AppError("invalid_request", 400, "Send the image and task as multipart/form-data.");
+    default:
+      // A client that disconnects mid-upload surfaces as a stream error with no formidable code.
+      return new AppError("invalid_request", 400, "The upload could not be read. Please try again.", undefined, {
+        cause: error,
+      });
+  }
+}

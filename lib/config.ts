@@ -114,3 +114,14 @@ export function getConfig(): AppConfig {
   cached ??= parseConfig(process.env);
   return cached;
 }
+
+/** Called once as the server starts: a wrong setting stops it with a message naming the variable. */
+export function checkConfigAtStartup(): void {
+  try {
+    getConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}

@@ -85,7 +85,8 @@ export async function parseUpload(request: Request, limits: UploadLimits): Promi
       cleanup: removeAll,
     };
   } catch (error) {
-    body.destroy();
+    // The body is left to drain rather than destroyed: a client still sending would otherwise
+    // see a reset connection instead of the error response.
     await removeAll();
     throw toUploadError(error, limits.maxFileBytes);
   }

@@ -1,0 +1,134 @@
+"use client";
+
+import { useCallback, useEffect, useReducer, useRef, useState, type FormEvent } from "react";
+import { AnswerPanel } from "@/components/AnswerPanel";
+import { ImagePicker, type PickedImage } from "@/components/ImagePicker";
+import { TaskInput } from "@/components/TaskInput";
+import { initialAnswer, reduceAnswer } from "@/lib/streaming/answer-state";
+import { checkImageFile } from "@/lib/upload/check-image-file";
+import { AnalysisRequestError, requestAnalysis } from "@/lib/streaming/request-analysis";
+
+export interface AnalyzerAppProps {
+  maxUploadBytes: number;
+  providerLabel: string;
+}
+
+export function AnalyzerApp({ maxUploadBytes, providerLabel }: AnalyzerAppProps) {
+  const [image, setImage] = useState<PickedImage | null>(null);
+  const [task, setTask] = useState("");
+  const [inputError, setInputError] = useState<string | null>(null);
+  const [answer, dispatch] = useReducer(reduceAnswer, initialAnswer);
+  const running = useRef<AbortController | null>(null);
+  const busy = answer.phase === "sending" || answer.phase === "streaming";
+  const file = image?.file ?? null;
+
+  // The preview's blob: URL lives exactly as long as the picked image.
+  const replaceImage = useCallback((next: PickedImage | null) => {
+    setImage((previous) => {
+      if (previous) URL.revokeObjectURL(previous.previewUrl);
+      return next;
+    });
+  }, []);
+
+  const pick = useCallback(
+    async (candidate: File) => {
+      const problem = await checkImageFile(candidate, maxUploadBytes);
+      setInputError(problem);
+      if (!problem) replaceImage({ file: candidate, previewUrl: URL.createObjectURL(candidate) });
+    },
+    [maxUploadBytes, replaceImage],
+  );
+
+  // Ctrl/Cmd+V anywhere on the page: screenshots go straight from the clipboard to the picker.
+  useEffect(() => {
+    const onPaste = (event: ClipboardEvent) => {
+      const pasted = [...(event.clipboardData?.files ?? [])].find((item) => item.type.startsWith("image/"));
+      if (!pasted || busy) return;
+      event.preventDefault();
+      void pick(pasted);
+    };
+    window.addEventListener("paste", onPaste);
+    return () => window.removeEventListener("paste", onPaste);
+  }, [busy, pick]);
+
+  const analyze = async () => {
+    if (!file || !task.trim() || busy) return;
+    const controller = new AbortController();
+    running.current = controller;
+    setInputError(null);
+    dispatch({ type: "start", startedAt: Date.now() });
+    try {
+      for await (const event of requestAnalysis({ image: file, prompt: task, signal: controller.signal })) {
+        dispatch(event);
+      }
+      dispatch({ type: "closed" });
+    } catch (error) {
+      if (controller.signal.aborted) dispatch({ type: "stopped" });
+      else if (error instanceof AnalysisRequestError) dispatch({ type: "failed", message: error.message });
+      else dispatch({ type: "failed", message: "The connection was lost while the answer was streaming." });
+    } finally {
+      running.current = null;
+    }
+  };
+
+  const stop = () => running.current?.abort();
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    void analyze();
+  };
+
+  return (
+    <main className="mx-auto flex max-w-7xl flex-col gap-6 px-4 py-6 sm:px-8 sm:py-10">
+      <header className="flex flex-wrap items-end justify-between gap-3">
+        <div>
+          <h1 className="text-2xl font-semibold tracking-tight sm:text-3xl">Multimodal Reasoning Agent</h1>
+          <p className="mt-1 text-muted-foreground">Upload an architecture diagram, ask about it, and read the answer as it is written.</p>
+        </div>
+        <p className="rounded-full border border-border bg-card px-3 py-1 text-sm text-muted-foreground">
+          Answers by <span className="font-medium text-foreground">{providerLabel}</span>
+        </p>
+      </header>
+
+      <div className="grid items-start gap-6 lg:grid-cols-[minmax(0,26rem)_minmax(0,1fr)]">
+        <form onSubmit={onSubmit} aria-label="Analyze an image" className="flex flex-col gap-4 lg:sticky lg:top-6">
+          <ImagePicker
+            image={image}
+            disabled={busy}
+            onPick={(picked) => void pick(picked)}
+            onRemove={() => {
+              replaceImage(null);
+              setInputError(null);
+            }}
+          />
+          <TaskInput value={task} disabled={busy} onChange={setTask} onSubmitShortcut={() => void analyze()} />
+          {inputError && (
+            <p role="alert" className="rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-sm text-danger">
+              {inputError}
+            </p>
+          )}
+          <div className="flex gap-3">
+            <button
+              type="submit"
+              disabled={!file || !task.trim() || busy}
+              className="flex-1 rounded-lg bg-primary px-4 py-2.5 font-medium text-primary-foreground shadow-sm transition hover:opacity-90 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring disabled:cursor-not-allowed disabled:opacity-40"
+            >
+              Analyze
+            </button>
+            {busy && (
+              <button
+                type="button"
+                onClick={stop}
+                className="rounded-lg border border-border bg-card px-4 py-2.5 font-medium hover:bg-muted focus-visible:outline-2 focus-visible:outline-ring"
+              >
+                Stop
+              </button>
+            )}
+          </div>
+        </form>
+
+        <AnswerPanel answer={answer} fileName={file?.name ?? null} />
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,117 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import { MarkdownAnswer } from "@/components/MarkdownAnswer";
+import { formatBytes } from "@/lib/format";
+import type { AnswerState } from "@/lib/streaming/answer-state";
+
+const STATUS_TEXT: Record<AnswerState["phase"], string> = {
+  idle: "",
+  sending: "Uploading and preparing the image…",
+  streaming: "Writing…",
+  done: "Done",
+  stopped: "Stopped",
+  failed: "Stopped by an error",
+};
+
+export function AnswerPanel({ answer, fileName }: { answer: AnswerState; fileName: string | null }) {
+  const streaming = answer.phase === "sending" || answer.phase === "streaming";
+  return (
+    <section
+      aria-label="Answer"
+      aria-live="polite"
+      aria-busy={streaming}
+      className="min-h-64 rounded-lg border border-border bg-card p-5 shadow-sm sm:p-6"
+    >
+      {answer.phase === "idle" ? (
+        <p className="text-muted-foreground">The answer will appear here as the model writes it.</p>
+      ) : (
+        <>
+          <AnswerStatus answer={answer} />
+          {answer.markdown && <MarkdownAnswer markdown={answer.markdown} streaming={streaming} />}
+          {answer.error && (
+            <p role="alert" className="mt-4 rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-sm text-danger">
+              {answer.error}
+            </p>
+          )}
+          {!streaming && answer.markdown && <AnswerActions markdown={answer.markdown} fileName={fileName} />}
+          <AnswerFooter answer={answer} />
+        </>
+      )}
+    </section>
+  );
+}
+
+function AnswerStatus({ answer }: { answer: AnswerState }) {
+  const elapsed = useElapsedSeconds(answer);
+  return (
+    <p className="mb-3 flex items-center gap-2 text-sm text-muted-foreground" data-testid="answer-status">
+      {(answer.phase === "sending" || answer.phase === "streaming") && (
+        <span aria-hidden="true" className="size-2 animate-pulse rounded-full bg-primary" />
+      )}
+      <span>{STATUS_TEXT[answer.phase]}</span>
+      {elapsed !== null && <span className="tabular-nums">· {elapsed} s</span>}
+    </p>
+  );
+}
+
+/** Seconds since the request started, ticking while it runs and frozen once it ends. */
+function useElapsedSeconds(answer: AnswerState): number | null {
+  const [now, setNow] = useState(() => Date.now());
+  const running = answer.phase === "sending" || answer.phase === "streaming";
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(() => setNow(Date.now()), 250);
+    return () => {
+      clearInterval(timer);
+      setNow(Date.now());
+    };
+  }, [running]);
+  if (answer.startedAt === null) return null;
+  return Math.max(0, Math.round((now - answer.startedAt) / 100) / 10);
+}
+
+function AnswerActions({ markdown, fileName }: { markdown: string; fileName: string | null }) {
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    await navigator.clipboard.writeText(markdown);
+    setCopied(true);
+    setTimeout(() => setCopied(false), 1500);
+  };
+  const download = () => {
+    const url = URL.createObjectURL(new Blob([markdown], { type: "text/markdown;charset=utf-8" }));
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = `${(fileName ?? "answer").replace(/\.[^.]+$/, "")}-answer.md`;
+    link.click();
+    URL.revokeObjectURL(url);
+  };
+  const buttonClass =
+    "rounded-md border border-border px-3 py-1.5 text-sm hover:bg-muted focus-visible:outline-2 focus-visible:outline-ring";
+  return (
+    <div className="mt-5 flex gap-2">
+      <button type="button" onClick={() => void copy()} className={buttonClass}>
+        {copied ? "Copied" : "Copy markdown"}
+      </button>
+      <button type="button" onClick={download} className={buttonClass}>
+        Download .md
+      </button>
+    </div>
+  );
+}
+
+function AnswerFooter({ answer }: { answer: AnswerState }) {
+  const { meta, finish } = answer;
+  if (!meta) return null;
+  const facts = [
+    `${meta.provider} · ${meta.model}`,
+    `image sent ${meta.image.width} × ${meta.image.height} px, ${formatBytes(meta.image.bytes)}`,
+  ];
+  if (finish?.usage?.totalTokens) facts.push(`${finish.usage.totalTokens.toLocaleString("en")} tokens`);
+  if (finish?.finishReason === "length") facts.push("cut off at the model's length limit");
+  return (
+    <p className="mt-4 border-t border-border pt-3 text-xs text-muted-foreground" data-testid="answer-footer">
+      {facts.join(" · ")}
+    </p>
+  );
+}

@@ -1,0 +1,60 @@
+"use client";
+
+import { useId } from "react";
+import { MAX_PROMPT_CHARS } from "@/lib/upload/analyze-form";
+
+export const EXAMPLE_TASKS = [
+  "Explain this architecture",
+  "List every component and its role",
+  "Find single points of failure and risks",
+  "Review security",
+  "Redraw as a Mermaid diagram",
+];
+
+export interface TaskInputProps {
+  value: string;
+  disabled: boolean;
+  onChange(value: string): void;
+  /** Ctrl/Cmd+Enter: analyze without reaching for the mouse. */
+  onSubmitShortcut(): void;
+}
+
+export function TaskInput({ value, disabled, onChange, onSubmitShortcut }: TaskInputProps) {
+  const id = useId();
+  return (
+    <div className="flex flex-col gap-2">
+      <label htmlFor={id} className="font-medium">
+        Task
+      </label>
+      <textarea
+        id={id}
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        onKeyDown={(event) => {
+          if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+            event.preventDefault();
+            onSubmitShortcut();
+          }
+        }}
+        placeholder="e.g. Explain this architecture"
+        rows={4}
+        maxLength={MAX_PROMPT_CHARS}
+        disabled={disabled}
+        className="w-full resize-y rounded-lg border border-input bg-card px-3 py-2 shadow-sm placeholder:text-muted-foreground focus-visible:outline-2 focus-visible:outline-ring disabled:opacity-60"
+      />
+      <div className="flex flex-wrap gap-2" role="group" aria-label="Example tasks">
+        {EXAMPLE_TASKS.map((example) => (
+          <button
+            key={example}
+            type="button"
+            disabled={disabled}
+            onClick={() => onChange(example)}
+            className="rounded-full border border-border bg-card px-3 py-1 text-sm text-muted-foreground hover:border-primary hover:text-foreground focus-visible:outline-2 focus-visible:outline-ring disabled:opacity-50"
+          >
+            {example}
+          </button>
+        ))}
+      </div>
+    </div>
+  );
+}

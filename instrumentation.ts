@@ -1,0 +1,7 @@
+/** Next runs this once when the server starts, before any request. */
+export async function register(): Promise<void> {
+  if (process.env.NEXT_RUNTIME === "nodejs") {
+    const { checkConfigAtStartup } = await import("@/lib/config");
+    checkConfigAtStartup();
+  }
+}

@@ -1,0 +1,147 @@
+import { ApiError, FinishReason as GeminiFinishReason, GoogleGenAI, type GenerateContentResponse } from "@google/genai";
+import type { GeminiSettings } from "@/lib/config";
+import { AppError } from "@/lib/errors";
+import {
+  contentBlockedError,
+  isAbortError,
+  isNetworkFailure,
+  unreachableError,
+  upstreamHttpError,
+} from "@/lib/providers/provider-errors";
+import { SYSTEM_INSTRUCTION } from "@/lib/providers/system-instruction";
+import type { FinishReason, Provider, ProviderEvent, TokenUsage } from "@/lib/providers/types";
+
+const PROVIDER_NAME = "Gemini";
+const DEFAULT_ENDPOINT = "https://generativelanguage.googleapis.com";
+
+/** Statuses worth another attempt. 429 is not among them: the person is told the wait instead. */
+const RETRYABLE_STATUSES = [408, 500, 502, 503, 504];
+
+const BLOCKING_FINISH_REASONS = new Set<string>([
+  GeminiFinishReason.SAFETY,
+  GeminiFinishReason.RECITATION,
+  GeminiFinishReason.BLOCKLIST,
+  GeminiFinishReason.PROHIBITED_CONTENT,
+  GeminiFinishReason.SPII,
+  GeminiFinishReason.IMAGE_SAFETY,
+  GeminiFinishReason.IMAGE_PROHIBITED_CONTENT,
+]);
+
+export function createGeminiProvider(settings: GeminiSettings, options: { maxRetries: number }): Provider {
+  const endpoint = settings.baseUrl ?? DEFAULT_ENDPOINT;
+  const client = new GoogleGenAI({
+    apiKey: settings.apiKey,
+    httpOptions: {
+      ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
+      retryOptions: {
+        attempts: options.maxRetries + 1,
+        initialDelay: 1,
+        maxDelay: 8,
+        httpStatusCodes: RETRYABLE_STATUSES,
+      },
+    },
+  });
+  const toAppError = (error: unknown) => mapGeminiError(error, settings.model, endpoint);
+
+  return {
+    id: "gemini",
+    model: settings.model,
+    label: `Gemini · ${settings.model}`,
+    async *analyze({ image, prompt, signal }): AsyncGenerator<ProviderEvent> {
+      let finishReason: string | undefined;
+      let usage: TokenUsage | undefined;
+      try {
+        // No sampling parameters: Gemini 3.x models are tuned for their defaults and deprecate them.
+        const stream = await client.models.generateContentStream({
+          model: settings.model,
+          contents: [
+            {
+              role: "user",
+              parts: [{ inlineData: { mimeType: image.mimeType, data: image.data.toString("base64") } }, { text: prompt }],
+            },
+          ],
+          config: { systemInstruction: SYSTEM_INSTRUCTION, abortSignal: signal },
+        });
+        for await (const chunk of stream) {
+          const blockReason = chunk.promptFeedback?.blockReason;
+          if (blockReason) throw contentBlockedError(PROVIDER_NAME, blockReason);
+          for (const text of answerTexts(chunk)) yield { type: "delta", text };
+          finishReason = chunk.candidates?.[0]?.finishReason ?? finishReason;
+          usage = readUsage(chunk) ?? usage;
+        }
+      } catch (error) {
+        if (signal.aborted && (isAbortError(error) || !(error instanceof AppError))) return;
+        throw toAppError(error);
+      }
+      if (finishReason && BLOCKING_FINISH_REASONS.has(finishReason)) {
+        throw contentBlockedError(PROVIDER_NAME, finishReason);
+      }
+      yield { type: "done", finishReason: normaliseFinishReason(finishReason), ...(usage ? { usage } : {}) };
+    },
+  };
+}
+
+/** The answer's text parts; thought summaries (`thought: true`) are not part of the answer. */
+function answerTexts(chunk: GenerateContentResponse): string[] {
+  const parts = chunk.candidates?.[0]?.content?.parts ?? [];
+  return parts.flatMap((part) => (typeof part.text === "string" && part.text && !part.thought ? [part.text] : []));
+}
+
+function readUsage(chunk: GenerateContentResponse): TokenUsage | undefined {
+  const metadata = chunk.usageMetadata;
+  if (!metadata) return undefined;
+  return {
+    inputTokens: metadata.promptTokenCount,
+    outputTokens: metadata.candidatesTokenCount,
+    totalTokens: metadata.totalTokenCount,
+  };
+}
+
+function normaliseFinishReason(reason: string | undefined): FinishReason {
+  if (reason === undefined || reason === GeminiFinishReason.STOP) return "stop";
+  if (reason === GeminiFinishReason.MAX_TOKENS) return "length";
+  return "other";
+}
+
+interface GoogleErrorBody {
+  error?: {
+    message?: string;
+    status?: string;
+    details?: Array<{ "@type"?: string; reason?: string; retryDelay?: string }>;
+  };
+}
+
+function mapGeminiError(error: unknown, model: string, endpoint: string): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof ApiError) {
+    const body = parseErrorBody(error.message);
+    const details = body.error?.details ?? [];
+    const retryDelay = details.find((detail) => detail.retryDelay)?.retryDelay;
+    return upstreamHttpError(
+      {
+        provider: PROVIDER_NAME,
+        status: error.status,
+        detail: body.error?.message,
+        model,
+        endpoint,
+        retryAfterSeconds: retryDelay ? Number.parseFloat(retryDelay) : undefined,
+        badCredentials: details.some((detail) => detail.reason === "API_KEY_INVALID"),
+      },
+      error,
+    );
+  }
+  if (isNetworkFailure(error)) return unreachableError(PROVIDER_NAME, endpoint, error);
+  return new AppError("provider_error", 502, `${PROVIDER_NAME} sent a response this server could not read.`, undefined, {
+    cause: error,
+  });
+}
+
+/** The SDK puts the server's JSON error body, serialised, in the message. */
+function parseErrorBody(message: string): GoogleErrorBody {
+  try {
+    const parsed: unknown = JSON.parse(message);
+    return typeof parsed === "object" && parsed !== null ? (parsed as GoogleErrorBody) : {};
+  } catch {
+    return { error: { message } };
+  }
+}

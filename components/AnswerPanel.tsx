@@ -50,7 +50,12 @@ function AnswerStatus({ answer }: { answer: AnswerState }) {
         <span aria-hidden="true" className="size-2 animate-pulse rounded-full bg-primary" />
       )}
       <span>{STATUS_TEXT[answer.phase]}</span>
-      {elapsed !== null && <span className="tabular-nums">· {elapsed} s</span>}
+      {/* Visual progress only: read aloud four times a second it would drown the answer. */}
+      {elapsed !== null && (
+        <span aria-hidden="true" className="tabular-nums">
+          · {elapsed} s
+        </span>
+      )}
     </p>
   );
 }

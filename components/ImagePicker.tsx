@@ -1,6 +1,6 @@
 "use client";
 
-import { useId, useState, type DragEvent } from "react";
+import { useRef, useState, type DragEvent } from "react";
 import { formatBytes } from "@/lib/format";
 import { ACCEPT_ATTRIBUTE } from "@/lib/upload/check-image-file";
 
@@ -19,7 +19,7 @@ export interface ImagePickerProps {
 
 /** Browse, drop or paste an image; shows what was picked with its size and pixel dimensions. */
 export function ImagePicker({ image, disabled, onPick, onRemove }: ImagePickerProps) {
-  const inputId = useId();
+  const input = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
 
   const onDrop = (event: DragEvent) => {
@@ -41,7 +41,7 @@ export function ImagePicker({ image, disabled, onPick, onRemove }: ImagePickerPr
       className="rounded-lg border-2 border-dashed border-border bg-card p-4 transition-colors has-[input:focus-visible]:ring-2 has-[input:focus-visible]:ring-ring data-dragging:border-primary data-dragging:bg-primary/5"
     >
       <input
-        id={inputId}
+        ref={input}
         type="file"
         accept={ACCEPT_ATTRIBUTE}
         aria-label="Upload image"
@@ -55,9 +55,20 @@ export function ImagePicker({ image, disabled, onPick, onRemove }: ImagePickerPr
         }}
       />
       {image ? (
-        <FilePreview key={image.previewUrl} image={image} disabled={disabled} onRemove={onRemove} browseId={inputId} />
+        <FilePreview
+          key={image.previewUrl}
+          image={image}
+          disabled={disabled}
+          onReplace={() => input.current?.click()}
+          onRemove={onRemove}
+        />
       ) : (
-        <label htmlFor={inputId} className="flex cursor-pointer flex-col items-center gap-2 py-8 text-center">
+        <button
+          type="button"
+          onClick={() => input.current?.click()}
+          disabled={disabled}
+          className="flex w-full cursor-pointer flex-col items-center gap-2 rounded-md py-8 text-center focus-visible:outline-2 focus-visible:outline-ring"
+        >
           <svg aria-hidden="true" viewBox="0 0 24 24" className="size-10 text-muted-foreground" fill="none" stroke="currentColor" strokeWidth="1.5">
             <path d="M12 16V4m0 0 4 4m-4-4-4 4M4 16v2a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-2" strokeLinecap="round" strokeLinejoin="round" />
           </svg>
@@ -65,7 +76,7 @@ export function ImagePicker({ image, disabled, onPick, onRemove }: ImagePickerPr
             Drop a diagram here, paste it, or <span className="text-primary underline underline-offset-2">browse</span>
           </span>
           <span className="text-sm text-muted-foreground">PNG or JPG, up to the server&apos;s size limit</span>
-        </label>
+        </button>
       )}
     </div>
   );
@@ -74,29 +85,30 @@ export function ImagePicker({ image, disabled, onPick, onRemove }: ImagePickerPr
 interface FilePreviewProps {
   image: PickedImage;
   disabled: boolean;
+  onReplace(): void;
   onRemove(): void;
-  browseId: string;
 }
 
-function FilePreview({ image: { file, previewUrl }, disabled, onRemove, browseId }: FilePreviewProps) {
+function FilePreview({ image: { file, previewUrl }, disabled, onReplace, onRemove }: FilePreviewProps) {
   const [dimensions, setDimensions] = useState<{ width: number; height: number } | null>(null);
+  const buttonClass = "rounded-md border border-border px-3 py-1.5 text-sm hover:bg-muted focus-visible:outline-2 focus-visible:outline-ring disabled:opacity-50";
 
   return (
-    <figure className="flex flex-col gap-3">
-      {
-        // A blob: URL of the person's own file: next/image has nothing to optimise here.
-        // eslint-disable-next-line @next/next/no-img-element
-        <img
-          src={previewUrl}
-          alt={`Preview of ${file.name}`}
-          className="max-h-72 w-full rounded-md bg-muted object-contain"
-          onLoad={(event) =>
-            setDimensions({ width: event.currentTarget.naturalWidth, height: event.currentTarget.naturalHeight })
-          }
-        />
-      }
-      <figcaption className="flex flex-wrap items-center justify-between gap-2 text-sm">
-        <span className="min-w-0">
+    <div className="flex flex-col gap-3">
+      <figure className="flex flex-col gap-3">
+        {
+          // A blob: URL of the person's own file: next/image has nothing to optimise here.
+          // eslint-disable-next-line @next/next/no-img-element
+          <img
+            src={previewUrl}
+            alt={`Preview of ${file.name}`}
+            className="max-h-72 w-full rounded-md bg-muted object-contain"
+            onLoad={(event) =>
+              setDimensions({ width: event.currentTarget.naturalWidth, height: event.currentTarget.naturalHeight })
+            }
+          />
+        }
+        <figcaption className="min-w-0 text-sm">
           <span className="block truncate font-medium" title={file.name}>
             {file.name}
           </span>
@@ -104,25 +116,16 @@ function FilePreview({ image: { file, previewUrl }, disabled, onRemove, browseId
             {formatBytes(file.size)}
             {dimensions && ` · ${dimensions.width} × ${dimensions.height} px`}
           </span>
-        </span>
-        <span className="flex gap-2">
-          <label
-            htmlFor={browseId}
-            aria-disabled={disabled}
-            className="cursor-pointer rounded-md border border-border px-3 py-1.5 hover:bg-muted aria-disabled:pointer-events-none aria-disabled:opacity-50"
-          >
-            Replace
-          </label>
-          <button
-            type="button"
-            onClick={onRemove}
-            disabled={disabled}
-            className="rounded-md border border-border px-3 py-1.5 hover:bg-muted disabled:opacity-50"
-          >
-            Remove
-          </button>
-        </span>
-      </figcaption>
-    </figure>
+        </figcaption>
+      </figure>
+      <div className="flex gap-2">
+        <button type="button" onClick={onReplace} disabled={disabled} className={buttonClass}>
+          Replace
+        </button>
+        <button type="button" onClick={onRemove} disabled={disabled} className={buttonClass}>
+          Remove
+        </button>
+      </div>
+    </div>
   );
 }

@@ -82,7 +82,7 @@ export class ConfigError extends Error {
 }
 
 /** Turns an environment into settings, or explains in one message every variable that is wrong. */
-export function parseConfig(environment: NodeJS.ProcessEnv): AppConfig {
+export function parseConfig(environment: Record<string, string | undefined>): AppConfig {
   const result = environmentSchema.safeParse(environment);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);

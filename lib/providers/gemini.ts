@@ -2,6 +2,7 @@ import { ApiError, FinishReason as GeminiFinishReason, GoogleGenAI, type Generat
 import type { GeminiSettings } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import {
+  connectionLostError,
   contentBlockedError,
   isAbortError,
   isNetworkFailure,
@@ -41,7 +42,6 @@ export function createGeminiProvider(settings: GeminiSettings, options: { maxRet
       },
     },
   });
-  const toAppError = (error: unknown) => mapGeminiError(error, settings.model, endpoint);
 
   return {
     id: "gemini",
@@ -50,6 +50,7 @@ export function createGeminiProvider(settings: GeminiSettings, options: { maxRet
     async *analyze({ image, prompt, signal }): AsyncGenerator<ProviderEvent> {
       let finishReason: string | undefined;
       let usage: TokenUsage | undefined;
+      let answered = false;
       try {
         // No sampling parameters: Gemini 3.x models are tuned for their defaults and deprecate them.
         const stream = await client.models.generateContentStream({
@@ -65,13 +66,17 @@ export function createGeminiProvider(settings: GeminiSettings, options: { maxRet
         for await (const chunk of stream) {
           const blockReason = chunk.promptFeedback?.blockReason;
           if (blockReason) throw contentBlockedError(PROVIDER_NAME, blockReason);
-          for (const text of answerTexts(chunk)) yield { type: "delta", text };
+          for (const text of answerTexts(chunk)) {
+            answered = true;
+            yield { type: "delta", text };
+          }
           finishReason = chunk.candidates?.[0]?.finishReason ?? finishReason;
           usage = readUsage(chunk) ?? usage;
         }
       } catch (error) {
         if (signal.aborted && (isAbortError(error) || !(error instanceof AppError))) return;
-        throw toAppError(error);
+        if (answered && isNetworkFailure(error)) throw connectionLostError(PROVIDER_NAME, error);
+        throw mapGeminiError(error, settings.model, endpoint);
       }
       if (finishReason && BLOCKING_FINISH_REASONS.has(finishReason)) {
         throw contentBlockedError(PROVIDER_NAME, finishReason);

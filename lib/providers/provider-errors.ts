@@ -82,6 +82,17 @@ export function unreachableError(provider: string, endpoint: string, cause: unkn
   );
 }
 
+/** The connection broke after the answer had started: what arrived stays on the page. */
+export function connectionLostError(provider: string, cause: unknown): AppError {
+  return new AppError(
+    "provider_error",
+    502,
+    `The connection to ${provider} broke off in the middle of the answer. The text so far is kept; try again for the rest.`,
+    undefined,
+    { cause },
+  );
+}
+
 export function firstTokenTimeoutError(provider: string, seconds: number): AppError {
   return new AppError(
     "provider_timeout",

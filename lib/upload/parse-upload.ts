@@ -2,7 +2,7 @@ import { rm } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeWebReadableStream } from "node:stream/web";
-import formidable, { errors as formidableErrors } from "formidable";
+import formidable, { errors as formidableErrors, multipart } from "formidable";
 import { AppError } from "@/lib/errors";
 
 export const IMAGE_FIELD = "image";
@@ -48,6 +48,9 @@ export async function parseUpload(request: Request, limits: UploadLimits): Promi
   };
 
   const form = formidable({
+    // Multipart only: formidable's other parsers ignore maxFileSize (octet-stream) or buffer the
+    // whole body in memory (JSON, URL-encoded).
+    enabledPlugins: [multipart],
     uploadDir: limits.directory,
     maxFiles: 1,
     maxFileSize: limits.maxFileBytes,

@@ -42,8 +42,11 @@ export async function exifRotatedJpeg(): Promise<Buffer> {
     .composite([{ input: { create: { width: 60, height: 60, channels: 3, background: "#ff0000" } }, top: 0, left: 0 }])
     .jpeg({ quality: 95 })
     .toBuffer();
+  // sharp writes the Orientation tag from its own setting (default 1), overriding one given in
+  // withExif: it must be set with withMetadata for the file to really be rotated.
   return sharp(stored)
-    .withExif({ IFD0: { Orientation: "6", Model: "Test Camera X100", ImageDescription: "secret location 48.85N 2.35E" } })
+    .withExif({ IFD0: { Model: "Test Camera X100", ImageDescription: "secret location 48.85N 2.35E" } })
+    .withMetadata({ orientation: 6 })
     .jpeg({ quality: 95 })
     .toBuffer();
 }

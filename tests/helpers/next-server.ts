@@ -4,7 +4,7 @@ import net from "node:net";
 import path from "node:path";
 
 /** The production build that `npm run build:test` makes, served by `next start` in tests. */
-export const TEST_DIST_DIR = ".next-test";
+export const TEST_DIST_DIR = process.env.NEXT_DIST_DIR ?? ".next-test";
 const PROJECT_ROOT = path.resolve(import.meta.dirname, "../..");
 
 export interface RunningServer {

@@ -1,10 +1,12 @@
+import { once } from "node:events";
+import net from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
 import { prepareImage } from "@/lib/image/prepare-image";
 import { createGeminiProvider } from "@/lib/providers/gemini";
 import { SYSTEM_INSTRUCTION } from "@/lib/providers/system-instruction";
 import type { ProviderEvent } from "@/lib/providers/types";
-import { errorReply, startFakeGemini, textReply, type FakeGemini } from "@/tests/helpers/fake-gemini";
+import { errorReply, startFakeGemini, textReply, type FakeGemini, type GeminiReply } from "@/tests/helpers/fake-gemini";
 import { diagramPng } from "@/tests/helpers/images";
 import { writeTemp } from "@/tests/helpers/temp-files";
 import type { PreparedImage } from "@/lib/image/prepare-image";
@@ -21,24 +23,51 @@ beforeEach(() => {
   fake.requests.length = 0;
 });
 
-function provider(maxRetries = 0) {
-  return createGeminiProvider({ apiKey: "test-key", model: "gemini-test", baseUrl: fake.url }, { maxRetries });
+interface Options {
+  maxRetries?: number;
+  baseUrl?: string;
+  model?: string;
 }
 
-async function collect(signal = new AbortController().signal): Promise<ProviderEvent[]> {
+function provider({ maxRetries = 0, baseUrl = fake.url, model = "gemini-test" }: Options = {}) {
+  return createGeminiProvider({ apiKey: "test-key", model, baseUrl }, { maxRetries });
+}
+
+async function collect(options: Options = {}, signal = new AbortController().signal): Promise<ProviderEvent[]> {
   const events: ProviderEvent[] = [];
-  for await (const event of provider().analyze({ image, prompt: "Explain this architecture", signal })) events.push(event);
+  for await (const event of provider(options).analyze({ image, prompt: "Explain this architecture", signal })) events.push(event);
   return events;
 }
 
-async function failure(): Promise<AppError> {
+/** Runs the provider to its end: the events it yielded, and the AppError it ended with. */
+async function failure(options: Options = {}): Promise<{ error: AppError; events: ProviderEvent[] }> {
+  const events: ProviderEvent[] = [];
   try {
-    await collect();
+    for await (const event of provider(options).analyze({ image, prompt: "Explain", signal: new AbortController().signal })) {
+      events.push(event);
+    }
   } catch (error) {
-    if (error instanceof AppError) return error;
+    if (error instanceof AppError) return { error, events };
     throw error;
   }
-  throw new Error("expected the provider to fail");
+  throw new Error(`expected the provider to fail, got ${JSON.stringify(events)}`);
+}
+
+function candidateChunk(parts: object[], finishReason?: string): object {
+  return { candidates: [{ content: { role: "model", parts }, index: 0, ...(finishReason ? { finishReason } : {}) }] };
+}
+
+function stream(chunks: object[], extra: Partial<Extract<GeminiReply, { kind: "stream" }>> = {}): GeminiReply {
+  return { kind: "stream", chunks, ...extra };
+}
+
+async function closedPortUrl(): Promise<string> {
+  const server = net.createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  await once(server, "close");
+  return `http://127.0.0.1:${port}`;
 }
 
 describe("Gemini provider against a fake Gemini server", () => {
@@ -66,8 +95,151 @@ describe("Gemini provider against a fake Gemini server", () => {
         { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "37s" },
       ]),
     );
-    const error = await failure();
+    const { error } = await failure();
     expect(error).toMatchObject({ code: "provider_quota", status: 503, retryAfterSeconds: 37 });
     expect(error.message).toContain("37 s");
+  });
+
+  it("does not retry a 429, even with retries allowed", async () => {
+    fake.reply(errorReply(429, "Resource has been exhausted", "RESOURCE_EXHAUSTED"));
+    const { error } = await failure({ maxRetries: 2 });
+    expect(error).toMatchObject({ code: "provider_quota", status: 503 });
+    expect(error.retryAfterSeconds).toBeUndefined();
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it("maps a 400 with ErrorInfo reason API_KEY_INVALID to provider_auth 502", async () => {
+    fake.reply(
+      errorReply(400, "API key not valid. Please pass a valid API key.", "INVALID_ARGUMENT", [
+        { "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID", domain: "googleapis.com" },
+      ]),
+    );
+    const { error } = await failure();
+    expect(error).toMatchObject({ code: "provider_auth", status: 502 });
+    expect(error.message).toContain("API key");
+    expect(error.message).not.toContain("test-key");
+  });
+
+  it.each([
+    [401, "UNAUTHENTICATED"],
+    [403, "PERMISSION_DENIED"],
+  ])("maps HTTP %i to provider_auth 502", async (status, statusName) => {
+    fake.reply(errorReply(status, "The caller does not have permission", statusName));
+    const { error } = await failure();
+    expect(error).toMatchObject({ code: "provider_auth", status: 502 });
+  });
+
+  it("maps a 404 to model_not_found 502 naming the model and the server", async () => {
+    fake.reply(errorReply(404, "models/gemini-9-ultra is not found for API version v1beta", "NOT_FOUND"));
+    const { error } = await failure({ model: "gemini-9-ultra" });
+    expect(error).toMatchObject({ code: "model_not_found", status: 502 });
+    expect(error.message).toContain("gemini-9-ultra");
+    expect(error.message).toContain(fake.url);
+  });
+
+  it("maps another 400 to provider_rejected 502 quoting Gemini's explanation", async () => {
+    fake.reply(errorReply(400, "Request contains an invalid argument.", "INVALID_ARGUMENT"));
+    const { error } = await failure();
+    expect(error).toMatchObject({ code: "provider_rejected", status: 502 });
+    expect(error.message).toContain("HTTP 400");
+    expect(error.message).toContain("Request contains an invalid argument.");
+  });
+
+  it("retries a 500 and streams the answer when the second attempt succeeds", async () => {
+    fake.reply(errorReply(500, "Internal error encountered.", "INTERNAL"), textReply(["Recovered."]));
+    const events = await collect({ maxRetries: 1 });
+    expect(events[0]).toEqual({ type: "delta", text: "Recovered." });
+    expect(events.at(-1)).toMatchObject({ type: "done", finishReason: "stop" });
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it("maps a 503 with no retries left to provider_unavailable 503", async () => {
+    fake.reply(errorReply(503, "The model is overloaded. Please try again later.", "UNAVAILABLE"));
+    const { error } = await failure({ maxRetries: 0 });
+    expect(error).toMatchObject({ code: "provider_unavailable", status: 503 });
+    expect(error.message).toContain("HTTP 503");
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it("maps a 504 to provider_timeout 504", async () => {
+    fake.reply(errorReply(504, "Deadline exceeded.", "DEADLINE_EXCEEDED"));
+    const { error } = await failure();
+    expect(error).toMatchObject({ code: "provider_timeout", status: 504 });
+  });
+
+  it("maps promptFeedback.blockReason to content_blocked 422", async () => {
+    fake.reply(stream([{ promptFeedback: { blockReason: "PROHIBITED_CONTENT" } }]));
+    const { error, events } = await failure();
+    expect(error).toMatchObject({ code: "content_blocked", status: 422 });
+    expect(error.message).toContain("PROHIBITED_CONTENT");
+    expect(events).toEqual([]);
+  });
+
+  it("yields the text sent before a SAFETY stop, then fails with content_blocked", async () => {
+    fake.reply(textReply(["The diagram shows", " a"], { finishReason: "SAFETY" }));
+    const { error, events } = await failure();
+    expect(events).toEqual([
+      { type: "delta", text: "The diagram shows" },
+      { type: "delta", text: " a" },
+    ]);
+    expect(error).toMatchObject({ code: "content_blocked", status: 422 });
+    expect(error.message).toContain("SAFETY");
+  });
+
+  it("does not yield thought summaries as part of the answer", async () => {
+    fake.reply(
+      stream([
+        candidateChunk([{ text: "**Thinking about** the gateway…", thought: true }]),
+        candidateChunk([{ text: "more thoughts", thought: true }, { text: "## Overview" }]),
+        candidateChunk([{ text: " done." }], "STOP"),
+      ]),
+    );
+    const events = await collect();
+    expect(events.filter((event) => event.type === "delta")).toEqual([
+      { type: "delta", text: "## Overview" },
+      { type: "delta", text: " done." },
+    ]);
+    expect(events.at(-1)).toEqual({ type: "done", finishReason: "stop" });
+  });
+
+  it('reports MAX_TOKENS as finishReason "length"', async () => {
+    fake.reply(textReply(["A long answer"], { finishReason: "MAX_TOKENS" }));
+    const events = await collect();
+    expect(events.at(-1)).toMatchObject({ type: "done", finishReason: "length" });
+  });
+
+  it('reports an unfamiliar finish reason as "other"', async () => {
+    fake.reply(textReply(["Answer"], { finishReason: "FINISH_REASON_FROM_THE_FUTURE" }));
+    const events = await collect();
+    expect(events.at(-1)).toMatchObject({ type: "done", finishReason: "other" });
+  });
+
+  it("maps a refused connection to provider_unreachable 502 naming the URL", async () => {
+    const url = await closedPortUrl();
+    const { error } = await failure({ baseUrl: url });
+    expect(error).toMatchObject({ code: "provider_unreachable", status: 502 });
+    expect(error.message).toContain(url);
+  });
+
+  it("ends quietly when aborted mid-answer, and closes the connection to Gemini", async () => {
+    fake.reply(stream([candidateChunk([{ text: "First words" }])], { hangAfter: true }));
+    const controller = new AbortController();
+    const events: ProviderEvent[] = [];
+    let disconnected: Promise<void> | undefined;
+    for await (const event of provider().analyze({ image, prompt: "Explain", signal: controller.signal })) {
+      events.push(event);
+      disconnected = fake.nextClientDisconnect();
+      controller.abort();
+    }
+    expect(events).toEqual([{ type: "delta", text: "First words" }]);
+    await disconnected;
+  });
+
+  it("fails with a server-side error, after the text already yielded, when Gemini drops the connection mid-answer", async () => {
+    fake.reply(stream([candidateChunk([{ text: "Partial" }])], { dropAfter: true, delayMs: 20 }));
+    const { error, events } = await failure();
+    expect(events).toEqual([{ type: "delta", text: "Partial" }]);
+    expect(error.status).toBeGreaterThanOrEqual(500);
+    expect(error.code).not.toBe("internal_error");
   });
 });

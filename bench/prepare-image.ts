@@ -1,0 +1,115 @@
+/**
+ * How long the server spends preparing an upload (content check, full decode, rotate, resize,
+ * encode), per kind of image, on this machine. Run with `npm run bench`; the markdown goes to
+ * stdout and to bench/results/prepare-image.md.
+ */
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import sharp from "sharp";
+import { formatBytes } from "@/lib/format";
+import { prepareImage, type PreparedImage } from "@/lib/image/prepare-image";
+
+const PROJECT_ROOT = path.resolve(import.meta.dirname, "..");
+const FIXTURES = path.resolve(PROJECT_ROOT, "../shared/fixtures/diagrams/real");
+const RESULTS_FILE = path.join(PROJECT_ROOT, "bench/results/prepare-image.md");
+const RUNS = 5;
+const LIMITS = { maxPixels: 100_000_000, maxEdge: 3072 };
+
+interface Input {
+  name: string;
+  file: string;
+}
+
+async function main() {
+  const scratch = await mkdtemp(path.join(os.tmpdir(), "mra-bench-"));
+  try {
+    const inputs = [...(await fixtureInputs()), ...(await syntheticInputs(scratch))];
+    const rows: string[] = [];
+    for (const input of inputs) {
+      const times: number[] = [];
+      let result: PreparedImage | undefined;
+      for (let run = 0; run < RUNS; run++) {
+        const started = performance.now();
+        result = await prepareImage(input.file, LIMITS);
+        times.push(performance.now() - started);
+      }
+      const { size } = await stat(input.file);
+      const source = result!.source;
+      rows.push(
+        `| ${input.name} | ${source.width}×${source.height} ${formatBytes(size)} | ${result!.width}×${result!.height} ${result!.mimeType} ${formatBytes(result!.bytes)} | ${median(times).toFixed(0)} | ${Math.max(...times).toFixed(0)} |`,
+      );
+      process.stderr.write(`${input.name}: ${median(times).toFixed(0)} ms\n`);
+    }
+    const report = [
+      "# Image preparation time",
+      "",
+      `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}, sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}. ${RUNS} runs each, limits ${LIMITS.maxEdge} px long edge and ${LIMITS.maxPixels.toLocaleString("en")} pixels.`,
+      "",
+      "| input | uploaded | sent to the model | median ms | max ms |",
+      "| --- | --- | --- | --- | --- |",
+      ...rows,
+      "",
+    ].join("\n");
+    await mkdir(path.dirname(RESULTS_FILE), { recursive: true });
+    await writeFile(RESULTS_FILE, report);
+    process.stdout.write(report);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function fixtureInputs(): Promise<Input[]> {
+  try {
+    const names = (await readdir(FIXTURES)).filter((name) => name.endsWith(".png")).sort();
+    return names.map((name) => ({ name, file: path.join(FIXTURES, name) }));
+  } catch {
+    process.stderr.write(`No fixtures at ${FIXTURES}; measuring synthetic images only.\n`);
+    return [];
+  }
+}
+
+/** A 12-megapixel photo-like JPEG and a 48-megapixel PNG screenshot-like image. */
+async function syntheticInputs(directory: string): Promise<Input[]> {
+  const photo = path.join(directory, "photo-12mp.jpg");
+  await sharp(noise(4000, 3000), { raw: { width: 4000, height: 3000, channels: 3 } })
+    .blur(1.5)
+    .jpeg({ quality: 88 })
+    .toFile(photo);
+  const poster = path.join(directory, "poster-48mp.png");
+  const tile = await sharp(Buffer.from(posterSvg())).png().toBuffer();
+  await sharp({ create: { width: 8000, height: 6000, channels: 3, background: "#ffffff" } })
+    .composite([{ input: tile, tile: true, gravity: "northwest" }])
+    .png()
+    .toFile(poster);
+  return [
+    { name: "synthetic photo (JPEG)", file: photo },
+    { name: "synthetic poster (PNG)", file: poster },
+  ];
+}
+
+function posterSvg(): string {
+  const boxes = Array.from({ length: 12 }, (_, index) => {
+    const x = 20 + (index % 4) * 240;
+    const y = 20 + Math.floor(index / 4) * 160;
+    return `<rect x="${x}" y="${y}" width="200" height="100" rx="8" fill="#eef" stroke="#335"/><text x="${x + 16}" y="${y + 56}" font-size="18" font-family="sans-serif">Service ${index + 1}</text>`;
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="500">${boxes.join("")}</svg>`;
+}
+
+function noise(width: number, height: number): Buffer {
+  const pixels = Buffer.alloc(width * height * 3);
+  let seed = 7;
+  for (let index = 0; index < pixels.length; index++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    pixels[index] = (index % 3) * 60 + (seed & 0x3f);
+  }
+  return pixels;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+await main();

@@ -1,0 +1,71 @@
+import { defineConfig } from "@playwright/test";
+import { APP_PORT, APP_URL, E2E_API_KEY, E2E_MODEL, FAKE_GEMINI_URL } from "./tests/e2e/e2e-env";
+
+/**
+ * Browser end-to-end tests against the production build, answered by a fake Gemini API.
+ *
+ *   NEXT_DIST_DIR=.next-test npx next build   # once, after changing the app
+ *   npx playwright test
+ *
+ * Playwright starts `webServer` before `globalSetup`; that is fine because the Next server calls
+ * the fake Gemini (started in tests/e2e/global-setup.ts) only when a test asks for an analysis.
+ */
+
+// The runner's own model settings must not leak into the server under test (webServer merges
+// process.env under `env`); the app treats an empty value as unset.
+const inheritedModelSettings = Object.fromEntries(
+  Object.keys(process.env)
+    .filter((key) => /^(GEMINI_|OPENAI_|LLM_|MODEL_|MAX_|UPLOAD_DIR)/.test(key))
+    .map((key) => [key, ""]),
+);
+
+export default defineConfig({
+  testDir: "tests/e2e",
+  testMatch: "**/*.spec.ts",
+  outputDir: "test-results",
+  globalSetup: "./tests/e2e/global-setup.ts",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
+  use: {
+    baseURL: APP_URL,
+    browserName: "chromium",
+    viewport: { width: 1280, height: 900 },
+    screenshot: "only-on-failure",
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--headless",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    },
+  },
+  projects: [{ name: "chromium" }],
+  webServer: {
+    command: `node node_modules/next/dist/bin/next start -H 127.0.0.1 -p ${APP_PORT}`,
+    url: `${APP_URL}/api/health`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: {
+      ...inheritedModelSettings,
+      NEXT_DIST_DIR: ".next-test",
+      GEMINI_API_KEY: E2E_API_KEY,
+      GEMINI_MODEL: E2E_MODEL,
+      GEMINI_BASE_URL: FAKE_GEMINI_URL,
+      MODEL_MAX_RETRIES: "0",
+    },
+  },
+});

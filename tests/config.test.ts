@@ -1,0 +1,111 @@
+import os from "node:os";
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "@/lib/config";
+
+function configError(environment: Parameters<typeof parseConfig>[0]): ConfigError {
+  try {
+    parseConfig(environment);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected parseConfig to throw a ConfigError");
+}
+
+describe("parseConfig", () => {
+  it("answers offline with the documented defaults when nothing is set", () => {
+    const config = parseConfig({});
+    expect(config).toEqual({
+      provider: "offline",
+      gemini: undefined,
+      model: { maxRetries: 2, firstTokenTimeoutMs: 120_000 },
+      upload: { maxBytes: 200 * 1024 * 1024, directory: os.tmpdir() },
+      image: { maxPixels: 100_000_000, maxEdge: 3072 },
+    });
+  });
+
+  it("chooses Gemini with the default model when GEMINI_API_KEY is set", () => {
+    const config = parseConfig({ GEMINI_API_KEY: "key-123" });
+    expect(config.provider).toBe("gemini");
+    expect(config.gemini).toEqual({ apiKey: "key-123", model: "gemini-3.6-flash", baseUrl: undefined });
+  });
+
+  it("reads every variable that is set", () => {
+    const config = parseConfig({
+      GEMINI_API_KEY: " key-123 ",
+      GEMINI_MODEL: "gemini-pro-test",
+      GEMINI_BASE_URL: "http://127.0.0.1:9999",
+      MODEL_MAX_RETRIES: "0",
+      MODEL_FIRST_TOKEN_TIMEOUT_SECONDS: "5",
+      MAX_UPLOAD_MB: "10",
+      MAX_IMAGE_PIXELS: "1000",
+      MAX_IMAGE_EDGE: "512",
+      UPLOAD_DIR: "/srv/uploads",
+    });
+    expect(config).toEqual({
+      provider: "gemini",
+      gemini: { apiKey: "key-123", model: "gemini-pro-test", baseUrl: "http://127.0.0.1:9999" },
+      model: { maxRetries: 0, firstTokenTimeoutMs: 5000 },
+      upload: { maxBytes: 10 * 1024 * 1024, directory: "/srv/uploads" },
+      image: { maxPixels: 1000, maxEdge: 512 },
+    });
+  });
+
+  it("lets LLM_PROVIDER=offline win over a configured key", () => {
+    const config = parseConfig({ LLM_PROVIDER: "offline", GEMINI_API_KEY: "key-123" });
+    expect(config.provider).toBe("offline");
+  });
+
+  it("treats empty and blank values as unset, as `KEY=` lines in .env files are", () => {
+    const config = parseConfig({
+      LLM_PROVIDER: "",
+      GEMINI_API_KEY: "   ",
+      GEMINI_MODEL: "",
+      GEMINI_BASE_URL: "",
+      MODEL_MAX_RETRIES: "",
+      MAX_UPLOAD_MB: "",
+      MAX_IMAGE_PIXELS: " ",
+      MAX_IMAGE_EDGE: "",
+      UPLOAD_DIR: "",
+    });
+    expect(config).toEqual(parseConfig({}));
+  });
+
+  it.each([
+    ["MAX_UPLOAD_MB", "lots"],
+    ["MAX_UPLOAD_MB", "0"],
+    ["MAX_UPLOAD_MB", "-5"],
+    ["MAX_IMAGE_PIXELS", "1.5"],
+    ["MAX_IMAGE_EDGE", "big"],
+    ["MODEL_MAX_RETRIES", "-1"],
+    ["MODEL_FIRST_TOKEN_TIMEOUT_SECONDS", "0"],
+  ])("rejects %s=%s with a message naming the variable", (name, value) => {
+    const error = configError({ [name]: value });
+    expect(error.message).toContain(name);
+  });
+
+  it("names every wrong variable in one message", () => {
+    const error = configError({ MAX_UPLOAD_MB: "x", MAX_IMAGE_EDGE: "y" });
+    expect(error.message).toContain("MAX_UPLOAD_MB");
+    expect(error.message).toContain("MAX_IMAGE_EDGE");
+  });
+
+  it("rejects LLM_PROVIDER=gemini without a key, naming GEMINI_API_KEY", () => {
+    const error = configError({ LLM_PROVIDER: "gemini" });
+    expect(error.message).toContain("GEMINI_API_KEY");
+  });
+
+  it("rejects an unknown provider", () => {
+    expect(configError({ LLM_PROVIDER: "openai-ish" }).message).toContain("LLM_PROVIDER");
+  });
+
+  it.each(["not a url", "ftp://example.com/v1", "127.0.0.1:8080"])("rejects GEMINI_BASE_URL=%s", (value) => {
+    const error = configError({ GEMINI_API_KEY: "key", GEMINI_BASE_URL: value });
+    expect(error.message).toContain("GEMINI_BASE_URL");
+  });
+
+  it("accepts an https GEMINI_BASE_URL", () => {
+    const config = parseConfig({ GEMINI_API_KEY: "key", GEMINI_BASE_URL: "https://proxy.example.com" });
+    expect(config.gemini?.baseUrl).toBe("https://proxy.example.com");
+  });
+});

@@ -1,0 +1,222 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { expect, test, type Page } from "@playwright/test";
+import { errorReply, textReply } from "../helpers/fake-gemini";
+import { diagramPng, TEXT_FILE } from "../helpers/images";
+import { APP_URL, E2E_API_KEY, E2E_MODEL } from "./e2e-env";
+import { fakeGemini } from "./fake-control";
+
+const DIAGRAM_NAME = "serverless-diagram.png";
+const TASK = "Explain this architecture";
+const FINAL_SENTENCE = "Nothing in the diagram needs a server of its own.";
+
+/**
+ * The scripted answer, one piece per streamed chunk: markdown the page must render (heading,
+ * GFM table, fenced code) and hostile content it must not (raw HTML, a remote image, a
+ * javascript: link). FINAL_SENTENCE arrives last.
+ */
+const ANSWER_PIECES = [
+  "## Architecture overview\n\n",
+  "Requests enter through **API Gateway**, run in **Lambda Functions** and land in **Amazon S3**.\n\n",
+  "| Component | Role |\n| --- | --- |\n",
+  "| API Gateway | Receives HTTPS requests |\n",
+  "| Lambda Functions | Validates and transforms events |\n| Amazon S3 | Stores the raw objects |\n\n",
+  "```ts\nexport async function handler(event: IngestEvent) {\n",
+  '  await s3.putObject({ Bucket: "ingest", Key: event.id });\n}\n```\n\n',
+  '<script>window.__pwned = "script"</script>\n\n<img src=x onerror="window.__pwned = \'img\'">\n\n',
+  "![x](http://example.com/x.png)\n\n[bad](javascript:alert(1))\n\n",
+  FINAL_SENTENCE,
+];
+/** The stream pauses after the heading, the intro and the start of the table. */
+const HOLD_AFTER_EVENTS = 4;
+
+let directory: string;
+let diagramPath: string;
+
+test.beforeAll(async () => {
+  directory = await mkdtemp(path.join(os.tmpdir(), "mra-e2e-"));
+  diagramPath = path.join(directory, DIAGRAM_NAME);
+  await writeFile(diagramPath, await diagramPng());
+});
+
+test.afterAll(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+test.beforeEach(async () => {
+  await fakeGemini.reset();
+});
+
+function controls(page: Page) {
+  return {
+    upload: page.getByLabel("Upload image"),
+    task: page.getByRole("textbox", { name: "Task" }),
+    analyze: page.getByRole("button", { name: "Analyze", exact: true }),
+    stop: page.getByRole("button", { name: "Stop", exact: true }),
+    form: page.getByRole("form", { name: "Analyze an image" }),
+    answer: page.locator('section[aria-label="Answer"]'),
+  };
+}
+
+async function screenshot(page: Page, name: string) {
+  await page.screenshot({ path: path.join(test.info().project.outputDir, "screenshots", `${name}.png`), fullPage: true, animations: "disabled" });
+}
+
+test("streams a markdown answer about an uploaded diagram and renders it safely", async ({ page }) => {
+  const dialogs: string[] = [];
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  const consoleErrors: string[] = [];
+  page.on("console", (message) => {
+    // Failed loads are checked by URL below; everything else (CSP violations, React errors) counts.
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
+      consoleErrors.push(message.text());
+    }
+  });
+  const failedResponses: string[] = [];
+  page.on("response", (response) => {
+    // The app ships no favicon (reported); Chromium asks for one on every page.
+    if (response.status() >= 400 && new URL(response.url()).pathname !== "/favicon.ico") {
+      failedResponses.push(`${response.status()} ${response.url()}`);
+    }
+  });
+  page.on("pageerror", (error) => consoleErrors.push(error.message));
+  const foreignRequests: string[] = [];
+  page.on("request", (request) => {
+    const url = request.url();
+    if (!url.startsWith(APP_URL) && !url.startsWith("blob:") && !url.startsWith("data:")) foreignRequests.push(url);
+  });
+  await fakeGemini.reply([textReply(ANSWER_PIECES, { delayMs: 60 })], { holdAfterEvents: HOLD_AFTER_EVENTS });
+
+  await page.goto("/");
+  const { upload, task, analyze, stop, answer } = controls(page);
+  await expect(page.getByText(`Gemini · ${E2E_MODEL}`)).toBeVisible();
+  await expect(analyze).toBeDisabled();
+
+  await upload.setInputFiles(diagramPath);
+  await expect(page.getByRole("img", { name: `Preview of ${DIAGRAM_NAME}` })).toBeVisible();
+  await expect(page.getByText(DIAGRAM_NAME, { exact: true })).toBeVisible();
+  await expect(page.getByTestId("image-facts")).toContainText("900 × 360 px");
+  await expect(analyze).toBeDisabled();
+
+  await task.fill(TASK);
+  await expect(analyze).toBeEnabled();
+  await analyze.click();
+
+  // Mid-stream: the fake holds the rest of the answer, so this is the page while it streams.
+  await expect(answer.getByRole("heading", { name: "Architecture overview" })).toBeVisible();
+  await expect(answer).toContainText("Requests enter through API Gateway");
+  await expect(answer).toHaveAttribute("aria-busy", "true");
+  await expect(answer.getByTestId("answer-status")).toContainText("Writing…");
+  await expect(stop).toBeVisible();
+  await expect(analyze).toBeDisabled();
+  await expect(task).toBeDisabled();
+  await expect(answer).not.toContainText("Stores the raw objects");
+  await expect(answer).not.toContainText(FINAL_SENTENCE);
+
+  await fakeGemini.release();
+  await expect(answer).toContainText(FINAL_SENTENCE);
+  await expect(answer.getByTestId("answer-status")).toContainText("Done");
+  await expect(answer).toHaveAttribute("aria-busy", "false");
+  await expect(stop).toBeHidden();
+  await expect(analyze).toBeEnabled();
+
+  // Markdown became HTML.
+  await expect(answer.getByRole("heading", { level: 2, name: "Architecture overview" })).toBeVisible();
+  const table = answer.locator("table");
+  await expect(table).toHaveCount(1);
+  await expect(table.getByRole("columnheader")).toHaveText(["Component", "Role"]);
+  await expect(table.locator("tbody tr")).toHaveCount(3);
+  await expect(table.getByRole("cell", { name: "Lambda Functions", exact: true })).toBeVisible();
+  await expect(table.getByRole("cell", { name: "Stores the raw objects", exact: true })).toBeVisible();
+  const code = answer.locator("pre code");
+  await expect(code).toHaveCount(1);
+  await expect(code).toContainText("export async function handler(event: IngestEvent) {");
+  await expect(code).toContainText('await s3.putObject({ Bucket: "ingest", Key: event.id });');
+  await expect(answer).not.toContainText("```");
+  await expect(answer).not.toContainText("| --- |");
+
+  // Hostile content did not.
+  await expect(answer.locator("script")).toHaveCount(0);
+  await expect(answer.locator("img")).toHaveCount(0);
+  await expect(answer.locator('a[href^="javascript:" i]')).toHaveCount(0);
+  await expect(answer.locator("[onerror]")).toHaveCount(0);
+  expect(await page.evaluate(() => (window as { __pwned?: unknown }).__pwned)).toBeUndefined();
+  expect(dialogs).toEqual([]);
+  expect(foreignRequests).toEqual([]);
+  expect(consoleErrors).toEqual([]);
+  expect(failedResponses).toEqual([]);
+
+  const footer = answer.getByTestId("answer-footer");
+  await expect(footer).toContainText(`gemini · ${E2E_MODEL}`);
+  await expect(footer).toContainText(/image sent \d+ × \d+ px/);
+  await expect(footer).toContainText("1,332 tokens");
+
+  const requests = await fakeGemini.requests();
+  expect(requests).toHaveLength(1);
+  expect(requests[0]).toMatchObject({ model: E2E_MODEL, apiKey: E2E_API_KEY, prompt: TASK });
+  expect(requests[0]?.image?.mimeType).toMatch(/^image\/(png|jpeg|webp)$/);
+
+  await page.mouse.move(0, 0); // no hover styles in the pictures
+  await screenshot(page, "desktop-1280x900");
+  await page.emulateMedia({ colorScheme: "dark" });
+  await screenshot(page, "desktop-1280x900-dark");
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(page, "phone-390x844");
+});
+
+test("refuses a text file named .png before sending anything", async ({ page }) => {
+  await page.goto("/");
+  const { upload, task, analyze, form } = controls(page);
+  await task.fill(TASK);
+
+  await upload.setInputFiles({ name: "notes.png", mimeType: "image/png", buffer: TEXT_FILE });
+
+  // Scoped to the form: Next's route announcer is an (empty) role=alert too.
+  await expect(form.getByRole("alert")).toHaveText(
+    "“notes.png” is not a JPEG or PNG image. Export the diagram as PNG or JPG and try again.",
+  );
+  await expect(page.getByRole("img", { name: /Preview of/ })).toHaveCount(0);
+  await expect(analyze).toBeDisabled();
+  expect(await fakeGemini.requests()).toEqual([]);
+});
+
+test("shows the server's explanation when Gemini's quota is used up", async ({ page }) => {
+  await fakeGemini.reply([
+    errorReply(429, "Resource has been exhausted (e.g. check quota).", "RESOURCE_EXHAUSTED", [
+      { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "37s" },
+    ]),
+  ]);
+  await page.goto("/");
+  const { upload, task, analyze, stop, answer } = controls(page);
+  await upload.setInputFiles(diagramPath);
+  await task.fill(TASK);
+  await analyze.click();
+
+  const alert = answer.getByRole("alert");
+  await expect(alert).toHaveText("Gemini is rate-limiting this server or its quota is used up. Try again in 37 s.");
+  await expect(answer.getByTestId("answer-status")).toContainText("Stopped by an error");
+  await expect(stop).toBeHidden();
+  await expect(analyze).toBeEnabled();
+  expect(await fakeGemini.requests()).toHaveLength(1);
+});
+
+test("on a phone, a long code line scrolls inside its block instead of widening the page", async ({ page }) => {
+  const longLine = `export const route = { method: "POST", path: "/ingest", target: "arn:aws:lambda:eu-west-1:123456789012:function:ingest-handler" };`;
+  await fakeGemini.reply([textReply(["```ts\n", `${longLine}\n`, "```\n"])]);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto("/");
+  const { upload, task, analyze, answer } = controls(page);
+  await upload.setInputFiles(diagramPath);
+  await task.fill(TASK);
+  await analyze.click();
+  await expect(answer.locator("pre code")).toContainText(longLine);
+  await expect(answer.getByTestId("answer-status")).toContainText("Done");
+
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, "page width beyond the 390 px viewport").toBe(0);
+});

@@ -1,0 +1,294 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import sharp from "sharp";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { AnalyzeEvent } from "@/lib/streaming/events";
+import { readAnalyzeEvents } from "@/lib/streaming/read-events";
+import { errorReply, startFakeGemini, textReply, type FakeGemini } from "@/tests/helpers/fake-gemini";
+import { diagramJpeg, diagramPng, pixelBombPng, TEXT_FILE, truncatedPng } from "@/tests/helpers/images";
+import { startNextServer, type RunningServer } from "@/tests/helpers/next-server";
+
+/**
+ * The real route, served by `next start` from the production build, talking to a fake Gemini
+ * server over HTTP through the real SDK.
+ */
+
+const MAX_EDGE = 1024;
+let fake: FakeGemini;
+let server: RunningServer;
+let uploadDir: string;
+
+beforeAll(async () => {
+  fake = await startFakeGemini();
+  uploadDir = await mkdtemp(path.join(os.tmpdir(), "mra-uploads-"));
+  server = await startNextServer({
+    GEMINI_API_KEY: "integration-key",
+    GEMINI_MODEL: "gemini-int",
+    GEMINI_BASE_URL: fake.url,
+    MODEL_MAX_RETRIES: "0",
+    MODEL_FIRST_TOKEN_TIMEOUT_SECONDS: "3",
+    MAX_UPLOAD_MB: "2",
+    MAX_IMAGE_EDGE: String(MAX_EDGE),
+    MAX_IMAGE_PIXELS: "50000000",
+    UPLOAD_DIR: uploadDir,
+  });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await fake?.close();
+  await rm(uploadDir, { recursive: true, force: true });
+});
+
+afterEach(async () => {
+  fake.requests.length = 0;
+  fake.reply(textReply(["Hello from the fake model."]));
+  // Every path, success or failure, must leave the upload directory empty.
+  await expect.poll(() => readdir(uploadDir), { timeout: 5_000 }).toEqual([]);
+});
+
+function analyze(image: Uint8Array | null, prompt: string | null, init: RequestInit = {}, fileName = "diagram.png") {
+  const form = new FormData();
+  if (prompt !== null) form.append("prompt", prompt);
+  if (image) form.append("image", new Blob([new Uint8Array(image)], { type: "image/png" }), fileName);
+  return fetch(`${server.url}/api/analyze`, { method: "POST", body: form, ...init });
+}
+
+async function readAll(response: Response): Promise<AnalyzeEvent[]> {
+  const events: AnalyzeEvent[] = [];
+  for await (const event of readAnalyzeEvents(response.body!)) events.push(event);
+  return events;
+}
+
+const textOf = (events: AnalyzeEvent[]) =>
+  events.flatMap((event) => (event.event === "delta" ? [event.data.text] : [])).join("");
+
+describe("POST /api/analyze", () => {
+  it("streams meta, deltas and done, and sends the prepared image and the task to Gemini", async () => {
+    fake.reply(textReply(["## Overview\n", "An API in front of a function.", "\n\n| a | b |\n|---|---|\n| 1 | 2 |"]));
+    const wide = await diagramPng(2400);
+    const response = await analyze(wide, "  Explain this architecture  ");
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const events = await readAll(response);
+    expect(events.map((event) => event.event)).toEqual(["meta", "delta", "delta", "delta", "done"]);
+    expect(events[0]).toEqual({
+      event: "meta",
+      data: { provider: "gemini", model: "gemini-int", image: { width: MAX_EDGE, height: 410, bytes: expect.any(Number), mimeType: "image/png" } },
+    });
+    expect(textOf(events)).toBe("## Overview\nAn API in front of a function.\n\n| a | b |\n|---|---|\n| 1 | 2 |");
+    expect(events.at(-1)).toEqual({
+      event: "done",
+      data: { finishReason: "stop", usage: { inputTokens: 1290, outputTokens: 42, totalTokens: 1332 } },
+    });
+
+    expect(fake.requests).toHaveLength(1);
+    const [request] = fake.requests;
+    expect(request?.model).toBe("gemini-int");
+    expect(request?.apiKey).toBe("integration-key");
+    const [imagePart, textPart] = request?.body.contents[0]?.parts ?? [];
+    expect(textPart?.text).toBe("Explain this architecture");
+    const sent = Buffer.from(imagePart?.inlineData?.data ?? "", "base64");
+    const sentMetadata = await sharp(sent).metadata();
+    expect({ width: sentMetadata.width, height: sentMetadata.height, format: sentMetadata.format }).toEqual({
+      width: MAX_EDGE,
+      height: 410,
+      format: "png",
+    });
+    const meta = events[0]?.event === "meta" ? events[0].data : undefined;
+    expect(sent.length).toBe(meta?.image.bytes);
+  });
+
+  it("accepts a JPEG whatever name the browser gave it", async () => {
+    const response = await analyze(await diagramJpeg(), "What is this?", {}, "photo.png");
+    expect(response.status).toBe(200);
+    const events = await readAll(response);
+    expect(textOf(events)).toBe("Hello from the fake model.");
+    expect(fake.requests[0]?.body.contents[0]?.parts[0]?.inlineData?.mimeType).toMatch(/^image\/(png|jpeg)$/);
+  });
+
+  it("flushes each delta as it arrives instead of buffering the answer", async () => {
+    const pause = 250;
+    fake.reply(textReply(["one ", "two ", "three ", "four"], { delayMs: pause }));
+    // Ask for compression too: it must not hold chunks back.
+    const response = await analyze(await diagramPng(), "Stream please", { headers: { "Accept-Encoding": "gzip, br" } });
+    expect(response.headers.get("content-encoding")).toBeNull();
+    const arrivals: number[] = [];
+    for await (const event of readAnalyzeEvents(response.body!)) {
+      if (event.event === "delta") arrivals.push(performance.now());
+    }
+    expect(arrivals).toHaveLength(4);
+    // Buffered deltas would arrive together; streamed ones at least as far apart as the fake sent them.
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(pause * 3 * 0.8);
+  });
+
+  it("delivers the first delta while the model is still writing", async () => {
+    fake.reply({ kind: "stream", chunks: textReply(["First words"]).kind === "stream" ? [{ candidates: [{ content: { role: "model", parts: [{ text: "First words" }] } }] }] : [], hangAfter: true });
+    const controller = new AbortController();
+    const response = await analyze(await diagramPng(), "Explain", { signal: controller.signal });
+    const reader = readAnalyzeEvents(response.body!);
+    expect((await reader.next()).value?.event).toBe("meta");
+    expect((await reader.next()).value).toEqual({ event: "delta", data: { text: "First words" } });
+    const disconnected = fake.nextClientDisconnect();
+    controller.abort();
+    await disconnected;
+  });
+
+  it("aborts the model call when the client goes away mid-answer", async () => {
+    fake.reply(textReply(Array.from({ length: 200 }, (_, index) => `token ${index} `), { delayMs: 50 }));
+    const controller = new AbortController();
+    const response = await analyze(await diagramPng(), "Explain", { signal: controller.signal });
+    const reader = readAnalyzeEvents(response.body!);
+    await reader.next(); // meta
+    await reader.next(); // first delta
+    const disconnected = fake.nextClientDisconnect();
+    controller.abort();
+    await disconnected;
+    // The server is still healthy afterwards.
+    expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
+  });
+
+  it("keeps the text already sent when the model fails mid-answer", async () => {
+    fake.reply({
+      kind: "stream",
+      chunks: [
+        { candidates: [{ content: { role: "model", parts: [{ text: "Partial answer" }] } }] },
+        { candidates: [{ content: { role: "model", parts: [{ text: "" }] }, finishReason: "SAFETY" }] },
+      ],
+    });
+    const response = await analyze(await diagramPng(), "Explain");
+    expect(response.status).toBe(200);
+    const events = await readAll(response);
+    expect(textOf(events)).toBe("Partial answer");
+    expect(events.at(-1)).toMatchObject({ event: "error", data: { code: "content_blocked" } });
+  });
+
+  it.each([
+    { name: "quota", reply: errorReply(429, "Quota exceeded", "RESOURCE_EXHAUSTED", [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "12s" }]), status: 503, code: "provider_quota" },
+    { name: "bad key", reply: errorReply(400, "API key not valid. Please pass a valid API key.", "INVALID_ARGUMENT", [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID" }]), status: 502, code: "provider_auth" },
+    { name: "unknown model", reply: errorReply(404, "models/gemini-int is not found", "NOT_FOUND"), status: 502, code: "model_not_found" },
+    { name: "outage", reply: errorReply(503, "The model is overloaded.", "UNAVAILABLE"), status: 503, code: "provider_unavailable" },
+  ])("answers a provider $name before the first token with $status JSON", async ({ reply, status, code }) => {
+    fake.reply(reply);
+    const response = await analyze(await diagramPng(), "Explain");
+    expect(response.status).toBe(status);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe(code);
+    expect(body.error.message).not.toMatch(/unknown error|stack|at .*\.js/i);
+    if (code === "provider_quota") expect(response.headers.get("retry-after")).toBe("12");
+  });
+
+  it("gives up with 504 when the model says nothing before the first-token timeout", async () => {
+    fake.reply({ kind: "stream", chunks: [], hangAfter: true });
+    const disconnected = fake.nextClientDisconnect();
+    const response = await analyze(await diagramPng(), "Explain");
+    expect(response.status).toBe(504);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("provider_timeout");
+    await disconnected;
+  });
+});
+
+describe("POST /api/analyze rejects bad input before streaming", () => {
+  it.each([
+    { name: "a text file named .png", image: () => TEXT_FILE, prompt: "Explain", status: 415, code: "unsupported_media_type" },
+    { name: "a truncated PNG", image: () => truncatedPng(), prompt: "Explain", status: 422, code: "invalid_image" },
+    { name: "a 20000×20000 pixel bomb", image: () => pixelBombPng(), prompt: "Explain", status: 422, code: "image_too_large" },
+    { name: "an empty file", image: () => new Uint8Array(), prompt: "Explain", status: 400, code: "empty_file" },
+    { name: "a missing task", image: () => diagramPng(), prompt: null, status: 400, code: "missing_prompt" },
+    { name: "a blank task", image: () => diagramPng(), prompt: "   ", status: 400, code: "missing_prompt" },
+    { name: "a task over 10,000 characters", image: () => diagramPng(), prompt: "x".repeat(10_001), status: 400, code: "invalid_request" },
+    { name: "no image", image: () => null, prompt: "Explain", status: 400, code: "missing_image" },
+  ])("$name → $status $code", async ({ image, prompt, status, code }) => {
+    const response = await analyze(await image(), prompt);
+    expect(response.status).toBe(status);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe(code);
+    expect(body.error.message.length).toBeGreaterThan(10);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it("rejects two files with 400", async () => {
+    const form = new FormData();
+    form.append("prompt", "Explain");
+    form.append("image", new Blob([new Uint8Array(await diagramPng())]), "a.png");
+    form.append("image", new Blob([new Uint8Array(await diagramPng())]), "b.png");
+    const response = await fetch(`${server.url}/api/analyze`, { method: "POST", body: form });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("too_many_files");
+  });
+
+  it("rejects a file over MAX_UPLOAD_MB with 413", async () => {
+    const oversized = Buffer.concat([await diagramPng(), Buffer.alloc(3 * 1024 * 1024)]);
+    const response = await analyze(oversized, "Explain");
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: "file_too_large",
+      message: expect.stringContaining("2 MB"),
+    });
+  });
+
+  it("rejects a body that is not multipart with 400", async () => {
+    const response = await fetch(`${server.url}/api/analyze`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ prompt: "Explain" }),
+    });
+    expect(response.status).toBe(400);
+  });
+
+  it("cleans up after a client that disconnects in the middle of its upload", async () => {
+    const boundary = "----mra-test-boundary";
+    const head = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nExplain\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n`,
+    );
+    const { port, hostname } = new URL(server.url);
+    const request = http.request({
+      host: hostname,
+      port,
+      path: "/api/analyze",
+      method: "POST",
+      headers: { "Content-Type": `multipart/form-data; boundary=${boundary}`, "Content-Length": String(head.length + 1_500_000) },
+    });
+    request.on("error", () => undefined);
+    request.write(head);
+    request.write(Buffer.concat([await diagramPng(), Buffer.alloc(500_000)]));
+    // Wait until the server has started writing the temporary file, then vanish.
+    await expect.poll(() => readdir(uploadDir), { timeout: 5_000 }).toHaveLength(1);
+    request.destroy();
+    // afterEach asserts the directory is empty again.
+    expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
+  });
+});
+
+describe("GET /api/health", () => {
+  it("reports the provider and model", async () => {
+    const response = await fetch(`${server.url}/api/health`);
+    expect(await response.json()).toEqual({ status: "ok", provider: "gemini", model: "gemini-int" });
+  });
+});
+
+describe("with no model configured", () => {
+  let offline: RunningServer;
+  beforeAll(async () => {
+    offline = await startNextServer({ UPLOAD_DIR: uploadDir });
+  });
+  afterAll(() => offline?.stop());
+
+  it("defaults to the offline provider and still answers", async () => {
+    expect(await (await fetch(`${offline.url}/api/health`)).json()).toMatchObject({ status: "ok", provider: "offline" });
+    const form = new FormData();
+    form.append("prompt", "Explain this architecture");
+    form.append("image", new Blob([new Uint8Array(await diagramPng())]), "diagram.png");
+    const response = await fetch(`${offline.url}/api/analyze`, { method: "POST", body: form });
+    expect(response.status).toBe(200);
+    const events = await readAll(response);
+    expect(events[0]).toMatchObject({ event: "meta", data: { provider: "offline" } });
+    expect(events.at(-1)?.event).toBe("done");
+    expect(fake.requests).toHaveLength(0);
+  });
+});

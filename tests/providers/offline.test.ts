@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "@/lib/config";
+import type { PreparedImage } from "@/lib/image/prepare-image";
+import { getProvider } from "@/lib/providers";
+import { createOfflineProvider } from "@/lib/providers/offline";
+import type { ProviderEvent } from "@/lib/providers/types";
+
+const image: PreparedImage = {
+  data: Buffer.from([1, 2, 3]),
+  mimeType: "image/png",
+  width: 640,
+  height: 480,
+  bytes: 3,
+  source: { mimeType: "image/png", width: 640, height: 480 },
+};
+
+describe("offline provider", () => {
+  it("says plainly that no model is configured, with the prepared size and how to set a key", async () => {
+    const events: ProviderEvent[] = [];
+    for await (const event of createOfflineProvider().analyze({ image, prompt: "Explain", signal: new AbortController().signal })) {
+      events.push(event);
+    }
+    expect(events).toHaveLength(2);
+    const [delta, done] = events;
+    expect(delta?.type).toBe("delta");
+    const text = delta?.type === "delta" ? delta.text : "";
+    expect(text).toContain("No model is configured");
+    expect(text).toContain("640 × 480 px");
+    expect(text).toContain("GEMINI_API_KEY");
+    expect(text).not.toMatch(/%WIDTH%|%HEIGHT%/);
+    expect(done).toEqual({ type: "done", finishReason: "stop" });
+  });
+});
+
+describe("getProvider", () => {
+  it("chooses offline without a key and Gemini with one", () => {
+    expect(getProvider(parseConfig({})).id).toBe("offline");
+    const gemini = getProvider(parseConfig({ GEMINI_API_KEY: "k", GEMINI_MODEL: "gemini-x" }));
+    expect(gemini).toMatchObject({ id: "gemini", model: "gemini-x", label: "Gemini · gemini-x" });
+  });
+
+  it("reuses the provider for the same configuration", () => {
+    const config = parseConfig({ GEMINI_API_KEY: "k" });
+    expect(getProvider(config)).toBe(getProvider(config));
+  });
+});

@@ -1,6 +1,10 @@
+import { randomUUID } from "node:crypto";
+import { createWriteStream, type WriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
+import { join } from "node:path";
 import { Readable } from "node:stream";
+import { finished } from "node:stream/promises";
 import type { ReadableStream as NodeWebReadableStream } from "node:stream/web";
 import formidable, { errors as formidableErrors, multipart } from "formidable";
 import { AppError } from "@/lib/errors";
@@ -41,17 +45,34 @@ export async function parseUpload(request: Request, limits: UploadLimits): Promi
   if (declaredLength > limits.maxFileBytes + ENVELOPE_ALLOWANCE_BYTES) throw fileTooLarge(limits.maxFileBytes);
   if (!request.body) throw new AppError("missing_image", 400, "Attach an image in the 'image' field.");
 
-  const writtenPaths = new Set<string>();
+  // This module opens every file stream itself, so that it can close each one before deleting
+  // its file: formidable keeps writing (or opening) a file it has already failed on, and a file
+  // deleted before its stream opened would reappear.
+  const streams = new Map<string, WriteStream>();
+  const pathOfFile = new WeakMap<object, string>();
+  const openFile = (file: object) => {
+    const path = join(limits.directory, `upload-${randomUUID()}`);
+    const stream = createWriteStream(path);
+    streams.set(path, stream);
+    pathOfFile.set(file, path);
+    return stream;
+  };
   const removeAll = async () => {
-    await Promise.all([...writtenPaths].map((path) => rm(path, { force: true })));
-    writtenPaths.clear();
+    const open = [...streams];
+    streams.clear();
+    await Promise.all(
+      open.map(async ([path, stream]) => {
+        stream.destroy();
+        await finished(stream).catch(() => undefined);
+        await rm(path, { force: true });
+      }),
+    );
   };
 
   const form = formidable({
     // Multipart only: formidable's other parsers ignore maxFileSize (octet-stream) or buffer the
     // whole body in memory (JSON, URL-encoded).
     enabledPlugins: [multipart],
-    uploadDir: limits.directory,
     maxFiles: 1,
     maxFileSize: limits.maxFileBytes,
     maxTotalFileSize: limits.maxFileBytes,
@@ -60,8 +81,12 @@ export async function parseUpload(request: Request, limits: UploadLimits): Promi
     allowEmptyFiles: true, // an empty file gets our own clearer message below
     minFileSize: 0,
     keepExtensions: false, // the name is the client's claim; nothing downstream trusts it
+    fileWriteStreamHandler: (file) => {
+      // formidable always passes the file; its typings say it may not.
+      if (!file) throw new Error("formidable opened a file stream without a file");
+      return openFile(file);
+    },
   });
-  form.on("fileBegin", (_field, file) => writtenPaths.add(file.filepath));
 
   const body = Readable.fromWeb(request.body as unknown as NodeWebReadableStream<Uint8Array>);
   // formidable only listens to the stream's events and reads `headers`: a Readable with headers is enough.
@@ -75,9 +100,11 @@ export async function parseUpload(request: Request, limits: UploadLimits): Promi
     const image = imageFiles[0];
     if (!image) throw new AppError("missing_image", 400, "Attach an image in the 'image' field.");
     if (image.size === 0) throw new AppError("empty_file", 400, "The uploaded file is empty.");
+    const path = pathOfFile.get(image);
+    if (!path) throw new Error("formidable reported a file this module did not open");
     return {
       file: {
-        path: image.filepath,
+        path,
         bytes: image.size,
         originalName: image.originalFilename,
         declaredType: image.mimetype,

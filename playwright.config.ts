@@ -1,14 +1,15 @@
 import { defineConfig } from "@playwright/test";
-import { APP_PORT, APP_URL, E2E_API_KEY, E2E_MODEL, FAKE_GEMINI_URL } from "./tests/e2e/e2e-env";
+import { APP_PORT, APP_URL, E2E_API_KEY, E2E_MODEL, E2E_OPENAI_BASE_URL, E2E_OPENAI_MODEL, FAKE_MODEL_URL } from "./tests/e2e/e2e-env";
 
 /**
- * Browser end-to-end tests against the production build, answered by a fake Gemini API.
+ * Browser end-to-end tests against the production build, answered by a fake model server that
+ * speaks both Gemini and OpenAI Chat Completions: the app is configured with both, Gemini default.
  *
  *   NEXT_DIST_DIR=.next-test npx next build   # once, after changing the app
  *   npx playwright test
  *
  * Playwright starts `webServer` before `globalSetup`; that is fine because the Next server calls
- * the fake Gemini (started in tests/e2e/global-setup.ts) only when a test asks for an analysis.
+ * the fake (started in tests/e2e/global-setup.ts) only when a test asks for an analysis.
  */
 
 // The runner's own model settings must not leak into the server under test (webServer merges
@@ -64,7 +65,9 @@ export default defineConfig({
       NEXT_DIST_DIR: ".next-test",
       GEMINI_API_KEY: E2E_API_KEY,
       GEMINI_MODEL: E2E_MODEL,
-      GEMINI_BASE_URL: FAKE_GEMINI_URL,
+      GEMINI_BASE_URL: FAKE_MODEL_URL,
+      OPENAI_BASE_URL: E2E_OPENAI_BASE_URL,
+      OPENAI_MODEL: E2E_OPENAI_MODEL,
       MODEL_MAX_RETRIES: "0",
     },
   },

@@ -1,21 +1,25 @@
 "use client";
 
-import { useCallback, useEffect, useReducer, useRef, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useId, useReducer, useRef, useState, type FormEvent } from "react";
 import { AnswerPanel } from "@/components/AnswerPanel";
 import { ImagePicker, type PickedImage } from "@/components/ImagePicker";
 import { TaskInput } from "@/components/TaskInput";
 import { initialAnswer, reduceAnswer } from "@/lib/streaming/answer-state";
+import type { ProviderSummary } from "@/lib/providers";
 import { checkImageFile } from "@/lib/upload/check-image-file";
 import { AnalysisRequestError, requestAnalysis } from "@/lib/streaming/request-analysis";
 
 export interface AnalyzerAppProps {
   maxUploadBytes: number;
-  providerLabel: string;
+  /** The providers this server offers, its default first. */
+  providers: ProviderSummary[];
 }
 
-export function AnalyzerApp({ maxUploadBytes, providerLabel }: AnalyzerAppProps) {
+export function AnalyzerApp({ maxUploadBytes, providers }: AnalyzerAppProps) {
   const [image, setImage] = useState<PickedImage | null>(null);
   const [task, setTask] = useState("");
+  const [providerId, setProviderId] = useState(providers[0]?.provider);
+  const chosenProvider = providers.find((each) => each.provider === providerId) ?? providers[0];
   const [inputError, setInputError] = useState<string | null>(null);
   const [answer, dispatch] = useReducer(reduceAnswer, initialAnswer);
   const running = useRef<AbortController | null>(null);
@@ -58,7 +62,8 @@ export function AnalyzerApp({ maxUploadBytes, providerLabel }: AnalyzerAppProps)
     setInputError(null);
     dispatch({ type: "start", startedAt: Date.now() });
     try {
-      for await (const event of requestAnalysis({ image: file, prompt: task, signal: controller.signal })) {
+      const request = { image: file, prompt: task, provider: chosenProvider?.provider, signal: controller.signal };
+      for await (const event of requestAnalysis(request)) {
         dispatch(event);
       }
       dispatch({ type: "closed" });
@@ -85,9 +90,11 @@ export function AnalyzerApp({ maxUploadBytes, providerLabel }: AnalyzerAppProps)
           <h1 className="text-2xl font-semibold tracking-tight sm:text-3xl">Multimodal Reasoning Agent</h1>
           <p className="mt-1 text-muted-foreground">Upload an architecture diagram, ask about it, and read the answer as it is written.</p>
         </div>
-        <p className="rounded-full border border-border bg-card px-3 py-1 text-sm text-muted-foreground">
-          Answers by <span className="font-medium text-foreground">{providerLabel}</span>
-        </p>
+        {chosenProvider && (
+          <p className="rounded-full border border-border bg-card px-3 py-1 text-sm text-muted-foreground">
+            Answers by <span className="font-medium text-foreground">{chosenProvider.label}</span>
+          </p>
+        )}
       </header>
 
       <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-[minmax(0,26rem)_minmax(0,1fr)]">
@@ -102,6 +109,9 @@ export function AnalyzerApp({ maxUploadBytes, providerLabel }: AnalyzerAppProps)
             }}
           />
           <TaskInput value={task} disabled={busy} onChange={setTask} onSubmitShortcut={() => void analyze()} />
+          {providers.length > 1 && (
+            <ModelPicker providers={providers} value={chosenProvider?.provider} disabled={busy} onChange={setProviderId} />
+          )}
           {inputError && (
             <p role="alert" className="rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-sm text-danger">
               {inputError}
@@ -127,8 +137,40 @@ export function AnalyzerApp({ maxUploadBytes, providerLabel }: AnalyzerAppProps)
           </div>
         </form>
 
-        <AnswerPanel answer={answer} fileName={file?.name ?? null} />
+        <AnswerPanel answer={answer} fileName={file?.name ?? null} providers={providers} />
       </div>
     </main>
+  );
+}
+
+interface ModelPickerProps {
+  providers: ProviderSummary[];
+  value: string | undefined;
+  disabled: boolean;
+  onChange(provider: ProviderSummary["provider"]): void;
+}
+
+/** Shown only when the server offers more than one provider. */
+function ModelPicker({ providers, value, disabled, onChange }: ModelPickerProps) {
+  const id = useId();
+  return (
+    <div className="flex flex-col gap-2">
+      <label htmlFor={id} className="font-medium">
+        Model
+      </label>
+      <select
+        id={id}
+        value={value}
+        disabled={disabled}
+        onChange={(event) => onChange(event.target.value as ProviderSummary["provider"])}
+        className="w-full rounded-lg border border-input bg-card px-3 py-2 shadow-sm focus-visible:outline-2 focus-visible:outline-ring disabled:opacity-60"
+      >
+        {providers.map((each) => (
+          <option key={each.provider} value={each.provider}>
+            {each.label}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }

@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 import { MarkdownAnswer } from "@/components/MarkdownAnswer";
 import { formatBytes } from "@/lib/format";
+import type { ProviderSummary } from "@/lib/providers";
 import type { AnswerState } from "@/lib/streaming/answer-state";
 
 const STATUS_TEXT: Record<AnswerState["phase"], string> = {
@@ -14,7 +15,13 @@ const STATUS_TEXT: Record<AnswerState["phase"], string> = {
   failed: "Stopped by an error",
 };
 
-export function AnswerPanel({ answer, fileName }: { answer: AnswerState; fileName: string | null }) {
+interface AnswerPanelProps {
+  answer: AnswerState;
+  fileName: string | null;
+  providers: ProviderSummary[];
+}
+
+export function AnswerPanel({ answer, fileName, providers }: AnswerPanelProps) {
   const streaming = answer.phase === "sending" || answer.phase === "streaming";
   return (
     <section
@@ -35,7 +42,7 @@ export function AnswerPanel({ answer, fileName }: { answer: AnswerState; fileNam
             </p>
           )}
           {!streaming && answer.markdown && <AnswerActions markdown={answer.markdown} fileName={fileName} />}
-          <AnswerFooter answer={answer} />
+          <AnswerFooter answer={answer} providers={providers} />
         </>
       )}
     </section>
@@ -105,11 +112,13 @@ function AnswerActions({ markdown, fileName }: { markdown: string; fileName: str
   );
 }
 
-function AnswerFooter({ answer }: { answer: AnswerState }) {
+/** Which provider and model wrote this answer, from the stream's own `meta`. */
+function AnswerFooter({ answer, providers }: { answer: AnswerState; providers: ProviderSummary[] }) {
   const { meta, finish } = answer;
   if (!meta) return null;
+  const known = providers.find((each) => each.provider === meta.provider && each.model === meta.model);
   const facts = [
-    `${meta.provider} · ${meta.model}`,
+    `Answered by ${known?.label ?? `${meta.provider} · ${meta.model}`}`,
     `image sent ${meta.image.width} × ${meta.image.height} px, ${formatBytes(meta.image.bytes)}`,
   ];
   if (finish?.usage?.totalTokens) facts.push(`${finish.usage.totalTokens.toLocaleString("en")} tokens`);

@@ -26,7 +26,7 @@ const nonNegativeInteger = (fallback: number) =>
 
 const optionalUrl = optionalText.pipe(z.url({ protocol: /^https?$/ }).optional());
 
-export const PROVIDER_IDS = ["gemini", "offline"] as const;
+export const PROVIDER_IDS = ["gemini", "openai", "offline"] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];
 
 const environmentSchema = z
@@ -35,6 +35,9 @@ const environmentSchema = z
     GEMINI_API_KEY: optionalText,
     GEMINI_MODEL: optionalText.pipe(z.string().default("gemini-3.6-flash")),
     GEMINI_BASE_URL: optionalUrl,
+    OPENAI_BASE_URL: optionalUrl,
+    OPENAI_API_KEY: optionalText,
+    OPENAI_MODEL: optionalText,
     MODEL_MAX_RETRIES: nonNegativeInteger(2),
     MODEL_FIRST_TOKEN_TIMEOUT_SECONDS: positiveInteger(120),
     MAX_UPLOAD_MB: positiveInteger(200),
@@ -50,6 +53,20 @@ const environmentSchema = z
         message: "LLM_PROVIDER=gemini needs GEMINI_API_KEY (create one at https://aistudio.google.com/apikey)",
       });
     }
+    if (env.LLM_PROVIDER === "openai" && !env.OPENAI_BASE_URL) {
+      context.addIssue({
+        code: "custom",
+        path: ["OPENAI_BASE_URL"],
+        message: "LLM_PROVIDER=openai needs OPENAI_BASE_URL (e.g. http://localhost:11434/v1 for Ollama)",
+      });
+    }
+    if (env.OPENAI_BASE_URL && !env.OPENAI_MODEL) {
+      context.addIssue({
+        code: "custom",
+        path: ["OPENAI_MODEL"],
+        message: "OPENAI_BASE_URL needs OPENAI_MODEL, a vision model the server has (e.g. qwen2.5vl:7b)",
+      });
+    }
   });
 
 export interface GeminiSettings {
@@ -58,10 +75,18 @@ export interface GeminiSettings {
   baseUrl: string | undefined;
 }
 
+export interface OpenAISettings {
+  baseUrl: string;
+  /** Local servers (Ollama, vLLM, LM Studio) usually need none. */
+  apiKey: string | undefined;
+  model: string;
+}
+
 export interface AppConfig {
   /** The provider that answers when a request does not name one. */
   provider: ProviderId;
   gemini: GeminiSettings | undefined;
+  openai: OpenAISettings | undefined;
   model: {
     /** Retries of transient upstream failures (5xx, 408) before the first token. */
     maxRetries: number;
@@ -92,9 +117,14 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
   const gemini = env.GEMINI_API_KEY
     ? { apiKey: env.GEMINI_API_KEY, model: env.GEMINI_MODEL, baseUrl: env.GEMINI_BASE_URL }
     : undefined;
+  const openai =
+    env.OPENAI_BASE_URL && env.OPENAI_MODEL
+      ? { baseUrl: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY, model: env.OPENAI_MODEL }
+      : undefined;
   return {
-    provider: env.LLM_PROVIDER ?? (gemini ? "gemini" : "offline"),
+    provider: env.LLM_PROVIDER ?? (gemini ? "gemini" : openai ? "openai" : "offline"),
     gemini,
+    openai,
     model: {
       maxRetries: env.MODEL_MAX_RETRIES,
       firstTokenTimeoutMs: env.MODEL_FIRST_TOKEN_TIMEOUT_SECONDS * 1000,

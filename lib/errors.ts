@@ -18,6 +18,7 @@ export type ErrorCode =
   | "provider_quota"
   | "provider_rejected"
   | "model_not_found"
+  | "image_not_supported"
   | "provider_unavailable"
   | "provider_unreachable"
   | "provider_timeout"

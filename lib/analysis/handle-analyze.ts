@@ -1,7 +1,7 @@
 import { getConfig, type AppConfig } from "@/lib/config";
 import { AppError, errorResponse, toAppError } from "@/lib/errors";
 import { prepareImage, type PreparedImage } from "@/lib/image/prepare-image";
-import { getProvider } from "@/lib/providers";
+import { getProviders } from "@/lib/providers";
 import { firstTokenTimeoutError } from "@/lib/providers/provider-errors";
 import type { Provider, ProviderEvent } from "@/lib/providers/types";
 import { createAnswerStream } from "@/lib/streaming/answer-stream";
@@ -22,8 +22,7 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
 
   try {
     const config = getConfig();
-    const provider = getProvider(config);
-    const { prompt, image } = await receiveUpload(request, config);
+    const { prompt, image, provider } = await receiveUpload(request, config);
 
     const events = provider.analyze({ image, prompt, signal: abort.signal })[Symbol.asyncIterator]();
     const first = await firstEvent(events, provider, config.model.firstTokenTimeoutMs, abort);
@@ -50,13 +49,20 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
   }
 }
 
+interface ReceivedUpload {
+  prompt: string;
+  image: PreparedImage;
+  provider: Provider;
+}
+
 /** The upload, read and checked; the temporary file is gone by the time this returns or throws. */
-async function receiveUpload(request: Request, config: AppConfig): Promise<{ prompt: string; image: PreparedImage }> {
+async function receiveUpload(request: Request, config: AppConfig): Promise<ReceivedUpload> {
   const upload = await parseUpload(request, { maxFileBytes: config.upload.maxBytes, directory: config.upload.directory });
   try {
-    const { prompt } = readAnalyzeForm(upload.fields);
+    const form = readAnalyzeForm(upload.fields);
+    const provider = getProviders(config).choose(form.provider);
     const image = await prepareImage(upload.file.path, config.image);
-    return { prompt, image };
+    return { prompt: form.prompt, image, provider };
   } finally {
     await upload.cleanup();
   }

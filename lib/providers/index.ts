@@ -1,22 +1,62 @@
-import { getConfig, type AppConfig } from "@/lib/config";
+import { getConfig, type AppConfig, type ProviderId } from "@/lib/config";
+import { AppError } from "@/lib/errors";
 import { createGeminiProvider } from "@/lib/providers/gemini";
 import { createOfflineProvider } from "@/lib/providers/offline";
+import { createOpenAICompatibleProvider } from "@/lib/providers/openai-compatible";
 import type { Provider } from "@/lib/providers/types";
 
-let cached: { config: AppConfig; provider: Provider } | undefined;
-
-/** The provider chosen by the configuration (LLM_PROVIDER, else Gemini when keyed, else offline). */
-export function getProvider(config: AppConfig = getConfig()): Provider {
-  if (cached?.config !== config) cached = { config, provider: createProvider(config) };
-  return cached.provider;
+/** What the page may know about a provider: never a key or a URL with credentials. */
+export interface ProviderSummary {
+  provider: ProviderId;
+  model: string;
+  label: string;
 }
 
-function createProvider(config: AppConfig): Provider {
-  switch (config.provider) {
-    case "gemini":
-      // parseConfig guarantees the settings exist when Gemini is chosen.
-      return createGeminiProvider(config.gemini!, { maxRetries: config.model.maxRetries });
-    case "offline":
-      return createOfflineProvider();
-  }
+export interface ProviderRegistry {
+  /** Answers requests that name no provider. */
+  defaultProvider: Provider;
+  /** Every provider a request may choose, the default first. */
+  providers: Provider[];
+  /** The provider a request asked for; 400 when it is not configured here. */
+  choose(id: string | undefined): Provider;
+}
+
+let cached: { config: AppConfig; registry: ProviderRegistry } | undefined;
+
+/**
+ * The providers this server's configuration enables. The offline provider is offered only when
+ * no model is configured or it is chosen explicitly: it cannot read images yet.
+ */
+export function getProviders(config: AppConfig = getConfig()): ProviderRegistry {
+  if (cached?.config !== config) cached = { config, registry: createRegistry(config) };
+  return cached.registry;
+}
+
+export function summarise(provider: Provider): ProviderSummary {
+  return { provider: provider.id, model: provider.model, label: provider.label };
+}
+
+function createRegistry(config: AppConfig): ProviderRegistry {
+  const options = { maxRetries: config.model.maxRetries };
+  const available = new Map<ProviderId, Provider>();
+  if (config.gemini) available.set("gemini", createGeminiProvider(config.gemini, options));
+  if (config.openai) available.set("openai", createOpenAICompatibleProvider(config.openai, options));
+  if (available.size === 0 || config.provider === "offline") available.set("offline", createOfflineProvider());
+
+  // parseConfig only names a default whose settings are present.
+  const defaultProvider = available.get(config.provider) ?? [...available.values()][0]!;
+  const providers = [defaultProvider, ...[...available.values()].filter((provider) => provider !== defaultProvider)];
+  return {
+    defaultProvider,
+    providers,
+    choose(id) {
+      if (id === undefined) return defaultProvider;
+      const provider = available.get(id as ProviderId);
+      if (!provider) {
+        const names = providers.map((each) => each.id).join(", ");
+        throw new AppError("invalid_request", 400, `The provider “${id}” is not configured on this server; choose one of: ${names}.`);
+      }
+      return provider;
+    },
+  };
 }

@@ -2,7 +2,7 @@ import type { Provider, ProviderEvent } from "@/lib/providers/types";
 
 const NOT_CONFIGURED_ANSWER = `**No model is configured on this server**, so this answer cannot describe your image yet. The image was received and prepared (%WIDTH% × %HEIGHT% px), but nothing here can read it.
 
-To get real answers, set \`GEMINI_API_KEY\` (a key from https://aistudio.google.com/apikey) in the server's environment or in \`.env.local\`, then restart the server. See the README's *Configuration* section for every option.`;
+To get real answers, set \`GEMINI_API_KEY\` (a key from https://aistudio.google.com/apikey), or point \`OPENAI_BASE_URL\` and \`OPENAI_MODEL\` at an OpenAI-compatible server with a vision model (Ollama, vLLM, LM Studio, OpenAI), in the server's environment or in \`.env.local\`, then restart the server. See the README's *Configuration* section for every option.`;
 
 /**
  * The provider that answers when no model is configured. It says so plainly instead of

@@ -5,6 +5,8 @@ import { readAnalyzeEvents } from "@/lib/streaming/read-events";
 export interface AnalysisRequest {
   image: File;
   prompt: string;
+  /** A provider id from GET /api/providers; the server's default when absent. */
+  provider?: string;
   signal: AbortSignal;
 }
 
@@ -20,9 +22,10 @@ export class AnalysisRequestError extends Error {
 }
 
 /** Sends the image and the task, and yields the answer's events as they stream in. */
-export async function* requestAnalysis({ image, prompt, signal }: AnalysisRequest): AsyncGenerator<AnalyzeEvent> {
+export async function* requestAnalysis({ image, prompt, provider, signal }: AnalysisRequest): AsyncGenerator<AnalyzeEvent> {
   const form = new FormData();
   form.append("prompt", prompt);
+  if (provider) form.append("provider", provider);
   form.append("image", image, image.name);
 
   let response: Response;

@@ -9,6 +9,12 @@ const formSchema = z.object({
     .trim()
     .min(1, "Type a task for the model, e.g. “Explain this architecture”.")
     .max(MAX_PROMPT_CHARS, `The task is longer than ${MAX_PROMPT_CHARS.toLocaleString("en")} characters.`),
+  /** Which configured provider should answer; the server's default when absent. */
+  provider: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => value || undefined),
 });
 
 export type AnalyzeForm = z.infer<typeof formSchema>;

@@ -2,14 +2,16 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { errorReply, textReply } from "../helpers/fake-gemini";
+import * as gemini from "../helpers/fake-gemini";
+import * as openai from "../helpers/fake-openai";
 import { diagramPng, TEXT_FILE } from "../helpers/images";
-import { APP_URL, E2E_API_KEY, E2E_MODEL } from "./e2e-env";
-import { fakeGemini } from "./fake-control";
+import { APP_URL, E2E_API_KEY, E2E_MODEL, E2E_OPENAI_LABEL, E2E_OPENAI_MODEL } from "./e2e-env";
+import { fakeModel } from "./fake-control";
 
 const DIAGRAM_NAME = "serverless-diagram.png";
 const TASK = "Explain this architecture";
 const FINAL_SENTENCE = "Nothing in the diagram needs a server of its own.";
+const GEMINI_LABEL = `Gemini · ${E2E_MODEL}`;
 
 /**
  * The scripted answer, one piece per streamed chunk: markdown the page must render (heading,
@@ -45,7 +47,7 @@ test.afterAll(async () => {
 });
 
 test.beforeEach(async () => {
-  await fakeGemini.reset();
+  await fakeModel.reset();
 });
 
 function controls(page: Page) {
@@ -56,6 +58,7 @@ function controls(page: Page) {
     stop: page.getByRole("button", { name: "Stop", exact: true }),
     form: page.getByRole("form", { name: "Analyze an image" }),
     answer: page.locator('section[aria-label="Answer"]'),
+    model: page.getByRole("combobox", { name: "Model" }),
   };
 }
 
@@ -89,11 +92,11 @@ test("streams a markdown answer about an uploaded diagram and renders it safely"
     const url = request.url();
     if (!url.startsWith(APP_URL) && !url.startsWith("blob:") && !url.startsWith("data:")) foreignRequests.push(url);
   });
-  await fakeGemini.reply([textReply(ANSWER_PIECES, { delayMs: 60 })], { holdAfterEvents: HOLD_AFTER_EVENTS });
+  await fakeModel.reply([gemini.textReply(ANSWER_PIECES, { delayMs: 60, holdAfter: HOLD_AFTER_EVENTS })]);
 
   await page.goto("/");
   const { upload, task, analyze, stop, answer } = controls(page);
-  await expect(page.getByText(`Gemini · ${E2E_MODEL}`)).toBeVisible();
+  await expect(page.locator("header").getByText(GEMINI_LABEL)).toBeVisible();
   await expect(analyze).toBeDisabled();
 
   await upload.setInputFiles(diagramPath);
@@ -117,7 +120,7 @@ test("streams a markdown answer about an uploaded diagram and renders it safely"
   await expect(answer).not.toContainText("Stores the raw objects");
   await expect(answer).not.toContainText(FINAL_SENTENCE);
 
-  await fakeGemini.release();
+  await fakeModel.release();
   await expect(answer).toContainText(FINAL_SENTENCE);
   await expect(answer.getByTestId("answer-status")).toContainText("Done");
   await expect(answer).toHaveAttribute("aria-busy", "false");
@@ -151,13 +154,13 @@ test("streams a markdown answer about an uploaded diagram and renders it safely"
   expect(failedResponses).toEqual([]);
 
   const footer = answer.getByTestId("answer-footer");
-  await expect(footer).toContainText(`gemini · ${E2E_MODEL}`);
+  await expect(footer).toContainText(`Answered by ${GEMINI_LABEL}`);
   await expect(footer).toContainText(/image sent \d+ × \d+ px/);
   await expect(footer).toContainText("1,332 tokens");
 
-  const requests = await fakeGemini.requests();
+  const requests = await fakeModel.requests();
   expect(requests).toHaveLength(1);
-  expect(requests[0]).toMatchObject({ model: E2E_MODEL, apiKey: E2E_API_KEY, prompt: TASK });
+  expect(requests[0]).toMatchObject({ protocol: "gemini", model: E2E_MODEL, apiKey: E2E_API_KEY, prompt: TASK });
   expect(requests[0]?.image?.mimeType).toMatch(/^image\/(png|jpeg|webp)$/);
 
   await page.mouse.move(0, 0); // no hover styles in the pictures
@@ -167,6 +170,47 @@ test("streams a markdown answer about an uploaded diagram and renders it safely"
   await page.emulateMedia({ colorScheme: "light" });
   await page.setViewportSize({ width: 390, height: 844 });
   await screenshot(page, "phone-390x844");
+});
+
+test("answers with the OpenAI-compatible model chosen in the Model select", async ({ page }) => {
+  await fakeModel.reply([
+    gemini.textReply(["Gemini should not be asked."]),
+    openai.textReply(["## From the model server\n\n", "The gateway calls a function.\n\n", "It writes to a bucket."], { holdAfter: 2 }),
+  ]);
+  await page.goto("/");
+  const { upload, task, analyze, answer, model } = controls(page);
+
+  await expect(model).toBeVisible();
+  await expect(model.locator("option")).toHaveText([GEMINI_LABEL, E2E_OPENAI_LABEL]);
+  await expect(model).toHaveValue("gemini");
+  await model.selectOption({ label: E2E_OPENAI_LABEL });
+  await expect(model).toHaveValue("openai");
+  await expect(page.locator("header")).toContainText(`Answers by ${E2E_OPENAI_LABEL}`);
+
+  await upload.setInputFiles(diagramPath);
+  await task.fill(TASK);
+  await analyze.click();
+
+  // Held after the first two chunks: the answer is streaming, and the choice is locked meanwhile.
+  await expect(answer.getByRole("heading", { name: "From the model server" })).toBeVisible();
+  await expect(answer).toContainText("The gateway calls a function.");
+  await expect(answer).not.toContainText("It writes to a bucket.");
+  await expect(answer.getByTestId("answer-status")).toContainText("Writing…");
+  await expect(model).toBeDisabled();
+
+  await fakeModel.release();
+  await expect(answer).toContainText("It writes to a bucket.");
+  await expect(answer.getByTestId("answer-status")).toContainText("Done");
+  const footer = answer.getByTestId("answer-footer");
+  await expect(footer).toContainText(`Answered by ${E2E_OPENAI_LABEL}`);
+  await expect(footer).toContainText("1,332 tokens");
+  await expect(model).toBeEnabled();
+
+  const requests = await fakeModel.requests();
+  expect(requests).toHaveLength(1);
+  expect(requests[0]).toMatchObject({ protocol: "openai", model: E2E_OPENAI_MODEL, prompt: TASK });
+  expect(requests[0]?.image?.mimeType).toMatch(/^image\/(png|jpeg|webp)$/);
+  expect(requests[0]?.image?.base64Length).toBeGreaterThan(0);
 });
 
 test("refuses a text file named .png before sending anything", async ({ page }) => {
@@ -182,12 +226,12 @@ test("refuses a text file named .png before sending anything", async ({ page }) 
   );
   await expect(page.getByRole("img", { name: /Preview of/ })).toHaveCount(0);
   await expect(analyze).toBeDisabled();
-  expect(await fakeGemini.requests()).toEqual([]);
+  expect(await fakeModel.requests()).toEqual([]);
 });
 
 test("shows the server's explanation when Gemini's quota is used up", async ({ page }) => {
-  await fakeGemini.reply([
-    errorReply(429, "Resource has been exhausted (e.g. check quota).", "RESOURCE_EXHAUSTED", [
+  await fakeModel.reply([
+    gemini.errorReply(429, "Resource has been exhausted (e.g. check quota).", "RESOURCE_EXHAUSTED", [
       { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "37s" },
     ]),
   ]);
@@ -202,12 +246,12 @@ test("shows the server's explanation when Gemini's quota is used up", async ({ p
   await expect(answer.getByTestId("answer-status")).toContainText("Stopped by an error");
   await expect(stop).toBeHidden();
   await expect(analyze).toBeEnabled();
-  expect(await fakeGemini.requests()).toHaveLength(1);
+  expect(await fakeModel.requests()).toHaveLength(1);
 });
 
 test("on a phone, a long code line scrolls inside its block instead of widening the page", async ({ page }) => {
   const longLine = `export const route = { method: "POST", path: "/ingest", target: "arn:aws:lambda:eu-west-1:123456789012:function:ingest-handler" };`;
-  await fakeGemini.reply([textReply(["```ts\n", `${longLine}\n`, "```\n"])]);
+  await fakeModel.reply([gemini.textReply(["```ts\n", `${longLine}\n`, "```\n"])]);
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto("/");
   const { upload, task, analyze, answer } = controls(page);

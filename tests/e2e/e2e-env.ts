@@ -3,12 +3,18 @@
  * because the Next server is told the fake's address in its environment before any test runs;
  * override them when something else already listens there.
  */
-export const FAKE_GEMINI_PORT = Number(process.env.E2E_FAKE_GEMINI_PORT ?? 4317);
-export const FAKE_GEMINI_URL = `http://127.0.0.1:${FAKE_GEMINI_PORT}`;
+export const FAKE_MODEL_PORT = Number(process.env.E2E_FAKE_MODEL_PORT ?? process.env.E2E_FAKE_GEMINI_PORT ?? 4317);
+export const FAKE_MODEL_URL = `http://127.0.0.1:${FAKE_MODEL_PORT}`;
 
 export const APP_PORT = Number(process.env.E2E_APP_PORT ?? 3107);
 export const APP_URL = `http://127.0.0.1:${APP_PORT}`;
 
-/** The model name the server is configured with, shown back in the page. */
+/** The Gemini model the server is configured with (its default provider), shown back in the page. */
 export const E2E_MODEL = "gemini-e2e";
 export const E2E_API_KEY = "e2e-key";
+
+/** The OpenAI-compatible server's model: the fake again, at /v1, with no key, like a local server. */
+export const E2E_OPENAI_MODEL = "vision-e2e";
+export const E2E_OPENAI_BASE_URL = `${FAKE_MODEL_URL}/v1`;
+/** How the page names it: the model and the server's host. */
+export const E2E_OPENAI_LABEL = `${E2E_OPENAI_MODEL} · 127.0.0.1:${FAKE_MODEL_PORT}`;

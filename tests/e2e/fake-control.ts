@@ -1,27 +1,30 @@
-import type { GeminiReply } from "../helpers/fake-gemini";
-import { FAKE_GEMINI_URL } from "./e2e-env";
-import type { RecordedRequestSummary } from "./global-setup";
+import type { FakeReply, RecordedRequestSummary } from "../helpers/fake-model-server";
+import { FAKE_MODEL_URL } from "./e2e-env";
 
-/** The specs' side of the control API that global-setup.ts puts in front of the fake Gemini. */
-export const fakeGemini = {
-  /** The reply to the following model calls; `holdAfterEvents` pauses the next stream there. */
-  reply: (replies: GeminiReply[], options: { holdAfterEvents?: number } = {}) =>
-    post("/__control/reply", { replies, ...options }),
-  /** Lets a stream paused by `holdAfterEvents` continue. */
+/**
+ * The specs' side of the fake model server's control API (tests/helpers/fake-model-server.ts); the
+ * server itself runs in tests/e2e/global-setup.ts.
+ */
+export const fakeModel = {
+  /** The replies to the following model calls of each protocol they are for, in order. */
+  reply: (replies: FakeReply[]) => post("/__control/reply", { replies }),
+  /** Lets a stream paused by a reply's `holdAfter` continue. */
   release: () => post("/__control/release"),
+  /** Default replies, no held streams, no recorded requests. */
   reset: () => post("/__control/reset"),
+  /** What the SDKs sent, image data replaced by its length. */
   async requests(): Promise<RecordedRequestSummary[]> {
-    const response = await fetch(`${FAKE_GEMINI_URL}/__control/requests`);
-    if (!response.ok) throw new Error(`fake Gemini control: HTTP ${response.status}`);
+    const response = await fetch(`${FAKE_MODEL_URL}/__control/requests`);
+    if (!response.ok) throw new Error(`fake model control: HTTP ${response.status}`);
     return (await response.json()) as RecordedRequestSummary[];
   },
 };
 
 async function post(path: string, body?: object): Promise<void> {
-  const response = await fetch(`${FAKE_GEMINI_URL}${path}`, {
+  const response = await fetch(`${FAKE_MODEL_URL}${path}`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: body ? JSON.stringify(body) : undefined,
   });
-  if (!response.ok) throw new Error(`fake Gemini control ${path}: HTTP ${response.status} ${await response.text()}`);
+  if (!response.ok) throw new Error(`fake model control ${path}: HTTP ${response.status} ${await response.text()}`);
 }

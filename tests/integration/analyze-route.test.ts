@@ -6,27 +6,35 @@ import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AnalyzeEvent } from "@/lib/streaming/events";
 import { readAnalyzeEvents } from "@/lib/streaming/read-events";
-import { errorReply, startFakeGemini, textReply, type FakeGemini } from "@/tests/helpers/fake-gemini";
+import * as gemini from "@/tests/helpers/fake-gemini";
+import { startFakeModelServer, type FakeModelServer } from "@/tests/helpers/fake-model-server";
+import * as openai from "@/tests/helpers/fake-openai";
 import { diagramJpeg, diagramPng, pixelBombPng, TEXT_FILE, truncatedPng } from "@/tests/helpers/images";
 import { startNextServer, type RunningServer } from "@/tests/helpers/next-server";
 
 /**
- * The real route, served by `next start` from the production build, talking to a fake Gemini
- * server over HTTP through the real SDK.
+ * The real routes, served by `next start` from the production build, configured with both Gemini
+ * (the default) and an OpenAI-compatible server, both answered over HTTP by one fake model server
+ * through the real SDKs.
  */
 
 const MAX_EDGE = 1024;
-let fake: FakeGemini;
+const OPENAI_MODEL = "vision-int";
+const OPENAI_KEY = "openai-integration-key";
+let fake: FakeModelServer;
 let server: RunningServer;
 let uploadDir: string;
 
 beforeAll(async () => {
-  fake = await startFakeGemini();
+  fake = await startFakeModelServer();
   uploadDir = await mkdtemp(path.join(os.tmpdir(), "mra-uploads-"));
   server = await startNextServer({
     GEMINI_API_KEY: "integration-key",
     GEMINI_MODEL: "gemini-int",
     GEMINI_BASE_URL: fake.url,
+    OPENAI_BASE_URL: fake.openaiBaseUrl,
+    OPENAI_MODEL,
+    OPENAI_API_KEY: OPENAI_KEY,
     MODEL_MAX_RETRIES: "0",
     MODEL_FIRST_TOKEN_TIMEOUT_SECONDS: "3",
     MAX_UPLOAD_MB: "2",
@@ -43,17 +51,22 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
-  fake.requests.length = 0;
-  fake.reply(textReply(["Hello from the fake model."]));
+  fake.reset();
   // Every path, success or failure, must leave the upload directory empty.
   await expect.poll(() => readdir(uploadDir), { timeout: 5_000 }).toEqual([]);
 });
 
-function analyze(image: Uint8Array | null, prompt: string | null, init: RequestInit = {}, fileName = "diagram.png") {
+function analyze(image: Uint8Array | null, prompt: string | null, init: RequestInit = {}, fileName = "diagram.png", provider?: string) {
   const form = new FormData();
   if (prompt !== null) form.append("prompt", prompt);
+  if (provider !== undefined) form.append("provider", provider);
   if (image) form.append("image", new Blob([new Uint8Array(image)], { type: "image/png" }), fileName);
   return fetch(`${server.url}/api/analyze`, { method: "POST", body: form, ...init });
+}
+
+/** The diagram and a task, answered by the provider named in the form (none: the default). */
+async function analyzeWith(provider: string | undefined, init: RequestInit = {}) {
+  return analyze(await diagramPng(), "  Explain this architecture  ", init, "diagram.png", provider);
 }
 
 async function readAll(response: Response): Promise<AnalyzeEvent[]> {
@@ -67,7 +80,7 @@ const textOf = (events: AnalyzeEvent[]) =>
 
 describe("POST /api/analyze", () => {
   it("streams meta, deltas and done, and sends the prepared image and the task to Gemini", async () => {
-    fake.reply(textReply(["## Overview\n", "An API in front of a function.", "\n\n| a | b |\n|---|---|\n| 1 | 2 |"]));
+    fake.reply(gemini.textReply(["## Overview\n", "An API in front of a function.", "\n\n| a | b |\n|---|---|\n| 1 | 2 |"]));
     const wide = await diagramPng(2400);
     const response = await analyze(wide, "  Explain this architecture  ");
 
@@ -86,7 +99,7 @@ describe("POST /api/analyze", () => {
     });
 
     expect(fake.requests).toHaveLength(1);
-    const [request] = fake.requests;
+    const [request] = fake.requestsFor("gemini");
     expect(request?.model).toBe("gemini-int");
     expect(request?.apiKey).toBe("integration-key");
     const [imagePart, textPart] = request?.body.contents[0]?.parts ?? [];
@@ -107,12 +120,12 @@ describe("POST /api/analyze", () => {
     expect(response.status).toBe(200);
     const events = await readAll(response);
     expect(textOf(events)).toBe("Hello from the fake model.");
-    expect(fake.requests[0]?.body.contents[0]?.parts[0]?.inlineData?.mimeType).toMatch(/^image\/(png|jpeg)$/);
+    expect(fake.requestsFor("gemini")[0]?.body.contents[0]?.parts[0]?.inlineData?.mimeType).toMatch(/^image\/(png|jpeg)$/);
   });
 
   it("flushes each delta as it arrives instead of buffering the answer", async () => {
     const pause = 250;
-    fake.reply(textReply(["one ", "two ", "three ", "four"], { delayMs: pause }));
+    fake.reply(gemini.textReply(["one ", "two ", "three ", "four"], { delayMs: pause }));
     // Ask for compression too: it must not hold chunks back.
     const response = await analyze(await diagramPng(), "Stream please", { headers: { "Accept-Encoding": "gzip, br" } });
     expect(response.headers.get("content-encoding")).toBeNull();
@@ -126,7 +139,7 @@ describe("POST /api/analyze", () => {
   });
 
   it("delivers the first delta while the model is still writing", async () => {
-    fake.reply({ kind: "stream", chunks: textReply(["First words"]).kind === "stream" ? [{ candidates: [{ content: { role: "model", parts: [{ text: "First words" }] } }] }] : [], hangAfter: true });
+    fake.reply(gemini.streamReply([gemini.candidateChunk([{ text: "First words" }])], { hangAfter: true }));
     const controller = new AbortController();
     const response = await analyze(await diagramPng(), "Explain", { signal: controller.signal });
     const reader = readAnalyzeEvents(response.body!);
@@ -138,7 +151,7 @@ describe("POST /api/analyze", () => {
   });
 
   it("aborts the model call when the client goes away mid-answer", async () => {
-    fake.reply(textReply(Array.from({ length: 200 }, (_, index) => `token ${index} `), { delayMs: 50 }));
+    fake.reply(gemini.textReply(Array.from({ length: 200 }, (_, index) => `token ${index} `), { delayMs: 50 }));
     const controller = new AbortController();
     const response = await analyze(await diagramPng(), "Explain", { signal: controller.signal });
     const reader = readAnalyzeEvents(response.body!);
@@ -152,13 +165,7 @@ describe("POST /api/analyze", () => {
   });
 
   it("keeps the text already sent when the model fails mid-answer", async () => {
-    fake.reply({
-      kind: "stream",
-      chunks: [
-        { candidates: [{ content: { role: "model", parts: [{ text: "Partial answer" }] } }] },
-        { candidates: [{ content: { role: "model", parts: [{ text: "" }] }, finishReason: "SAFETY" }] },
-      ],
-    });
+    fake.reply(gemini.streamReply([gemini.candidateChunk([{ text: "Partial answer" }]), gemini.candidateChunk([{ text: "" }], "SAFETY")]));
     const response = await analyze(await diagramPng(), "Explain");
     expect(response.status).toBe(200);
     const events = await readAll(response);
@@ -167,10 +174,10 @@ describe("POST /api/analyze", () => {
   });
 
   it.each([
-    { name: "quota", reply: errorReply(429, "Quota exceeded", "RESOURCE_EXHAUSTED", [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "12s" }]), status: 503, code: "provider_quota" },
-    { name: "bad key", reply: errorReply(400, "API key not valid. Please pass a valid API key.", "INVALID_ARGUMENT", [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID" }]), status: 502, code: "provider_auth" },
-    { name: "unknown model", reply: errorReply(404, "models/gemini-int is not found", "NOT_FOUND"), status: 502, code: "model_not_found" },
-    { name: "outage", reply: errorReply(503, "The model is overloaded.", "UNAVAILABLE"), status: 503, code: "provider_unavailable" },
+    { name: "quota", reply: gemini.errorReply(429, "Quota exceeded", "RESOURCE_EXHAUSTED", [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "12s" }]), status: 503, code: "provider_quota" },
+    { name: "bad key", reply: gemini.errorReply(400, "API key not valid. Please pass a valid API key.", "INVALID_ARGUMENT", [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID" }]), status: 502, code: "provider_auth" },
+    { name: "unknown model", reply: gemini.errorReply(404, "models/gemini-int is not found", "NOT_FOUND"), status: 502, code: "model_not_found" },
+    { name: "outage", reply: gemini.errorReply(503, "The model is overloaded.", "UNAVAILABLE"), status: 503, code: "provider_unavailable" },
   ])("answers a provider $name before the first token with $status JSON", async ({ reply, status, code }) => {
     fake.reply(reply);
     const response = await analyze(await diagramPng(), "Explain");
@@ -182,7 +189,7 @@ describe("POST /api/analyze", () => {
   });
 
   it("gives up with 504 when the model says nothing before the first-token timeout", async () => {
-    fake.reply({ kind: "stream", chunks: [], hangAfter: true });
+    fake.reply(gemini.streamReply([], { hangAfter: true }));
     const disconnected = fake.nextClientDisconnect();
     const response = await analyze(await diagramPng(), "Explain");
     expect(response.status).toBe(504);
@@ -269,6 +276,103 @@ describe("GET /api/health", () => {
   it("reports the provider and model", async () => {
     const response = await fetch(`${server.url}/api/health`);
     expect(await response.json()).toEqual({ status: "ok", provider: "gemini", model: "gemini-int" });
+  });
+});
+
+describe("choosing a provider", () => {
+  const metaOf = (events: AnalyzeEvent[]) => (events[0]?.event === "meta" ? events[0].data : undefined);
+
+  it("GET /api/providers lists both, the default first, by name and model only", async () => {
+    const response = await fetch(`${server.url}/api/providers`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    const text = await response.text();
+    expect(JSON.parse(text)).toEqual({
+      default: "gemini",
+      providers: [
+        { provider: "gemini", model: "gemini-int", label: "Gemini · gemini-int" },
+        { provider: "openai", model: OPENAI_MODEL, label: `${OPENAI_MODEL} · ${new URL(fake.url).host}` },
+      ],
+    });
+    for (const secret of ["integration-key", OPENAI_KEY]) expect(text).not.toContain(secret);
+  });
+
+  it("streams from the OpenAI-compatible server when the form says provider=openai", async () => {
+    fake.reply(
+      gemini.textReply(["From Gemini."]),
+      openai.textReply(["## From the model server\n", "An API in front of a function."]),
+    );
+    const response = await analyzeWith("openai");
+    expect(response.status).toBe(200);
+    const events = await readAll(response);
+    expect(events.map((event) => event.event)).toEqual(["meta", "delta", "delta", "done"]);
+    expect(metaOf(events)).toMatchObject({ provider: "openai", model: OPENAI_MODEL, image: { mimeType: "image/png" } });
+    expect(textOf(events)).toBe("## From the model server\nAn API in front of a function.");
+    expect(events.at(-1)).toEqual({
+      event: "done",
+      data: { finishReason: "stop", usage: { inputTokens: 1290, outputTokens: 42, totalTokens: 1332 } },
+    });
+
+    expect(fake.requestsFor("gemini")).toHaveLength(0);
+    const requests = fake.requestsFor("openai");
+    expect(requests).toHaveLength(1);
+    const [request] = requests;
+    expect(request).toMatchObject({ model: OPENAI_MODEL, apiKey: OPENAI_KEY, body: { stream: true } });
+    const user = request?.body.messages.find((message) => message.role === "user")?.content;
+    const parts = Array.isArray(user) ? user : [];
+    expect(parts.find((part) => part.type === "text")?.text).toBe("Explain this architecture");
+    const dataUrl = /^data:image\/png;base64,(.+)$/.exec(parts.find((part) => part.type === "image_url")?.image_url?.url ?? "");
+    expect(dataUrl).not.toBeNull();
+    const sent = Buffer.from(dataUrl![1]!, "base64");
+    expect(sent.length).toBe(metaOf(events)?.image.bytes);
+    expect((await sharp(sent).metadata()).format).toBe("png");
+  });
+
+  it.each([
+    { name: "no provider field", provider: undefined },
+    { name: "a blank provider field", provider: "  " },
+  ])("answers $name with the default provider, Gemini", async ({ provider }) => {
+    fake.reply(gemini.textReply(["From Gemini."]), openai.textReply(["From the model server."]));
+    const events = await readAll(await analyzeWith(provider));
+    expect(metaOf(events)).toMatchObject({ provider: "gemini", model: "gemini-int" });
+    expect(textOf(events)).toBe("From Gemini.");
+    expect(fake.requestsFor("gemini")).toHaveLength(1);
+    expect(fake.requestsFor("openai")).toHaveLength(0);
+  });
+
+  it.each(["offline", "nope"])("refuses provider=%s, which this server does not offer, with 400 before any model call", async (provider) => {
+    const response = await analyzeWith(provider);
+    expect(response.status).toBe(400);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("invalid_request");
+    expect(body.error.message).toContain(provider);
+    expect(body.error.message).toContain("gemini, openai");
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it("answers an unknown model on the OpenAI-compatible server with 502 model_not_found JSON", async () => {
+    fake.reply(openai.ollamaErrorReply(404, `model "${OPENAI_MODEL}" not found, try pulling it first`));
+    const response = await analyzeWith("openai");
+    expect(response.status).toBe(502);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("model_not_found");
+    expect(body.error.message).toContain(OPENAI_MODEL);
+    expect(body.error.message).toContain(fake.openaiBaseUrl);
+    expect(fake.requestsFor("openai")).toHaveLength(1);
+  });
+
+  it("closes the connection to the OpenAI-compatible server when the client goes away mid-answer", async () => {
+    fake.reply(openai.streamReply([openai.deltaChunk({ role: "assistant", content: "First words" })], { hangAfter: true }));
+    const controller = new AbortController();
+    const response = await analyzeWith("openai", { signal: controller.signal });
+    const reader = readAnalyzeEvents(response.body!);
+    expect((await reader.next()).value).toMatchObject({ event: "meta", data: { provider: "openai" } });
+    expect((await reader.next()).value).toEqual({ event: "delta", data: { text: "First words" } });
+    const disconnected = fake.nextClientDisconnect();
+    controller.abort();
+    await disconnected;
+    expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
   });
 });
 

@@ -1,27 +1,24 @@
-import { once } from "node:events";
-import net from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
 import { prepareImage } from "@/lib/image/prepare-image";
 import { createGeminiProvider } from "@/lib/providers/gemini";
 import { SYSTEM_INSTRUCTION } from "@/lib/providers/system-instruction";
 import type { ProviderEvent } from "@/lib/providers/types";
-import { errorReply, startFakeGemini, textReply, type FakeGemini, type GeminiReply } from "@/tests/helpers/fake-gemini";
+import { candidateChunk, errorReply, streamReply, textReply } from "@/tests/helpers/fake-gemini";
+import { closedPortUrl, startFakeModelServer, type FakeModelServer } from "@/tests/helpers/fake-model-server";
 import { diagramPng } from "@/tests/helpers/images";
 import { writeTemp } from "@/tests/helpers/temp-files";
 import type { PreparedImage } from "@/lib/image/prepare-image";
 
-let fake: FakeGemini;
+let fake: FakeModelServer;
 let image: PreparedImage;
 
 beforeAll(async () => {
-  fake = await startFakeGemini();
+  fake = await startFakeModelServer();
   image = await prepareImage(await writeTemp(await diagramPng()), { maxPixels: 1e8, maxEdge: 3072 });
 });
 afterAll(() => fake.close());
-beforeEach(() => {
-  fake.requests.length = 0;
-});
+beforeEach(() => fake.reset());
 
 interface Options {
   maxRetries?: number;
@@ -53,23 +50,6 @@ async function failure(options: Options = {}): Promise<{ error: AppError; events
   throw new Error(`expected the provider to fail, got ${JSON.stringify(events)}`);
 }
 
-function candidateChunk(parts: object[], finishReason?: string): object {
-  return { candidates: [{ content: { role: "model", parts }, index: 0, ...(finishReason ? { finishReason } : {}) }] };
-}
-
-function stream(chunks: object[], extra: Partial<Extract<GeminiReply, { kind: "stream" }>> = {}): GeminiReply {
-  return { kind: "stream", chunks, ...extra };
-}
-
-async function closedPortUrl(): Promise<string> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, "close");
-  return `http://127.0.0.1:${port}`;
-}
-
 describe("Gemini provider against a fake Gemini server", () => {
   it("sends the image, the task and the system instruction, and streams the text back", async () => {
     fake.reply(textReply(["## Overview", "\nAn API."]));
@@ -79,7 +59,7 @@ describe("Gemini provider against a fake Gemini server", () => {
       { type: "delta", text: "\nAn API." },
       { type: "done", finishReason: "stop", usage: { inputTokens: 1290, outputTokens: 42, totalTokens: 1332 } },
     ]);
-    const [request] = fake.requests;
+    const [request] = fake.requestsFor("gemini");
     expect(request?.model).toBe("gemini-test");
     expect(request?.apiKey).toBe("test-key");
     const parts = request?.body.contents[0]?.parts ?? [];
@@ -168,7 +148,7 @@ describe("Gemini provider against a fake Gemini server", () => {
   });
 
   it("maps promptFeedback.blockReason to content_blocked 422", async () => {
-    fake.reply(stream([{ promptFeedback: { blockReason: "PROHIBITED_CONTENT" } }]));
+    fake.reply(streamReply([{ promptFeedback: { blockReason: "PROHIBITED_CONTENT" } }]));
     const { error, events } = await failure();
     expect(error).toMatchObject({ code: "content_blocked", status: 422 });
     expect(error.message).toContain("PROHIBITED_CONTENT");
@@ -188,7 +168,7 @@ describe("Gemini provider against a fake Gemini server", () => {
 
   it("does not yield thought summaries as part of the answer", async () => {
     fake.reply(
-      stream([
+      streamReply([
         candidateChunk([{ text: "**Thinking about** the gateway…", thought: true }]),
         candidateChunk([{ text: "more thoughts", thought: true }, { text: "## Overview" }]),
         candidateChunk([{ text: " done." }], "STOP"),
@@ -222,7 +202,7 @@ describe("Gemini provider against a fake Gemini server", () => {
   });
 
   it("ends quietly when aborted mid-answer, and closes the connection to Gemini", async () => {
-    fake.reply(stream([candidateChunk([{ text: "First words" }])], { hangAfter: true }));
+    fake.reply(streamReply([candidateChunk([{ text: "First words" }])], { hangAfter: true }));
     const controller = new AbortController();
     const events: ProviderEvent[] = [];
     let disconnected: Promise<void> | undefined;
@@ -236,7 +216,7 @@ describe("Gemini provider against a fake Gemini server", () => {
   });
 
   it("fails with a server-side error, after the text already yielded, when Gemini drops the connection mid-answer", async () => {
-    fake.reply(stream([candidateChunk([{ text: "Partial" }])], { dropAfter: true, delayMs: 20 }));
+    fake.reply(streamReply([candidateChunk([{ text: "Partial" }])], { dropAfter: true, delayMs: 20 }));
     const { error, events } = await failure();
     expect(events).toEqual([{ type: "delta", text: "Partial" }]);
     expect(error.status).toBeGreaterThanOrEqual(500);

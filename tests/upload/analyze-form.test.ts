@@ -17,8 +17,12 @@ describe("readAnalyzeForm", () => {
     expect(readAnalyzeForm({ prompt: "  \n Explain this architecture \t " })).toEqual({ prompt: "Explain this architecture" });
   });
 
-  it("ignores other fields", () => {
-    expect(readAnalyzeForm({ prompt: "Explain", provider: "gemini" })).toEqual({ prompt: "Explain" });
+  it("reads the chosen provider and ignores unknown fields", () => {
+    expect(readAnalyzeForm({ prompt: "Explain", provider: " openai ", colour: "blue" })).toEqual({
+      prompt: "Explain",
+      provider: "openai",
+    });
+    expect(readAnalyzeForm({ prompt: "Explain", provider: "" })).toEqual({ prompt: "Explain", provider: undefined });
   });
 
   it.each([

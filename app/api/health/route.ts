@@ -1,12 +1,12 @@
-import { getProvider } from "@/lib/providers";
+import { getProviders } from "@/lib/providers";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 export function GET(): Response {
-  const provider = getProvider();
+  const { defaultProvider } = getProviders();
   return Response.json(
-    { status: "ok", provider: provider.id, model: provider.model },
+    { status: "ok", provider: defaultProvider.id, model: defaultProvider.model },
     { headers: { "Cache-Control": "no-store" } },
   );
 }

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import * as gemini from "@/tests/helpers/fake-gemini";
+import { startFakeModelServer, type FakeModelServer } from "@/tests/helpers/fake-model-server";
+import * as openai from "@/tests/helpers/fake-openai";
+
+/**
+ * The fake's own wire format and control API, read with plain fetch: the provider tests trust it to
+ * look like the real servers, and the e2e specs drive it from another process.
+ */
+
+let fake: FakeModelServer;
+
+beforeAll(async () => {
+  fake = await startFakeModelServer();
+});
+afterAll(() => fake.close());
+beforeEach(() => fake.reset());
+
+const IMAGE_BASE64 = Buffer.from("not really a png").toString("base64");
+
+function postOpenAI(body: object, headers: Record<string, string> = {}) {
+  return fetch(`${fake.openaiBaseUrl}/chat/completions`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+const openAIBody = (extra: object = {}) => ({
+  model: "vision",
+  stream: true,
+  messages: [
+    { role: "system", content: "Be brief." },
+    {
+      role: "user",
+      content: [
+        { type: "image_url", image_url: { url: `data:image/png;base64,${IMAGE_BASE64}` } },
+        { type: "text", text: "Explain" },
+      ],
+    },
+  ],
+  ...extra,
+});
+
+const control = (path: "reply" | "release" | "reset", body: object = {}) =>
+  fetch(`${fake.url}/__control/${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+const recorded = async () => (await fetch(`${fake.url}/__control/requests`)).json() as Promise<unknown[]>;
+
+describe("fake model server", () => {
+  it("frames OpenAI chunks as `data: {json}\\n\\n` and ends with [DONE], sending usage only when asked", async () => {
+    fake.reply(openai.textReply(["Hi"]));
+    const withoutUsage = await (await postOpenAI(openAIBody())).text();
+    const events = withoutUsage.split("\n\n").filter(Boolean);
+    expect(events.map((event) => event.startsWith("data: "))).toEqual([true, true, true]);
+    expect(events.at(-1)).toBe("data: [DONE]");
+    expect(JSON.parse(events[0]!.slice(6))).toMatchObject({ object: "chat.completion.chunk", choices: [{ delta: { role: "assistant", content: "Hi" } }] });
+    expect(JSON.parse(events[1]!.slice(6))).toMatchObject({ choices: [{ delta: {}, finish_reason: "stop" }] });
+
+    const withUsage = await (await postOpenAI(openAIBody({ stream_options: { include_usage: true } }))).text();
+    const usage = JSON.parse(withUsage.split("\n\n").at(-3)!.slice(6)) as object;
+    expect(usage).toMatchObject({ choices: [], usage: openai.DEFAULT_USAGE });
+  });
+
+  it("frames Gemini chunks as `data: {json}\\r\\n\\r\\n` and reads the key from x-goog-api-key", async () => {
+    fake.reply(gemini.textReply(["Hi"]));
+    const response = await fetch(`${fake.url}/v1beta/models/gemini-x:streamGenerateContent?alt=sse`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "x-goog-api-key": "g-key" },
+      body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "Explain" }] }] }),
+    });
+    expect(response.headers.get("content-type")).toBe("text/event-stream");
+    const text = await response.text();
+    expect(text.split("\r\n\r\n").filter(Boolean)).toHaveLength(2);
+    expect(fake.requests).toEqual([expect.objectContaining({ protocol: "gemini", model: "gemini-x", apiKey: "g-key" })]);
+  });
+
+  it("sends an error reply's status, JSON body and headers", async () => {
+    fake.reply(openai.errorReply(429, "Slow down", { code: "rate_limit_exceeded", headers: { "Retry-After": "7" } }));
+    const response = await postOpenAI(openAIBody(), { Authorization: "Bearer sk-1" });
+    expect(response.status).toBe(429);
+    expect(response.headers.get("retry-after")).toBe("7");
+    expect(await response.json()).toEqual({ error: { message: "Slow down", type: "invalid_request_error", param: null, code: "rate_limit_exceeded" } });
+    expect(fake.requestsFor("openai")[0]?.apiKey).toBe("sk-1");
+  });
+
+  it("keeps each protocol's replies apart, using them in order and keeping the last", async () => {
+    fake.reply(openai.ollamaErrorReply(500, "first"), gemini.textReply(["Gemini"]), openai.textReply(["second"]));
+    expect((await postOpenAI(openAIBody())).status).toBe(500);
+    expect(await (await postOpenAI(openAIBody())).text()).toContain('"content":"second"');
+    expect(await (await postOpenAI(openAIBody())).text()).toContain('"content":"second"');
+  });
+
+  it("holds a stream after N events until released through the control API", async () => {
+    expect((await control("reply", { replies: [openai.textReply(["one", "two"], { holdAfter: 1 })] })).status).toBe(204);
+    const response = await postOpenAI(openAIBody());
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let received = "";
+    while (!received.includes("\n\n")) received += (await reader.read()).value ?? "";
+    expect(received).toContain('"content":"one"');
+    expect(received).not.toContain('"content":"two"');
+    expect((await control("release")).status).toBe(204);
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) received += chunk.value;
+    expect(received).toContain('"content":"two"');
+    expect(received.endsWith("data: [DONE]\n\n")).toBe(true);
+  });
+
+  it("summarises the requests for other processes, image data replaced by its length", async () => {
+    await postOpenAI(openAIBody(), { Authorization: "Bearer sk-1" });
+    expect(await recorded()).toEqual([
+      {
+        protocol: "openai",
+        model: "vision",
+        apiKey: "sk-1",
+        prompt: "Explain",
+        systemInstruction: "Be brief.",
+        image: { mimeType: "image/png", base64Length: IMAGE_BASE64.length },
+      },
+    ]);
+    expect((await control("reset")).status).toBe(204);
+    expect(await recorded()).toEqual([]);
+  });
+
+  it("refuses replies without a protocol and unknown routes", async () => {
+    expect((await control("reply", { replies: [{ kind: "error", status: 500, body: {} }] })).status).toBe(400);
+    expect((await fetch(`${fake.url}/v1/completions`, { method: "POST", body: "{}" })).status).toBe(404);
+  });
+});

@@ -1,16 +1,10 @@
 import { ApiError, FinishReason as GeminiFinishReason, GoogleGenAI, type GenerateContentResponse } from "@google/genai";
 import type { GeminiSettings } from "@/lib/config";
 import { AppError } from "@/lib/errors";
-import {
-  connectionLostError,
-  contentBlockedError,
-  isAbortError,
-  isNetworkFailure,
-  unreachableError,
-  upstreamHttpError,
-} from "@/lib/providers/provider-errors";
+import { streamModelAnswer, type ChunkReading, type FinishClass } from "@/lib/providers/model-stream";
+import { displayEndpoint, isNetworkFailure, unreachableError, upstreamHttpError } from "@/lib/providers/provider-errors";
 import { SYSTEM_INSTRUCTION } from "@/lib/providers/system-instruction";
-import type { FinishReason, Provider, ProviderEvent, TokenUsage } from "@/lib/providers/types";
+import type { Provider } from "@/lib/providers/types";
 
 const PROVIDER_NAME = "Gemini";
 const DEFAULT_ENDPOINT = "https://generativelanguage.googleapis.com";
@@ -29,7 +23,7 @@ const BLOCKING_FINISH_REASONS = new Set<string>([
 ]);
 
 export function createGeminiProvider(settings: GeminiSettings, options: { maxRetries: number }): Provider {
-  const endpoint = settings.baseUrl ?? DEFAULT_ENDPOINT;
+  const endpoint = displayEndpoint(settings.baseUrl ?? DEFAULT_ENDPOINT);
   const client = new GoogleGenAI({
     apiKey: settings.apiKey,
     httpOptions: {
@@ -47,65 +41,52 @@ export function createGeminiProvider(settings: GeminiSettings, options: { maxRet
     id: "gemini",
     model: settings.model,
     label: `Gemini · ${settings.model}`,
-    async *analyze({ image, prompt, signal }): AsyncGenerator<ProviderEvent> {
-      let finishReason: string | undefined;
-      let usage: TokenUsage | undefined;
-      let answered = false;
-      try {
+    analyze: ({ image, prompt, signal }) =>
+      streamModelAnswer<GenerateContentResponse>({
+        providerName: PROVIDER_NAME,
+        signal,
         // No sampling parameters: Gemini 3.x models are tuned for their defaults and deprecate them.
-        const stream = await client.models.generateContentStream({
-          model: settings.model,
-          contents: [
-            {
-              role: "user",
-              parts: [{ inlineData: { mimeType: image.mimeType, data: image.data.toString("base64") } }, { text: prompt }],
-            },
-          ],
-          config: { systemInstruction: SYSTEM_INSTRUCTION, abortSignal: signal },
-        });
-        for await (const chunk of stream) {
-          const blockReason = chunk.promptFeedback?.blockReason;
-          if (blockReason) throw contentBlockedError(PROVIDER_NAME, blockReason);
-          for (const text of answerTexts(chunk)) {
-            answered = true;
-            yield { type: "delta", text };
-          }
-          finishReason = chunk.candidates?.[0]?.finishReason ?? finishReason;
-          usage = readUsage(chunk) ?? usage;
-        }
-      } catch (error) {
-        if (signal.aborted && (isAbortError(error) || !(error instanceof AppError))) return;
-        if (answered && isNetworkFailure(error)) throw connectionLostError(PROVIDER_NAME, error);
-        throw mapGeminiError(error, settings.model, endpoint);
-      }
-      if (finishReason && BLOCKING_FINISH_REASONS.has(finishReason)) {
-        throw contentBlockedError(PROVIDER_NAME, finishReason);
-      }
-      yield { type: "done", finishReason: normaliseFinishReason(finishReason), ...(usage ? { usage } : {}) };
+        open: () =>
+          client.models.generateContentStream({
+            model: settings.model,
+            contents: [
+              {
+                role: "user",
+                parts: [{ inlineData: { mimeType: image.mimeType, data: image.data.toString("base64") } }, { text: prompt }],
+              },
+            ],
+            config: { systemInstruction: SYSTEM_INSTRUCTION, abortSignal: signal },
+          }),
+        read: readChunk,
+        classifyFinish,
+        toAppError: (error) => mapGeminiError(error, settings.model, endpoint),
+      }),
+  };
+}
+
+function readChunk(chunk: GenerateContentResponse): ChunkReading {
+  const candidate = chunk.candidates?.[0];
+  // Thought summaries (`thought: true`) are not part of the answer.
+  const texts = (candidate?.content?.parts ?? []).flatMap((part) =>
+    typeof part.text === "string" && part.text && !part.thought ? [part.text] : [],
+  );
+  const metadata = chunk.usageMetadata;
+  return {
+    texts,
+    finishReason: candidate?.finishReason,
+    blockReason: chunk.promptFeedback?.blockReason,
+    usage: metadata && {
+      inputTokens: metadata.promptTokenCount,
+      outputTokens: metadata.candidatesTokenCount,
+      totalTokens: metadata.totalTokenCount,
     },
   };
 }
 
-/** The answer's text parts; thought summaries (`thought: true`) are not part of the answer. */
-function answerTexts(chunk: GenerateContentResponse): string[] {
-  const parts = chunk.candidates?.[0]?.content?.parts ?? [];
-  return parts.flatMap((part) => (typeof part.text === "string" && part.text && !part.thought ? [part.text] : []));
-}
-
-function readUsage(chunk: GenerateContentResponse): TokenUsage | undefined {
-  const metadata = chunk.usageMetadata;
-  if (!metadata) return undefined;
-  return {
-    inputTokens: metadata.promptTokenCount,
-    outputTokens: metadata.candidatesTokenCount,
-    totalTokens: metadata.totalTokenCount,
-  };
-}
-
-function normaliseFinishReason(reason: string | undefined): FinishReason {
+function classifyFinish(reason: string | undefined): FinishClass {
   if (reason === undefined || reason === GeminiFinishReason.STOP) return "stop";
   if (reason === GeminiFinishReason.MAX_TOKENS) return "length";
-  return "other";
+  return BLOCKING_FINISH_REASONS.has(reason) ? "blocked" : "other";
 }
 
 interface GoogleErrorBody {
@@ -141,10 +122,13 @@ function mapGeminiError(error: unknown, model: string, endpoint: string): AppErr
   });
 }
 
-/** The SDK puts the server's JSON error body, serialised, in the message. */
+/**
+ * The SDK puts the server's JSON error body, serialised, in the message; an error sent inside the
+ * stream comes as `got status: UNAVAILABLE. {json}`.
+ */
 function parseErrorBody(message: string): GoogleErrorBody {
   try {
-    const parsed: unknown = JSON.parse(message);
+    const parsed: unknown = JSON.parse(message.replace(/^got status: [^.]*\. /, ""));
     return typeof parsed === "object" && parsed !== null ? (parsed as GoogleErrorBody) : {};
   } catch {
     return { error: { message } };

@@ -1,21 +1,27 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
+import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { OpenAISettings } from "@/lib/config";
 import { AppError } from "@/lib/errors";
+import { streamModelAnswer, type ChunkReading, type FinishClass } from "@/lib/providers/model-stream";
 import {
-  connectionLostError,
-  contentBlockedError,
-  isAbortError,
+  displayEndpoint,
   isNetworkFailure,
+  reportedError,
   unreachableError,
   upstreamHttpError,
 } from "@/lib/providers/provider-errors";
 import { SYSTEM_INSTRUCTION } from "@/lib/providers/system-instruction";
-import type { FinishReason, Provider, ProviderEvent, TokenUsage } from "@/lib/providers/types";
+import type { Provider } from "@/lib/providers/types";
 
 const PROVIDER_NAME = "the model server";
 
-/** How servers say a model cannot read images: Ollama, vLLM, LM Studio, llama.cpp and OpenAI. */
-const NO_VISION = /image|vision|multi-?modal/i;
+/**
+ * How servers say a model cannot read images: Ollama ("does not support images"), vLLM ("is not a
+ * multimodal model"), llama.cpp ("image input is not supported"), OpenAI ("image_url is only
+ * supported by certain models"). Other image errors ("image too large") are not this.
+ */
+const NO_VISION =
+  /(does not|doesn't) support (images|image input|vision)|not a multi-?modal model|image input is not supported|(image_url|images?) (is|are) only supported by certain models|vision is not (supported|enabled)/i;
 
 /**
  * Any server that speaks OpenAI's Chat Completions with image input: Ollama, vLLM, LM Studio,
@@ -23,120 +29,142 @@ const NO_VISION = /image|vision|multi-?modal/i;
  * to this one.
  */
 export function createOpenAICompatibleProvider(settings: OpenAISettings, options: { maxRetries: number }): Provider {
+  const endpoint = displayEndpoint(settings.baseUrl);
   const client = new OpenAI({
     baseURL: settings.baseUrl,
     // The SDK insists on a key; local servers ignore the header.
     apiKey: settings.apiKey ?? "no-key",
     maxRetries: options.maxRetries,
-    fetch: withoutRetryOfRateLimits,
+    fetch: modelServerFetch,
   });
 
   return {
     id: "openai",
     model: settings.model,
     label: `${settings.model} · ${new URL(settings.baseUrl).host}`,
-    async *analyze({ image, prompt, signal }): AsyncGenerator<ProviderEvent> {
-      let finishReason: string | null = null;
-      let usage: TokenUsage | undefined;
-      let answered = false;
-      try {
-        const stream = await client.chat.completions.create(
-          {
-            model: settings.model,
-            stream: true,
-            stream_options: { include_usage: true },
-            messages: [
-              { role: "system", content: SYSTEM_INSTRUCTION },
-              {
-                role: "user",
-                content: [
-                  { type: "image_url", image_url: { url: `data:${image.mimeType};base64,${image.data.toString("base64")}` } },
-                  { type: "text", text: prompt },
-                ],
-              },
-            ],
-          },
-          { signal },
-        );
-        for await (const chunk of stream) {
-          const choice = chunk.choices[0];
-          const text = choice?.delta?.content;
-          if (text) {
-            answered = true;
-            yield { type: "delta", text };
-          }
-          finishReason = choice?.finish_reason ?? finishReason;
-          if (chunk.usage) {
-            usage = {
-              inputTokens: chunk.usage.prompt_tokens,
-              outputTokens: chunk.usage.completion_tokens,
-              totalTokens: chunk.usage.total_tokens,
-            };
-          }
-        }
-      } catch (error) {
-        if (signal.aborted && isAbortError(error)) return;
-        if (answered && (error instanceof APIConnectionError || isNetworkFailure(error))) {
-          throw connectionLostError(PROVIDER_NAME, error);
-        }
-        throw mapOpenAIError(error, settings);
-      }
-      // The SDK ends an aborted stream without an error: nobody is listening, say nothing more.
-      if (signal.aborted) return;
-      if (finishReason === "content_filter") throw contentBlockedError(PROVIDER_NAME, "content_filter");
-      yield { type: "done", finishReason: normaliseFinishReason(finishReason), ...(usage ? { usage } : {}) };
-    },
+    analyze: ({ image, prompt, signal }) =>
+      streamModelAnswer<ChatCompletionChunk>({
+        providerName: PROVIDER_NAME,
+        signal,
+        open: () =>
+          client.chat.completions.create(
+            {
+              model: settings.model,
+              stream: true,
+              stream_options: { include_usage: true },
+              messages: [
+                { role: "system", content: SYSTEM_INSTRUCTION },
+                {
+                  role: "user",
+                  content: [
+                    { type: "image_url", image_url: { url: `data:${image.mimeType};base64,${image.data.toString("base64")}` } },
+                    { type: "text", text: prompt },
+                  ],
+                },
+              ],
+            },
+            { signal },
+          ),
+        read: readChunk,
+        classifyFinish,
+        toAppError: (error) => mapOpenAIError(error, settings.model, endpoint),
+        isConnectionFailure: (error) => error instanceof APIConnectionError || isNetworkFailure(error),
+      }),
   };
 }
 
-/**
- * The SDK retries 409 and 429 too, sleeping as long as Retry-After says. Like the Gemini
- * provider, this one retries only transient failures and tells the person about a rate limit at
- * once; `x-should-retry: false` is the SDK's own switch for that.
- */
-const withoutRetryOfRateLimits: typeof fetch = async (input, init) => {
-  const response = await fetch(input, init);
-  if (response.status !== 409 && response.status !== 429) return response;
-  const headers = new Headers(response.headers);
-  headers.set("x-should-retry", "false");
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
-};
-
-function normaliseFinishReason(reason: string | null): FinishReason {
-  if (reason === null || reason === "stop") return "stop";
-  if (reason === "length") return "length";
-  return "other";
+function readChunk(chunk: ChatCompletionChunk): ChunkReading {
+  const choice = chunk.choices[0];
+  const text = choice?.delta?.content;
+  return {
+    texts: text ? [text] : [],
+    finishReason: choice?.finish_reason ?? undefined,
+    usage: chunk.usage
+      ? {
+          inputTokens: chunk.usage.prompt_tokens,
+          outputTokens: chunk.usage.completion_tokens,
+          totalTokens: chunk.usage.total_tokens,
+        }
+      : undefined,
+  };
 }
 
-function mapOpenAIError(error: unknown, settings: OpenAISettings): AppError {
+function classifyFinish(reason: string | undefined): FinishClass {
+  if (reason === undefined || reason === "stop") return "stop";
+  if (reason === "length") return "length";
+  return reason === "content_filter" ? "blocked" : "other";
+}
+
+/**
+ * fetch as the SDK should see it, with two corrections:
+ * - The SDK retries 409 and 429 too, sleeping as long as Retry-After says. Like the Gemini
+ *   provider, this one retries only transient failures and tells the person about a rate limit
+ *   at once; `x-should-retry: false` is the SDK's own switch for that.
+ * - The SDK reads on after `data: [DONE]` until the server closes the connection; a server that
+ *   keeps it open would leave a finished answer hanging until the idle timeout.
+ */
+const modelServerFetch: typeof fetch = async (input, init) => {
+  const response = await fetch(input, init);
+  if (response.status === 409 || response.status === 429) {
+    const headers = new Headers(response.headers);
+    headers.set("x-should-retry", "false");
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+  const isEventStream = response.headers.get("content-type")?.startsWith("text/event-stream");
+  if (!response.ok || !isEventStream || !response.body) return response;
+  return new Response(endAtDone(response.body), { status: response.status, statusText: response.statusText, headers: response.headers });
+};
+
+/** Passes an SSE body through and ends it at the `data: [DONE]` line, cancelling the rest. */
+function endAtDone(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  // The last characters seen, so a marker split across chunks is still found; the leading
+  // newline stands for the start of the stream.
+  let tail = "\n";
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { value, done } = await reader.read();
+      if (done) {
+        controller.close();
+        return;
+      }
+      controller.enqueue(value);
+      tail = (tail + decoder.decode(value, { stream: true })).slice(-64);
+      if (/\ndata: ?\[DONE\]\r?\n/.test(tail)) {
+        controller.close();
+        await reader.cancel();
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}
+
+function mapOpenAIError(error: unknown, model: string, endpoint: string): AppError {
   if (error instanceof AppError) return error;
-  const endpoint = settings.baseUrl;
   if (error instanceof APIConnectionTimeoutError) {
     return new AppError("provider_timeout", 504, `The model server at ${endpoint} took too long to answer.`, undefined, {
       cause: error,
     });
   }
   if (error instanceof APIConnectionError) return unreachableError(PROVIDER_NAME, endpoint, error);
-  if (error instanceof APIError && error.status !== undefined) {
+  if (error instanceof APIError) {
     const detail = serverMessage(error);
-    if ([400, 415, 422, 500].includes(error.status) && NO_VISION.test(detail)) {
+    if (NO_VISION.test(detail)) {
       return new AppError(
         "image_not_supported",
         502,
-        `The model “${settings.model}” on ${endpoint} does not accept images. Configure a vision model (for example qwen2.5vl, llama3.2-vision or gemma3).`,
+        `The model “${model}” on ${endpoint} does not accept images. Configure a vision model (for example qwen2.5vl, llama3.2-vision or gemma3).`,
         undefined,
         { cause: error },
       );
     }
+    if (error.status === undefined) {
+      // An error event inside the stream: no HTTP status, but the server's own words.
+      return reportedError(PROVIDER_NAME, detail, error);
+    }
     return upstreamHttpError(
-      {
-        provider: PROVIDER_NAME,
-        status: error.status,
-        detail,
-        model: settings.model,
-        endpoint,
-        retryAfterSeconds: retryAfter(error.headers),
-      },
+      { provider: PROVIDER_NAME, status: error.status, detail, model, endpoint, retryAfterSeconds: retryAfter(error.headers) },
       error,
     );
   }

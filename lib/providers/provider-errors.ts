@@ -82,6 +82,13 @@ export function unreachableError(provider: string, endpoint: string, cause: unkn
   );
 }
 
+/** An error the server reported inside its stream, without an HTTP status. */
+export function reportedError(provider: string, detail: string, cause: unknown): AppError {
+  return new AppError("provider_error", 502, `${capitalise(provider)} reported an error: “${truncate(detail)}”`, undefined, {
+    cause,
+  });
+}
+
 /** The connection broke after the answer had started: what arrived stays on the page. */
 export function connectionLostError(provider: string, cause: unknown): AppError {
   return new AppError(
@@ -93,11 +100,20 @@ export function connectionLostError(provider: string, cause: unknown): AppError 
   );
 }
 
-export function firstTokenTimeoutError(provider: string, seconds: number): AppError {
+/** `model` is a provider's label ("qwen2.5vl:7b · gpu-host:8000"), quoted as it is. */
+export function firstTokenTimeoutError(model: string, seconds: number): AppError {
   return new AppError(
     "provider_timeout",
     504,
-    `${capitalise(provider)} did not start answering within ${seconds} s. Try again, or try a smaller image.`,
+    `The model (${model}) did not start answering within ${seconds} s. Try again, or try a smaller image.`,
+  );
+}
+
+export function idleTimeoutError(model: string, seconds: number): AppError {
+  return new AppError(
+    "provider_timeout",
+    504,
+    `The model (${model}) stopped answering for ${seconds} s. The text so far is kept; try again for the rest.`,
   );
 }
 
@@ -121,8 +137,10 @@ export function isNetworkFailure(error: unknown): boolean {
   return false;
 }
 
-export function isAbortError(error: unknown): boolean {
-  return error instanceof Error && (error.name === "AbortError" || error.name === "APIUserAbortError");
+/** A base URL as messages show it: scheme, host and path, never a query string or credentials. */
+export function displayEndpoint(url: string): string {
+  const { origin, pathname } = new URL(url);
+  return `${origin}${pathname}`.replace(/\/$/, "");
 }
 
 function truncate(text: string): string {

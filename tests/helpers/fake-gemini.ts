@@ -19,7 +19,7 @@ export interface GeminiRequestBody {
   generationConfig?: Record<string, unknown>;
 }
 
-type StreamOptions = Pick<StreamReply, "delayMs" | "hangAfter" | "dropAfter" | "holdAfter">;
+type StreamOptions = Pick<StreamReply, "delayMs" | "hangAfter" | "keepOpenAfterEnd" | "dropAfter" | "holdAfter">;
 
 /** One `GenerateContentResponse` with a single candidate. */
 export function candidateChunk(parts: GeminiPart[], finishReason?: string): object {

@@ -104,6 +104,19 @@ describe("fake model server", () => {
     expect(received.endsWith("data: [DONE]\n\n")).toBe(true);
   });
 
+  it("can send a whole stream, [DONE] included, and keep the connection open after it", async () => {
+    fake.reply(openai.textReply(["Hi"], { keepOpenAfterEnd: true }));
+    const response = await postOpenAI(openAIBody());
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let received = "";
+    while (!received.endsWith("data: [DONE]\n\n")) received += (await reader.read()).value ?? "";
+    expect(received).toContain('"content":"Hi"');
+    // The response was never ended: the fake counts our leaving as a client disconnect.
+    const disconnected = fake.nextClientDisconnect();
+    await reader.cancel();
+    await disconnected;
+  });
+
   it("summarises the requests for other processes, image data replaced by its length", async () => {
     await postOpenAI(openAIBody(), { Authorization: "Bearer sk-1" });
     expect(await recorded()).toEqual([

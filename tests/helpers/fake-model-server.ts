@@ -43,6 +43,11 @@ export interface StreamReply {
   delayMs?: number;
   /** Keep the connection open after the last chunk, sending nothing more (no end marker). */
   hangAfter?: boolean;
+  /**
+   * Send the whole stream, end marker (OpenAI's `[DONE]`) included, then keep the connection open
+   * instead of ending the response, as a proxy or server that never closes a finished stream does.
+   */
+  keepOpenAfterEnd?: boolean;
   /** Destroy the connection after the last chunk, as a crashing server or a proxy would. */
   dropAfter?: boolean;
   /** Stop after this many events (chunks, then OpenAI's `[DONE]`) until `release()`. */
@@ -269,7 +274,7 @@ export async function startFakeModelServer(options: { port?: number } = {}): Pro
       if (reply.delayMs) await sleep(reply.delayMs);
       droppedByUs = true;
       response.socket?.destroy();
-    } else if (!reply.hangAfter) {
+    } else if (!reply.hangAfter && !reply.keepOpenAfterEnd) {
       response.end();
     }
   }

@@ -31,7 +31,7 @@ export interface Usage {
 
 export const DEFAULT_USAGE: Usage = { prompt_tokens: 1290, completion_tokens: 42, total_tokens: 1332 };
 
-type StreamOptions = Pick<StreamReply, "delayMs" | "hangAfter" | "dropAfter" | "holdAfter">;
+type StreamOptions = Pick<StreamReply, "delayMs" | "hangAfter" | "keepOpenAfterEnd" | "dropAfter" | "holdAfter">;
 
 type FinishReason = ChatCompletionChunk.Choice["finish_reason"];
 

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AppError } from "@/lib/errors";
-import { prepareImage } from "@/lib/image/prepare-image";
+import { prepareImage, type PreparedImage } from "@/lib/image/prepare-image";
 import { createGeminiProvider } from "@/lib/providers/gemini";
 import { SYSTEM_INSTRUCTION } from "@/lib/providers/system-instruction";
 import type { ProviderEvent } from "@/lib/providers/types";
 import { candidateChunk, errorReply, streamReply, textReply } from "@/tests/helpers/fake-gemini";
 import { closedPortUrl, startFakeModelServer, type FakeModelServer } from "@/tests/helpers/fake-model-server";
 import { diagramPng } from "@/tests/helpers/images";
+import { collect, failure } from "@/tests/helpers/provider-run";
 import { writeTemp } from "@/tests/helpers/temp-files";
-import type { PreparedImage } from "@/lib/image/prepare-image";
 
 let fake: FakeModelServer;
 let image: PreparedImage;
@@ -30,30 +29,15 @@ function provider({ maxRetries = 0, baseUrl = fake.url, model = "gemini-test" }:
   return createGeminiProvider({ apiKey: "test-key", model, baseUrl }, { maxRetries });
 }
 
-async function collect(options: Options = {}, signal = new AbortController().signal): Promise<ProviderEvent[]> {
-  const events: ProviderEvent[] = [];
-  for await (const event of provider(options).analyze({ image, prompt: "Explain this architecture", signal })) events.push(event);
-  return events;
-}
-
-/** Runs the provider to its end: the events it yielded, and the AppError it ended with. */
-async function failure(options: Options = {}): Promise<{ error: AppError; events: ProviderEvent[] }> {
-  const events: ProviderEvent[] = [];
-  try {
-    for await (const event of provider(options).analyze({ image, prompt: "Explain", signal: new AbortController().signal })) {
-      events.push(event);
-    }
-  } catch (error) {
-    if (error instanceof AppError) return { error, events };
-    throw error;
-  }
-  throw new Error(`expected the provider to fail, got ${JSON.stringify(events)}`);
+/** One answer from a fresh provider, as the route asks for it. */
+function analyze(options: Options = {}, prompt = "Explain this architecture", signal = new AbortController().signal) {
+  return provider(options).analyze({ image, prompt, signal });
 }
 
 describe("Gemini provider against a fake Gemini server", () => {
   it("sends the image, the task and the system instruction, and streams the text back", async () => {
     fake.reply(textReply(["## Overview", "\nAn API."]));
-    const events = await collect();
+    const events = await collect(analyze());
     expect(events).toEqual([
       { type: "delta", text: "## Overview" },
       { type: "delta", text: "\nAn API." },
@@ -75,14 +59,14 @@ describe("Gemini provider against a fake Gemini server", () => {
         { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "37s" },
       ]),
     );
-    const { error } = await failure();
+    const { error } = await failure(analyze());
     expect(error).toMatchObject({ code: "provider_quota", status: 503, retryAfterSeconds: 37 });
     expect(error.message).toContain("37 s");
   });
 
   it("does not retry a 429, even with retries allowed", async () => {
     fake.reply(errorReply(429, "Resource has been exhausted", "RESOURCE_EXHAUSTED"));
-    const { error } = await failure({ maxRetries: 2 });
+    const { error } = await failure(analyze({ maxRetries: 2 }));
     expect(error).toMatchObject({ code: "provider_quota", status: 503 });
     expect(error.retryAfterSeconds).toBeUndefined();
     expect(fake.requests).toHaveLength(1);
@@ -94,7 +78,7 @@ describe("Gemini provider against a fake Gemini server", () => {
         { "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID", domain: "googleapis.com" },
       ]),
     );
-    const { error } = await failure();
+    const { error } = await failure(analyze());
     expect(error).toMatchObject({ code: "provider_auth", status: 502 });
     expect(error.message).toContain("API key");
     expect(error.message).not.toContain("test-key");
@@ -105,13 +89,13 @@ describe("Gemini provider against a fake Gemini server", () => {
     [403, "PERMISSION_DENIED"],
   ])("maps HTTP %i to provider_auth 502", async (status, statusName) => {
     fake.reply(errorReply(status, "The caller does not have permission", statusName));
-    const { error } = await failure();
+    const { error } = await failure(analyze());
     expect(error).toMatchObject({ code: "provider_auth", status: 502 });
   });
 
   it("maps a 404 to model_not_found 502 naming the model and the server", async () => {
     fake.reply(errorReply(404, "models/gemini-9-ultra is not found for API version v1beta", "NOT_FOUND"));
-    const { error } = await failure({ model: "gemini-9-ultra" });
+    const { error } = await failure(analyze({ model: "gemini-9-ultra" }));
     expect(error).toMatchObject({ code: "model_not_found", status: 502 });
     expect(error.message).toContain("gemini-9-ultra");
     expect(error.message).toContain(fake.url);
@@ -119,7 +103,7 @@ describe("Gemini provider against a fake Gemini server", () => {
 
   it("maps another 400 to provider_rejected 502 quoting Gemini's explanation", async () => {
     fake.reply(errorReply(400, "Request contains an invalid argument.", "INVALID_ARGUMENT"));
-    const { error } = await failure();
+    const { error } = await failure(analyze());
     expect(error).toMatchObject({ code: "provider_rejected", status: 502 });
     expect(error.message).toContain("HTTP 400");
     expect(error.message).toContain("Request contains an invalid argument.");
@@ -127,7 +111,7 @@ describe("Gemini provider against a fake Gemini server", () => {
 
   it("retries a 500 and streams the answer when the second attempt succeeds", async () => {
     fake.reply(errorReply(500, "Internal error encountered.", "INTERNAL"), textReply(["Recovered."]));
-    const events = await collect({ maxRetries: 1 });
+    const events = await collect(analyze({ maxRetries: 1 }));
     expect(events[0]).toEqual({ type: "delta", text: "Recovered." });
     expect(events.at(-1)).toMatchObject({ type: "done", finishReason: "stop" });
     expect(fake.requests).toHaveLength(2);
@@ -135,7 +119,7 @@ describe("Gemini provider against a fake Gemini server", () => {
 
   it("maps a 503 with no retries left to provider_unavailable 503", async () => {
     fake.reply(errorReply(503, "The model is overloaded. Please try again later.", "UNAVAILABLE"));
-    const { error } = await failure({ maxRetries: 0 });
+    const { error } = await failure(analyze({ maxRetries: 0 }));
     expect(error).toMatchObject({ code: "provider_unavailable", status: 503 });
     expect(error.message).toContain("HTTP 503");
     expect(fake.requests).toHaveLength(1);
@@ -143,13 +127,13 @@ describe("Gemini provider against a fake Gemini server", () => {
 
   it("maps a 504 to provider_timeout 504", async () => {
     fake.reply(errorReply(504, "Deadline exceeded.", "DEADLINE_EXCEEDED"));
-    const { error } = await failure();
+    const { error } = await failure(analyze());
     expect(error).toMatchObject({ code: "provider_timeout", status: 504 });
   });
 
   it("maps promptFeedback.blockReason to content_blocked 422", async () => {
     fake.reply(streamReply([{ promptFeedback: { blockReason: "PROHIBITED_CONTENT" } }]));
-    const { error, events } = await failure();
+    const { error, events } = await failure(analyze());
     expect(error).toMatchObject({ code: "content_blocked", status: 422 });
     expect(error.message).toContain("PROHIBITED_CONTENT");
     expect(events).toEqual([]);
@@ -157,7 +141,7 @@ describe("Gemini provider against a fake Gemini server", () => {
 
   it("yields the text sent before a SAFETY stop, then fails with content_blocked", async () => {
     fake.reply(textReply(["The diagram shows", " a"], { finishReason: "SAFETY" }));
-    const { error, events } = await failure();
+    const { error, events } = await failure(analyze());
     expect(events).toEqual([
       { type: "delta", text: "The diagram shows" },
       { type: "delta", text: " a" },
@@ -174,7 +158,7 @@ describe("Gemini provider against a fake Gemini server", () => {
         candidateChunk([{ text: " done." }], "STOP"),
       ]),
     );
-    const events = await collect();
+    const events = await collect(analyze());
     expect(events.filter((event) => event.type === "delta")).toEqual([
       { type: "delta", text: "## Overview" },
       { type: "delta", text: " done." },
@@ -184,19 +168,19 @@ describe("Gemini provider against a fake Gemini server", () => {
 
   it('reports MAX_TOKENS as finishReason "length"', async () => {
     fake.reply(textReply(["A long answer"], { finishReason: "MAX_TOKENS" }));
-    const events = await collect();
+    const events = await collect(analyze());
     expect(events.at(-1)).toMatchObject({ type: "done", finishReason: "length" });
   });
 
   it('reports an unfamiliar finish reason as "other"', async () => {
     fake.reply(textReply(["Answer"], { finishReason: "FINISH_REASON_FROM_THE_FUTURE" }));
-    const events = await collect();
+    const events = await collect(analyze());
     expect(events.at(-1)).toMatchObject({ type: "done", finishReason: "other" });
   });
 
   it("maps a refused connection to provider_unreachable 502 naming the URL", async () => {
     const url = await closedPortUrl();
-    const { error } = await failure({ baseUrl: url });
+    const { error } = await failure(analyze({ baseUrl: url }));
     expect(error).toMatchObject({ code: "provider_unreachable", status: 502 });
     expect(error.message).toContain(url);
   });
@@ -206,7 +190,7 @@ describe("Gemini provider against a fake Gemini server", () => {
     const controller = new AbortController();
     const events: ProviderEvent[] = [];
     let disconnected: Promise<void> | undefined;
-    for await (const event of provider().analyze({ image, prompt: "Explain", signal: controller.signal })) {
+    for await (const event of analyze({}, "Explain", controller.signal)) {
       events.push(event);
       disconnected = fake.nextClientDisconnect();
       controller.abort();
@@ -217,9 +201,71 @@ describe("Gemini provider against a fake Gemini server", () => {
 
   it("fails with a server-side error, after the text already yielded, when Gemini drops the connection mid-answer", async () => {
     fake.reply(streamReply([candidateChunk([{ text: "Partial" }])], { dropAfter: true, delayMs: 20 }));
-    const { error, events } = await failure();
+    const { error, events } = await failure(analyze());
     expect(events).toEqual([{ type: "delta", text: "Partial" }]);
     expect(error.status).toBeGreaterThanOrEqual(500);
     expect(error.code).not.toBe("internal_error");
+  });
+  describe("errors Gemini sends inside the stream, after HTTP 200", () => {
+    const streamError = (code: number, message: string, status: string, details: object[]) =>
+      streamReply([{ error: { code, message, status, details } }]);
+
+    it("keeps the retry time of a quota error", async () => {
+      fake.reply(
+        streamError(429, "Resource has been exhausted (e.g. check quota).", "RESOURCE_EXHAUSTED", [
+          { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "21s" },
+        ]),
+      );
+      const { error, events } = await failure(analyze());
+      expect(events).toEqual([]);
+      expect(error).toMatchObject({ code: "provider_quota", status: 503, retryAfterSeconds: 21 });
+      expect(error.message).toContain("Try again in 21 s.");
+    });
+
+    it("keeps the retry time when the quota runs out after some text", async () => {
+      fake.reply(
+        streamReply([
+          candidateChunk([{ text: "The gateway" }]),
+          {
+            error: {
+              code: 429,
+              message: "Resource has been exhausted.",
+              status: "RESOURCE_EXHAUSTED",
+              details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "3.5s" }],
+            },
+          },
+        ]),
+      );
+      const { error, events } = await failure(analyze());
+      expect(events).toEqual([{ type: "delta", text: "The gateway" }]);
+      expect(error).toMatchObject({ code: "provider_quota", retryAfterSeconds: 3.5 });
+    });
+
+    it("recognises API_KEY_INVALID", async () => {
+      fake.reply(
+        streamError(400, "API key not valid. Please pass a valid API key.", "INVALID_ARGUMENT", [
+          { "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID", domain: "googleapis.com" },
+        ]),
+      );
+      const { error } = await failure(analyze());
+      expect(error).toMatchObject({ code: "provider_auth", status: 502 });
+    });
+
+    it("quotes Gemini's explanation of another error, not the SDK's wrapping", async () => {
+      fake.reply(streamError(400, "Request contains an invalid argument.", "INVALID_ARGUMENT", []));
+      const { error } = await failure(analyze());
+      expect(error).toMatchObject({ code: "provider_rejected", status: 502 });
+      expect(error.message).toContain("It said: “Request contains an invalid argument.”");
+      expect(error.message).not.toContain("got status");
+    });
+  });
+
+  it("names the server without the query string of its base URL", async () => {
+    const url = await closedPortUrl();
+    const { error } = await failure(analyze({ baseUrl: `${url}/?key=query-secret` }));
+    expect(error).toMatchObject({ code: "provider_unreachable", status: 502 });
+    expect(error.message).toContain(`Cannot reach Gemini at ${url}.`);
+    expect(error.message).not.toContain("query-secret");
+    expect(error.message).not.toContain("?");
   });
 });

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AppError } from "@/lib/errors";
 import { prepareImage, type PreparedImage } from "@/lib/image/prepare-image";
 import { createOpenAICompatibleProvider } from "@/lib/providers/openai-compatible";
 import { SYSTEM_INSTRUCTION } from "@/lib/providers/system-instruction";
@@ -7,6 +6,7 @@ import type { ProviderEvent } from "@/lib/providers/types";
 import { closedPortUrl, DEFAULT_ANSWER, startFakeModelServer, type FakeModelServer } from "@/tests/helpers/fake-model-server";
 import { deltaChunk, errorReply, ollamaErrorReply, streamReply, textReply } from "@/tests/helpers/fake-openai";
 import { diagramPng } from "@/tests/helpers/images";
+import { collect, failure } from "@/tests/helpers/provider-run";
 import { writeTemp } from "@/tests/helpers/temp-files";
 
 /** The OpenAI-compatible provider, through the real `openai` SDK, against the fake's Chat Completions route. */
@@ -32,31 +32,15 @@ function provider({ maxRetries = 0, baseUrl = fake.openaiBaseUrl, model = "qwen2
   return createOpenAICompatibleProvider({ baseUrl, model, apiKey }, { maxRetries });
 }
 
-async function collect(options: Options = {}): Promise<ProviderEvent[]> {
-  const events: ProviderEvent[] = [];
-  const signal = new AbortController().signal;
-  for await (const event of provider(options).analyze({ image, prompt: "Explain this architecture", signal })) events.push(event);
-  return events;
-}
-
-/** Runs the provider to its end: the events it yielded, and the AppError it ended with. */
-async function failure(options: Options = {}): Promise<{ error: AppError; events: ProviderEvent[] }> {
-  const events: ProviderEvent[] = [];
-  try {
-    for await (const event of provider(options).analyze({ image, prompt: "Explain", signal: new AbortController().signal })) {
-      events.push(event);
-    }
-  } catch (error) {
-    if (error instanceof AppError) return { error, events };
-    throw error;
-  }
-  throw new Error(`expected the provider to fail, got ${JSON.stringify(events)}`);
+/** One answer from a fresh provider, as the route asks for it. */
+function analyze(options: Options = {}, prompt = "Explain this architecture", signal = new AbortController().signal) {
+  return provider(options).analyze({ image, prompt, signal });
 }
 
 describe("OpenAI-compatible provider against a fake Chat Completions server", () => {
   it("sends the system instruction, the image as a data URL and the task, streaming with usage", async () => {
     fake.reply(textReply(["## Overview", "\nAn API", " in front of a function."]));
-    const events = await collect({ apiKey: "sk-test" });
+    const events = await collect(analyze({ apiKey: "sk-test" }));
 
     expect(events).toEqual([
       { type: "delta", text: "## Overview" },
@@ -85,21 +69,33 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
 
   it("ends the answer at [DONE] without the usage chunk when the server sends none", async () => {
     fake.reply(textReply(["Short answer."], { usage: null }));
-    const events = await collect();
+    const events = await collect(analyze());
     expect(events).toEqual([
       { type: "delta", text: "Short answer." },
       { type: "done", finishReason: "stop" },
     ]);
   });
 
+  // The SDK reads on after [DONE] until the server closes the connection. A server or proxy that
+  // keeps a finished stream open must not leave a complete answer waiting: the signal below only
+  // bounds the wait, so a provider stuck after [DONE] ends without `done` and fails the assertion.
+  it.each([
+    { name: "with the usage chunk", usage: undefined, done: { type: "done", finishReason: "stop", usage: { inputTokens: 1290, outputTokens: 42, totalTokens: 1332 } } },
+    { name: "without usage", usage: null, done: { type: "done", finishReason: "stop" } },
+  ])("finishes at [DONE] $name even when the server keeps the connection open after it", async ({ usage, done }) => {
+    fake.reply(textReply(["Short answer."], { usage, keepOpenAfterEnd: true }));
+    const events = await collect(analyze({}, "Explain", AbortSignal.timeout(2_000)));
+    expect(events).toEqual([{ type: "delta", text: "Short answer." }, done]);
+  });
+
   it('reports finish_reason "length" as "length"', async () => {
     fake.reply(textReply(["A long answer"], { finishReason: "length" }));
-    const events = await collect();
+    const events = await collect(analyze());
     expect(events.at(-1)).toMatchObject({ type: "done", finishReason: "length" });
   });
 
   it("works without an API key, as local servers (Ollama, vLLM, LM Studio) need none", async () => {
-    const events = await collect({ apiKey: undefined });
+    const events = await collect(analyze({ apiKey: undefined }));
     expect(events[0]).toEqual({ type: "delta", text: DEFAULT_ANSWER });
     expect(events.at(-1)).toMatchObject({ type: "done", finishReason: "stop" });
     expect(fake.requestsFor("openai")).toHaveLength(1);
@@ -107,7 +103,7 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
 
   it.each([401, 403])("maps HTTP %i to provider_auth 502 without repeating the key", async (status) => {
     fake.reply(errorReply(status, "Incorrect API key provided: sk-wrong.", { type: "invalid_request_error", code: "invalid_api_key" }));
-    const { error } = await failure({ apiKey: "sk-wrong" });
+    const { error } = await failure(analyze({ apiKey: "sk-wrong" }));
     expect(error).toMatchObject({ code: "provider_auth", status: 502 });
     expect(error.message).toContain("API key");
     expect(error.message).not.toContain("sk-wrong");
@@ -115,7 +111,7 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
 
   it("maps a 404 to model_not_found 502 naming the model and the server", async () => {
     fake.reply(ollamaErrorReply(404, 'model "llava:34b" not found, try pulling it first'));
-    const { error } = await failure({ model: "llava:34b" });
+    const { error } = await failure(analyze({ model: "llava:34b" }));
     expect(error).toMatchObject({ code: "model_not_found", status: 502 });
     expect(error.message).toContain("llava:34b");
     expect(error.message).toContain(fake.openaiBaseUrl);
@@ -123,7 +119,7 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
 
   it("maps a 429 to provider_quota 503 with the wait from Retry-After", async () => {
     fake.reply(errorReply(429, "Rate limit reached.", { type: "requests", code: "rate_limit_exceeded", headers: { "Retry-After": "7" } }));
-    const { error } = await failure({ maxRetries: 0 });
+    const { error } = await failure(analyze({ maxRetries: 0 }));
     expect(error).toMatchObject({ code: "provider_quota", status: 503, retryAfterSeconds: 7 });
     expect(error.message).toContain("7 s");
     expect(fake.requestsFor("openai")).toHaveLength(1);
@@ -133,14 +129,14 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
   // documentation: retries are for 5xx and 408; a 429 is reported with its wait at once.
   it("does not retry a 429, even with retries allowed", async () => {
     fake.reply(errorReply(429, "Rate limit reached.", { type: "requests", code: "rate_limit_exceeded", headers: { "Retry-After": "1" } }));
-    const { error } = await failure({ maxRetries: 2 });
+    const { error } = await failure(analyze({ maxRetries: 2 }));
     expect(error).toMatchObject({ code: "provider_quota", status: 503, retryAfterSeconds: 1 });
     expect(fake.requestsFor("openai")).toHaveLength(1);
   });
 
   it.each([500, 503])("maps HTTP %i with no retries left to provider_unavailable 503", async (status) => {
     fake.reply(errorReply(status, "The server had an error while processing your request.", { type: "server_error" }));
-    const { error } = await failure({ maxRetries: 0 });
+    const { error } = await failure(analyze({ maxRetries: 0 }));
     expect(error).toMatchObject({ code: "provider_unavailable", status: 503 });
     expect(error.message).toContain(`HTTP ${status}`);
     expect(fake.requestsFor("openai")).toHaveLength(1);
@@ -148,7 +144,7 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
 
   it("retries a 503 and streams the answer when the second attempt succeeds", async () => {
     fake.reply(errorReply(503, "Overloaded", { type: "server_error" }), textReply(["Recovered."]));
-    const events = await collect({ maxRetries: 1 });
+    const events = await collect(analyze({ maxRetries: 1 }));
     expect(events[0]).toEqual({ type: "delta", text: "Recovered." });
     expect(events.at(-1)).toMatchObject({ type: "done", finishReason: "stop" });
     expect(fake.requestsFor("openai")).toHaveLength(2);
@@ -160,17 +156,35 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
       server: "vLLM",
       reply: errorReply(400, "meta-llama/Llama-3.1-8B-Instruct is not a multimodal model", { type: "BadRequestError", code: "400" }),
     },
-  ])("maps $server's 400 for a text-only model to image_not_supported 502", async ({ reply }) => {
+    {
+      // llama.cpp's server answers a model loaded without its mmproj with a 500.
+      server: "llama.cpp",
+      reply: errorReply(500, "image input is not supported - hint: if this is unexpected, you may need to provide the mmproj", {
+        type: "server_error",
+      }),
+    },
+    { server: "OpenAI", reply: errorReply(400, "Invalid content type. image_url is only supported by certain models.") },
+  ])("maps $server's answer for a text-only model to image_not_supported 502", async ({ reply }) => {
     fake.reply(reply);
-    const { error } = await failure({ model: "llama3" });
+    const { error } = await failure(analyze({ model: "llama3" }));
     expect(error).toMatchObject({ code: "image_not_supported", status: 502 });
     expect(error.message).toContain("llama3");
     expect(error.message).toContain(fake.openaiBaseUrl);
   });
 
+  it.each([
+    "Image too large: 4032x3024 exceeds the maximum of 2048x2048 pixels.",
+    "Invalid image: the image data is not a valid PNG or JPEG.",
+  ])("maps a 400 about the image itself (%s) to provider_rejected, not image_not_supported", async (message) => {
+    fake.reply(errorReply(400, message, { code: "invalid_image" }));
+    const { error } = await failure(analyze());
+    expect(error).toMatchObject({ code: "provider_rejected", status: 502 });
+    expect(error.message).toContain(message);
+  });
+
   it("maps another 400 to provider_rejected 502 quoting the server", async () => {
     fake.reply(errorReply(400, "max_tokens is too large: 999999.", { code: "invalid_value" }));
-    const { error } = await failure();
+    const { error } = await failure(analyze());
     expect(error).toMatchObject({ code: "provider_rejected", status: 502 });
     expect(error.message).toContain("HTTP 400");
     expect(error.message).toContain("max_tokens is too large: 999999.");
@@ -178,7 +192,7 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
 
   it("maps a refused connection to provider_unreachable 502 naming the URL", async () => {
     const url = `${await closedPortUrl()}/v1`;
-    const { error, events } = await failure({ baseUrl: url });
+    const { error, events } = await failure(analyze({ baseUrl: url }));
     expect(events).toEqual([]);
     expect(error).toMatchObject({ code: "provider_unreachable", status: 502 });
     expect(error.message).toContain(`Cannot reach the model server at ${url}`);
@@ -186,7 +200,7 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
 
   it("yields the text sent before a content_filter stop, then fails with content_blocked", async () => {
     fake.reply(textReply(["The diagram shows", " a"], { finishReason: "content_filter" }));
-    const { error, events } = await failure();
+    const { error, events } = await failure(analyze());
     expect(events).toEqual([
       { type: "delta", text: "The diagram shows" },
       { type: "delta", text: " a" },
@@ -196,7 +210,7 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
 
   it("keeps the text already yielded and fails with provider_error when the server drops the connection", async () => {
     fake.reply(streamReply([deltaChunk({ role: "assistant", content: "Partial" }), deltaChunk({ content: " answer" })], { dropAfter: true, delayMs: 20 }));
-    const { error, events } = await failure();
+    const { error, events } = await failure(analyze());
     expect(events).toEqual([
       { type: "delta", text: "Partial" },
       { type: "delta", text: " answer" },
@@ -210,7 +224,7 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
     const controller = new AbortController();
     const events: ProviderEvent[] = [];
     let disconnected: Promise<void> | undefined;
-    for await (const event of provider().analyze({ image, prompt: "Explain", signal: controller.signal })) {
+    for await (const event of analyze({}, "Explain", controller.signal)) {
       events.push(event);
       disconnected ??= fake.nextClientDisconnect();
       controller.abort();
@@ -218,5 +232,55 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
     await disconnected;
     // Nothing after the abort: in particular no "done", which would claim a complete answer.
     expect(events).toEqual([{ type: "delta", text: "First words" }]);
+  });
+  it("turns an error event inside the stream into provider_error quoting the server, after the text already yielded", async () => {
+    // vLLM and LiteLLM report a failure that happens mid-generation as a `data: {"error":…}` event.
+    fake.reply(
+      streamReply([
+        deltaChunk({ role: "assistant", content: "The gateway" }),
+        { error: { object: "error", message: "CUDA out of memory while decoding", type: "InternalServerError", param: null, code: 500 } },
+      ]),
+    );
+    const { error, events } = await failure(analyze());
+    expect(events).toEqual([{ type: "delta", text: "The gateway" }]);
+    expect(error).toMatchObject({ code: "provider_error", status: 502 });
+    expect(error.message).toBe("The model server reported an error: “CUDA out of memory while decoding”");
+  });
+
+  it("turns an error event before any text into provider_error quoting the server", async () => {
+    fake.reply(streamReply([{ error: { message: "The engine is shutting down.", type: "server_error", param: null, code: null } }]));
+    const { error, events } = await failure(analyze());
+    expect(events).toEqual([]);
+    expect(error).toMatchObject({ code: "provider_error", status: 502 });
+    expect(error.message).toContain("“The engine is shutting down.”");
+  });
+
+  it("still recognises a text-only model when the server says so in an error event", async () => {
+    fake.reply(streamReply([{ error: { message: "llama3 does not support images", type: "invalid_request_error", param: null, code: null } }]));
+    const { error } = await failure(analyze({ model: "llama3" }));
+    expect(error).toMatchObject({ code: "image_not_supported", status: 502 });
+  });
+
+  describe("with a base URL that carries a query string", () => {
+    const QUERY = "?api-version=2024-06-01&sig=query-secret";
+
+    it("names the server without the query when it cannot be reached", async () => {
+      const url = `${await closedPortUrl()}/v1`;
+      const { error } = await failure(analyze({ baseUrl: `${url}${QUERY}` }));
+      expect(error).toMatchObject({ code: "provider_unreachable", status: 502 });
+      expect(error.message).toContain(`Cannot reach the model server at ${url}.`);
+      expect(error.message).not.toContain("query-secret");
+      expect(error.message).not.toContain("?");
+    });
+
+    it("names the server without the query when the model is not found", async () => {
+      // Today the SDK appends /chat/completions after the query (see tests/config.test.ts), so
+      // the fake's own 404 for an unknown route answers; the scripted one stands for a real 404.
+      fake.reply(ollamaErrorReply(404, 'model "llava:34b" not found, try pulling it first'));
+      const { error } = await failure(analyze({ baseUrl: `${fake.openaiBaseUrl}${QUERY}`, model: "llava:34b" }));
+      expect(error).toMatchObject({ code: "model_not_found", status: 502 });
+      expect(error.message).toContain(`on the server at ${fake.openaiBaseUrl}.`);
+      expect(error.message).not.toContain("query-secret");
+    });
   });
 });

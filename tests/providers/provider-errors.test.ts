@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
+  connectionLostError,
   contentBlockedError,
+  displayEndpoint,
   firstTokenTimeoutError,
-  isAbortError,
+  idleTimeoutError,
   isNetworkFailure,
+  reportedError,
   unreachableError,
   upstreamHttpError,
   type UpstreamFailure,
@@ -94,9 +97,9 @@ describe("other provider errors", () => {
   });
 
   it("firstTokenTimeoutError says how long was waited", () => {
-    const error = firstTokenTimeoutError("the model server", 120);
+    const error = firstTokenTimeoutError("qwen2.5vl:7b · gpu:8000", 120);
     expect(error).toMatchObject({ code: "provider_timeout", status: 504 });
-    expect(error.message).toContain("The model server did not start answering within 120 s");
+    expect(error.message).toContain("The model (qwen2.5vl:7b · gpu:8000) did not start answering within 120 s");
   });
 
   it("contentBlockedError is a 422 naming the reason", () => {
@@ -137,15 +140,50 @@ describe("isNetworkFailure", () => {
   });
 });
 
-describe("isAbortError", () => {
-  it("recognises AbortError and the SDKs' user-abort errors", () => {
-    expect(isAbortError(new DOMException("aborted", "AbortError"))).toBe(true);
-    expect(isAbortError(Object.assign(new Error("aborted"), { name: "AbortError" }))).toBe(true);
-    expect(isAbortError(Object.assign(new Error("aborted"), { name: "APIUserAbortError" }))).toBe(true);
+describe("displayEndpoint", () => {
+  it.each([
+    ["https://generativelanguage.googleapis.com", "https://generativelanguage.googleapis.com"],
+    ["https://generativelanguage.googleapis.com/", "https://generativelanguage.googleapis.com"],
+    ["http://10.0.0.5:8000/v1", "http://10.0.0.5:8000/v1"],
+    ["http://10.0.0.5:8000/v1/", "http://10.0.0.5:8000/v1"],
+    ["https://gateway.example.com/openai/v1?api-version=2024-06-01&sig=secret", "https://gateway.example.com/openai/v1"],
+    ["https://gateway.example.com/v1#fragment", "https://gateway.example.com/v1"],
+    ["https://user:secret@gateway.example.com/v1", "https://gateway.example.com/v1"],
+    ["HTTP://Gateway.Example.com:443/v1", "http://gateway.example.com:443/v1"],
+  ])("shows %s as %s", (url, shown) => {
+    expect(displayEndpoint(url)).toBe(shown);
+  });
+});
+
+describe("errors without an HTTP status", () => {
+  it("reportedError is provider_error 502 quoting the server's words on one line, keeping the cause", () => {
+    const cause = new Error("APIError");
+    const error = reportedError("the model server", "CUDA out of memory\n  while decoding", cause);
+    expect(error).toMatchObject({ code: "provider_error", status: 502 });
+    expect(error.message).toBe("The model server reported an error: “CUDA out of memory while decoding”");
+    expect(error.cause).toBe(cause);
   });
 
-  it("does not treat other errors as aborts", () => {
-    expect(isAbortError(new Error("boom"))).toBe(false);
-    expect(isAbortError({ name: "AbortError" })).toBe(false);
+  it("reportedError cuts a long explanation to 300 characters", () => {
+    const error = reportedError("Gemini", "y".repeat(1000), undefined);
+    const quoted = /“(.*)”$/.exec(error.message)?.[1];
+    expect(quoted).toHaveLength(300);
+    expect(quoted!.endsWith("…")).toBe(true);
+  });
+
+  it("idleTimeoutError says how long the model was silent and that the text so far stays", () => {
+    const error = idleTimeoutError("Gemini · gemini-x", 60);
+    expect(error).toMatchObject({ code: "provider_timeout", status: 504 });
+    expect(error.message).toBe(
+      "The model (Gemini · gemini-x) stopped answering for 60 s. The text so far is kept; try again for the rest.",
+    );
+  });
+
+  it("connectionLostError is provider_error 502 saying the text so far stays", () => {
+    const cause = new Error("socket hang up");
+    const error = connectionLostError("Gemini", cause);
+    expect(error).toMatchObject({ code: "provider_error", status: 502 });
+    expect(error.message).toContain("broke off in the middle of the answer");
+    expect(error.cause).toBe(cause);
   });
 });

@@ -23,6 +23,8 @@ export type ErrorCode =
   | "provider_unreachable"
   | "provider_timeout"
   | "provider_error"
+  | "cross_site_request"
+  | "request_cancelled"
   | "internal_error";
 
 export interface ErrorBody {

@@ -16,6 +16,8 @@ export type AnswerAction =
   | AnalyzeEvent
   | { type: "start"; startedAt: number }
   | { type: "stopped" }
+  /** The server refused the request before any answer; the form shows why. */
+  | { type: "rejected" }
   | { type: "failed"; message: string }
   | { type: "closed" };
 
@@ -47,6 +49,8 @@ export function reduceAnswer(state: AnswerState, action: AnswerAction): AnswerSt
       return { ...initialAnswer, phase: "sending", startedAt: action.startedAt };
     case "stopped":
       return { ...state, phase: "stopped" };
+    case "rejected":
+      return initialAnswer;
     case "failed":
       return { ...state, phase: "failed", error: action.message };
     case "closed":

@@ -1,9 +1,13 @@
-import { toAppError } from "@/lib/errors";
+import { toAppError, type AppError } from "@/lib/errors";
 import type { ProviderEvent } from "@/lib/providers/types";
-import type { AnalyzeEvent, MetaEvent } from "@/lib/streaming/events";
+import { nextWithin } from "@/lib/streaming/deadline";
+import type { AnalyzeEvent, DoneEvent, MetaEvent } from "@/lib/streaming/events";
 import { encodeEvent, encodeKeepAlive } from "@/lib/streaming/sse";
 
 const KEEP_ALIVE_MS = 15_000;
+
+/** How an answer ended, for the server's log. */
+export type AnswerOutcome = { ended: "done"; done: DoneEvent } | { ended: "error"; error: AppError } | { ended: "cancelled" };
 
 export interface AnswerStreamSource {
   meta: MetaEvent;
@@ -12,28 +16,41 @@ export interface AnswerStreamSource {
   rest: AsyncIterator<ProviderEvent>;
   /** Aborted when the client goes away, which ends the model call. */
   abort: AbortController;
+  /** Longest wait for the next piece of the answer. */
+  idleTimeoutMs: number;
+  idleTimeoutError(): AppError;
+  onEnd(outcome: AnswerOutcome): void;
   keepAliveMs?: number;
 }
 
 /**
  * The SSE body of a successful analysis: `meta`, then each provider event as it arrives. Pulling
  * one provider event per read means each delta is written the moment it exists and a slow
- * client slows the model stream instead of filling memory. A failure mid-answer becomes an
- * `error` event after the text already sent, so the page keeps what it showed.
+ * client slows the model stream instead of filling memory. A failure mid-answer, a stalled model
+ * included, becomes an `error` event after the text already sent, so the page keeps what it showed.
  */
 export function createAnswerStream(source: AnswerStreamSource): ReadableStream<Uint8Array> {
   const { meta, first, rest, abort } = source;
   let keepAlive: ReturnType<typeof setInterval> | undefined;
   let finished = false;
+  // The idle timeout aborts the model call too; unlike a client's abort, it is worth reporting.
+  let timedOut = false;
+  const idleTimeoutError = () => {
+    timedOut = true;
+    return source.idleTimeoutError();
+  };
 
-  const finish = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+  const finish = (controller: ReadableStreamDefaultController<Uint8Array> | null, outcome: AnswerOutcome) => {
+    if (finished) return;
     finished = true;
     clearInterval(keepAlive);
-    controller.close();
+    controller?.close();
+    source.onEnd(outcome);
   };
   const enqueue = (controller: ReadableStreamDefaultController<Uint8Array>, event: ProviderEvent) => {
-    controller.enqueue(encodeEvent(toAnalyzeEvent(event)));
-    if (event.type === "done") finish(controller);
+    const analyzeEvent = toAnalyzeEvent(event);
+    controller.enqueue(encodeEvent(analyzeEvent));
+    if (analyzeEvent.event === "done") finish(controller, { ended: "done", done: analyzeEvent.data });
   };
 
   return new ReadableStream<Uint8Array>({
@@ -47,27 +64,26 @@ export function createAnswerStream(source: AnswerStreamSource): ReadableStream<U
     async pull(controller) {
       if (finished) return;
       try {
-        const next = await rest.next();
+        const next = await nextWithin(rest, source.idleTimeoutMs, abort, idleTimeoutError);
         if (next.done) {
           // A provider ends without `done` only when its signal was aborted: nobody is listening.
-          finish(controller);
+          finish(controller, { ended: "cancelled" });
           return;
         }
         enqueue(controller, next.value);
       } catch (error) {
-        if (abort.signal.aborted) {
-          finish(controller);
+        const appError = toAppError(error);
+        if (abort.signal.aborted && !timedOut) {
+          finish(controller, { ended: "cancelled" });
           return;
         }
-        const { code, message } = toAppError(error);
-        controller.enqueue(encodeEvent({ event: "error", data: { code, message } }));
-        finish(controller);
+        controller.enqueue(encodeEvent({ event: "error", data: { code: appError.code, message: appError.message } }));
+        finish(controller, { ended: "error", error: appError });
       }
     },
     cancel() {
-      finished = true;
-      clearInterval(keepAlive);
       abort.abort();
+      finish(null, { ended: "cancelled" });
       // Not awaited: a pending read finishes first, and the abort above is what ends it.
       rest.return?.().catch(() => undefined);
     },

@@ -16,7 +16,6 @@ export const SSE_HEADERS: Record<string, string> = {
   "Content-Type": "text/event-stream; charset=utf-8",
   // no-transform keeps compression middleware (Next's own included) from holding chunks back.
   "Cache-Control": "no-cache, no-transform",
-  Connection: "keep-alive",
   // nginx buffers proxied responses unless told otherwise.
   "X-Accel-Buffering": "no",
 };

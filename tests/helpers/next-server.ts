@@ -6,6 +6,13 @@ import path from "node:path";
 /** The production build that `npm run build:test` makes, served by `next start` in tests. */
 export const TEST_DIST_DIR = process.env.NEXT_DIST_DIR ?? ".next-test";
 const PROJECT_ROOT = path.resolve(import.meta.dirname, "../..");
+const NEXT_BIN = path.join(PROJECT_ROOT, "node_modules/next/dist/bin/next");
+
+/**
+ * The app's own settings (lib/config.ts): the test runner's values must not leak into a server
+ * under test. Used here and by playwright.config.ts.
+ */
+export const APP_SETTING_VARIABLES = /^(GEMINI_|OPENAI_|LLM_|MODEL_|MAX_|UPLOAD_DIR)/;
 
 export interface RunningServer {
   url: string;
@@ -17,7 +24,56 @@ export interface RunningServer {
 /** Starts `next start` on a free loopback port with the given environment and waits until it answers. */
 export async function startNextServer(env: Record<string, string>): Promise<RunningServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "node_modules/next/dist/bin/next"), "start", "-H", "127.0.0.1", "-p", String(port)], {
+  const { child, output } = spawnNext(port, env);
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilReady(url, child, output);
+  return { url, output, stop: () => stop(child) };
+}
+
+export interface StartupFailure {
+  /** The exit code; null when the server was still serving after all (and was then stopped). */
+  exitCode: number | null;
+  output: string;
+}
+
+/**
+ * Starts `next start` with a configuration that should stop it, and waits for it to exit. A
+ * server that answers HTTP instead and is still running a moment later did not stop: it is
+ * killed and reported with `exitCode: null`.
+ */
+export async function startNextServerExpectingExit(env: Record<string, string>): Promise<StartupFailure> {
+  const port = await freePort();
+  const { child, output } = spawnNext(port, env);
+  const exited = once(child, "exit").then(() => true);
+  const deadline = Date.now() + 30_000;
+  let answering = false;
+  while (Date.now() < deadline && !answering) {
+    if (child.exitCode !== null) return { exitCode: child.exitCode, output: output() };
+    try {
+      await fetch(`http://127.0.0.1:${port}/api/health`, { signal: AbortSignal.timeout(1_000) });
+      answering = true;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  // Serving, or silent until the deadline: give an exit already under way a moment, then stop it.
+  const exitedAnyway = await Promise.race([exited, new Promise<false>((resolve) => setTimeout(() => resolve(false), 1_500))]);
+  if (exitedAnyway) return { exitCode: child.exitCode, output: output() };
+  await stop(child);
+  return { exitCode: null, output: output() };
+}
+
+/** The one JSON line the server logs per /api/analyze request, parsed, in the order written. */
+export function analyzeLogLines(output: string): Array<Record<string, unknown>> {
+  return output.split("\n").flatMap((line) => {
+    // Failures log the JSON line, then the cause on the same console call.
+    const json = /^(\{"route":"\/api\/analyze".*?\})(?: |$)/.exec(line)?.[1];
+    return json ? [JSON.parse(json) as Record<string, unknown>] : [];
+  });
+}
+
+function spawnNext(port: number, env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, [NEXT_BIN, "start", "-H", "127.0.0.1", "-p", String(port)], {
     cwd: PROJECT_ROOT,
     env: { ...cleanEnvironment(), NEXT_DIST_DIR: TEST_DIST_DIR, NODE_ENV: "production", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -25,16 +81,14 @@ export async function startNextServer(env: Record<string, string>): Promise<Runn
   let output = "";
   child.stdout?.on("data", (chunk) => (output += chunk));
   child.stderr?.on("data", (chunk) => (output += chunk));
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntilReady(url, child, () => output);
-  return { url, output: () => output, stop: () => stop(child) };
+  return { child, output: () => output };
 }
 
 /** The test runner's own model settings must not leak into the server under test. */
 function cleanEnvironment(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const key of Object.keys(env)) {
-    if (/^(GEMINI_|OPENAI_|LLM_|MODEL_|MAX_|UPLOAD_DIR)/.test(key)) delete env[key];
+    if (APP_SETTING_VARIABLES.test(key)) delete env[key];
   }
   return env;
 }

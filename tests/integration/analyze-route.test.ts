@@ -10,7 +10,7 @@ import * as gemini from "@/tests/helpers/fake-gemini";
 import { startFakeModelServer, type FakeModelServer } from "@/tests/helpers/fake-model-server";
 import * as openai from "@/tests/helpers/fake-openai";
 import { diagramJpeg, diagramPng, pixelBombPng, TEXT_FILE, truncatedPng } from "@/tests/helpers/images";
-import { startNextServer, type RunningServer } from "@/tests/helpers/next-server";
+import { analyzeLogLines, startNextServer, startNextServerExpectingExit, type RunningServer } from "@/tests/helpers/next-server";
 
 /**
  * The real routes, served by `next start` from the production build, configured with both Gemini
@@ -37,6 +37,9 @@ beforeAll(async () => {
     OPENAI_API_KEY: OPENAI_KEY,
     MODEL_MAX_RETRIES: "0",
     MODEL_FIRST_TOKEN_TIMEOUT_SECONDS: "3",
+    // Short enough for the stalled-answer tests; no other test pauses this long between pieces.
+    // The client-abort tests check the log, so an idle timeout cannot pass for a client's abort.
+    MODEL_IDLE_TIMEOUT_SECONDS: "1",
     MAX_UPLOAD_MB: "2",
     MAX_IMAGE_EDGE: String(MAX_EDGE),
     MAX_IMAGE_PIXELS: "50000000",
@@ -78,9 +81,19 @@ async function readAll(response: Response): Promise<AnalyzeEvent[]> {
 const textOf = (events: AnalyzeEvent[]) =>
   events.flatMap((event) => (event.event === "delta" ? [event.data.text] : [])).join("");
 
+/** Where the server's output stands now: the log lines of the requests that follow are after it. */
+const logMark = () => server.output().length;
+
+/** Waits for the log line of the one request made since `mark`, which the server writes when the request ends. */
+async function loggedSince(mark: number): Promise<Record<string, unknown>> {
+  await expect.poll(() => analyzeLogLines(server.output().slice(mark)), { timeout: 5_000 }).toHaveLength(1);
+  return analyzeLogLines(server.output().slice(mark))[0]!;
+}
+
 describe("POST /api/analyze", () => {
   it("streams meta, deltas and done, and sends the prepared image and the task to Gemini", async () => {
     fake.reply(gemini.textReply(["## Overview\n", "An API in front of a function.", "\n\n| a | b |\n|---|---|\n| 1 | 2 |"]));
+    const mark = logMark();
     const wide = await diagramPng(2400);
     const response = await analyze(wide, "  Explain this architecture  ");
 
@@ -113,6 +126,18 @@ describe("POST /api/analyze", () => {
     });
     const meta = events[0]?.event === "meta" ? events[0].data : undefined;
     expect(sent.length).toBe(meta?.image.bytes);
+
+    // One log line, written when the answer ended, saying how it ended.
+    expect(await loggedSince(mark)).toEqual({
+      route: "/api/analyze",
+      status: 200,
+      ms: expect.any(Number),
+      provider: "gemini",
+      model: "gemini-int",
+      image: `${MAX_EDGE}x410 image/png ${meta?.image.bytes}B`,
+      finishReason: "stop",
+      totalTokens: 1332,
+    });
   });
 
   it("accepts a JPEG whatever name the browser gave it", async () => {
@@ -145,9 +170,12 @@ describe("POST /api/analyze", () => {
     const reader = readAnalyzeEvents(response.body!);
     expect((await reader.next()).value?.event).toBe("meta");
     expect((await reader.next()).value).toEqual({ event: "delta", data: { text: "First words" } });
+    const mark = logMark();
     const disconnected = fake.nextClientDisconnect();
     controller.abort();
     await disconnected;
+    // The client's leaving ended it, not the idle timeout.
+    expect(await loggedSince(mark)).toMatchObject({ status: 200, code: "request_cancelled" });
   });
 
   it("aborts the model call when the client goes away mid-answer", async () => {
@@ -157,9 +185,11 @@ describe("POST /api/analyze", () => {
     const reader = readAnalyzeEvents(response.body!);
     await reader.next(); // meta
     await reader.next(); // first delta
+    const mark = logMark();
     const disconnected = fake.nextClientDisconnect();
     controller.abort();
     await disconnected;
+    expect(await loggedSince(mark)).toMatchObject({ status: 200, code: "request_cancelled" });
     // The server is still healthy afterwards.
     expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
   });
@@ -195,6 +225,62 @@ describe("POST /api/analyze", () => {
     expect(response.status).toBe(504);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("provider_timeout");
     await disconnected;
+  });
+});
+
+describe("POST /api/analyze when the model stalls or the client leaves", () => {
+  it.each([
+    { provider: "gemini", reply: gemini.streamReply([gemini.candidateChunk([{ text: "First words" }])], { hangAfter: true }) },
+    { provider: "openai", reply: openai.streamReply([openai.deltaChunk({ role: "assistant", content: "First words" })], { hangAfter: true }) },
+  ])("ends a $provider answer that stalls mid-way with a provider_timeout error event, keeping the text, and hangs up on the model", async ({ provider, reply }) => {
+    fake.reply(reply);
+    const mark = logMark();
+    const disconnected = fake.nextClientDisconnect();
+    const response = await analyzeWith(provider);
+    expect(response.status).toBe(200);
+    const events = await readAll(response);
+    expect(events.map((event) => event.event)).toEqual(["meta", "delta", "error"]);
+    expect(textOf(events)).toBe("First words");
+    expect(events.at(-1)).toEqual({
+      event: "error",
+      data: { code: "provider_timeout", message: expect.stringContaining("stopped answering for 1 s. The text so far is kept") },
+    });
+    await disconnected;
+    expect(await loggedSince(mark)).toMatchObject({ status: 200, code: "provider_timeout", provider });
+  });
+
+  it("logs a client that leaves before the first token as request_cancelled, and hangs up on the model", async () => {
+    fake.reply(gemini.streamReply([], { hangAfter: true }));
+    const mark = logMark();
+    const controller = new AbortController();
+    const pending = analyze(await diagramPng(), "Explain", { signal: controller.signal }).catch((error: unknown) => error);
+    await expect.poll(() => fake.requests.length).toBe(1);
+    const disconnected = fake.nextClientDisconnect();
+    controller.abort();
+    expect(((await pending) as Error).name).toBe("AbortError");
+    await disconnected;
+    expect(await loggedSince(mark)).toMatchObject({ status: 499, code: "request_cancelled" });
+  });
+});
+
+describe("POST /api/analyze from other sites", () => {
+  it.each(["cross-site", "same-site"])("refuses Sec-Fetch-Site: %s with 403 cross_site_request before reading the upload", async (site) => {
+    const mark = logMark();
+    const response = await analyze(await diagramPng(), "Explain", { headers: { "Sec-Fetch-Site": site } });
+    expect(response.status).toBe(403);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("cross_site_request");
+    expect(body.error.message).toContain("other sites");
+    expect(fake.requests).toHaveLength(0);
+    expect(await loggedSince(mark)).toMatchObject({ status: 403, code: "cross_site_request" });
+  });
+
+  it.each(["same-origin", "none"])("answers Sec-Fetch-Site: %s (the page itself, or typed by the person)", async (site) => {
+    const response = await analyze(await diagramPng(), "Explain", { headers: { "Sec-Fetch-Site": site } });
+    expect(response.status).toBe(200);
+    expect((await readAll(response)).at(-1)?.event).toBe("done");
+    expect(fake.requests).toHaveLength(1);
   });
 });
 
@@ -245,6 +331,10 @@ describe("POST /api/analyze rejects bad input before streaming", () => {
       body: JSON.stringify({ prompt: "Explain" }),
     });
     expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("invalid_request");
+    expect(body.error.message).toMatch(/multipart/i);
+    expect(fake.requests).toHaveLength(0);
   });
 
   it("cleans up after a client that disconnects in the middle of its upload", async () => {
@@ -369,9 +459,11 @@ describe("choosing a provider", () => {
     const reader = readAnalyzeEvents(response.body!);
     expect((await reader.next()).value).toMatchObject({ event: "meta", data: { provider: "openai" } });
     expect((await reader.next()).value).toEqual({ event: "delta", data: { text: "First words" } });
+    const mark = logMark();
     const disconnected = fake.nextClientDisconnect();
     controller.abort();
     await disconnected;
+    expect(await loggedSince(mark)).toMatchObject({ status: 200, code: "request_cancelled", provider: "openai" });
     expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
   });
 });
@@ -394,5 +486,22 @@ describe("with no model configured", () => {
     expect(events[0]).toMatchObject({ event: "meta", data: { provider: "offline" } });
     expect(events.at(-1)?.event).toBe("done");
     expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe("a wrong setting", () => {
+  it.each<{ name: string; env: Record<string, string> }>([
+    { name: "MAX_UPLOAD_MB", env: { MAX_UPLOAD_MB: "lots" } },
+    { name: "MODEL_IDLE_TIMEOUT_SECONDS", env: { MODEL_IDLE_TIMEOUT_SECONDS: "0" } },
+    { name: "OPENAI_BASE_URL", env: { OPENAI_BASE_URL: "http://admin:hunter2@10.0.0.5:8000/v1", OPENAI_MODEL: "m" } },
+    // A base URL that is not a URL at all must get the same treatment.
+    { name: "GEMINI_BASE_URL", env: { GEMINI_API_KEY: "key", GEMINI_BASE_URL: "not a url" } },
+  ])("stops the server at start-up with a message naming $name", async ({ name, env }) => {
+    const { exitCode, output } = await startNextServerExpectingExit({ ...env, UPLOAD_DIR: uploadDir });
+    expect(output).toContain("Invalid configuration");
+    expect(output).toContain(name);
+    expect(output).not.toContain("hunter2");
+    expect(exitCode).not.toBeNull();
+    expect(exitCode).not.toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { defineConfig } from "@playwright/test";
 import { APP_PORT, APP_URL, E2E_API_KEY, E2E_MODEL, E2E_OPENAI_BASE_URL, E2E_OPENAI_MODEL, FAKE_MODEL_URL } from "./tests/e2e/e2e-env";
+import { APP_SETTING_VARIABLES } from "./tests/helpers/next-server";
 
 /**
  * Browser end-to-end tests against the production build, answered by a fake model server that
@@ -16,7 +17,7 @@ import { APP_PORT, APP_URL, E2E_API_KEY, E2E_MODEL, E2E_OPENAI_BASE_URL, E2E_OPE
 // process.env under `env`); the app treats an empty value as unset.
 const inheritedModelSettings = Object.fromEntries(
   Object.keys(process.env)
-    .filter((key) => /^(GEMINI_|OPENAI_|LLM_|MODEL_|MAX_|UPLOAD_DIR)/.test(key))
+    .filter((key) => APP_SETTING_VARIABLES.test(key))
     .map((key) => [key, ""]),
 );
 

@@ -6,11 +6,12 @@
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { formatBytes } from "@/lib/format";
 import { prepareImage, type PreparedImage } from "@/lib/image/prepare-image";
 
-const PROJECT_ROOT = path.resolve(import.meta.dirname, "..");
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const FIXTURES = path.resolve(PROJECT_ROOT, "../shared/fixtures/diagrams/real");
 const RESULTS_FILE = path.join(PROJECT_ROOT, "bench/results/prepare-image.md");
 const RUNS = 5;

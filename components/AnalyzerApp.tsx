@@ -20,7 +20,8 @@ export function AnalyzerApp({ maxUploadBytes, providers }: AnalyzerAppProps) {
   const [task, setTask] = useState("");
   const [providerId, setProviderId] = useState(providers[0]?.provider);
   const chosenProvider = providers.find((each) => each.provider === providerId) ?? providers[0];
-  const [inputError, setInputError] = useState<string | null>(null);
+  /** Problems with the input or the request, shown next to the form; the answer panel keeps its own. */
+  const [formError, setFormError] = useState<string | null>(null);
   const [answer, dispatch] = useReducer(reduceAnswer, initialAnswer);
   const running = useRef<AbortController | null>(null);
   const busy = answer.phase === "sending" || answer.phase === "streaming";
@@ -37,7 +38,7 @@ export function AnalyzerApp({ maxUploadBytes, providers }: AnalyzerAppProps) {
   const pick = useCallback(
     async (candidate: File) => {
       const problem = await checkImageFile(candidate, maxUploadBytes);
-      setInputError(problem);
+      setFormError(problem);
       if (!problem) replaceImage({ file: candidate, previewUrl: URL.createObjectURL(candidate) });
     },
     [maxUploadBytes, replaceImage],
@@ -59,7 +60,7 @@ export function AnalyzerApp({ maxUploadBytes, providers }: AnalyzerAppProps) {
     if (!file || !task.trim() || busy) return;
     const controller = new AbortController();
     running.current = controller;
-    setInputError(null);
+    setFormError(null);
     dispatch({ type: "start", startedAt: Date.now() });
     try {
       const request = { image: file, prompt: task, provider: chosenProvider?.provider, signal: controller.signal };
@@ -69,7 +70,11 @@ export function AnalyzerApp({ maxUploadBytes, providers }: AnalyzerAppProps) {
       dispatch({ type: "closed" });
     } catch (error) {
       if (controller.signal.aborted) dispatch({ type: "stopped" });
-      else if (error instanceof AnalysisRequestError) dispatch({ type: "failed", message: error.message });
+      else if (error instanceof AnalysisRequestError) {
+        // Refused before any answer: the reason belongs next to the form, the panel goes back to empty.
+        dispatch({ type: "rejected" });
+        setFormError(error.message);
+      }
       else dispatch({ type: "failed", message: "The connection was lost while the answer was streaming." });
     } finally {
       running.current = null;
@@ -105,16 +110,16 @@ export function AnalyzerApp({ maxUploadBytes, providers }: AnalyzerAppProps) {
             onPick={(picked) => void pick(picked)}
             onRemove={() => {
               replaceImage(null);
-              setInputError(null);
+              setFormError(null);
             }}
           />
           <TaskInput value={task} disabled={busy} onChange={setTask} onSubmitShortcut={() => void analyze()} />
           {providers.length > 1 && (
             <ModelPicker providers={providers} value={chosenProvider?.provider} disabled={busy} onChange={setProviderId} />
           )}
-          {inputError && (
+          {formError && (
             <p role="alert" className="rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-sm text-danger">
-              {inputError}
+              {formError}
             </p>
           )}
           <div className="flex gap-3">

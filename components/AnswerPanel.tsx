@@ -84,11 +84,16 @@ function useElapsedSeconds(answer: AnswerState): number | null {
 }
 
 function AnswerActions({ markdown, fileName }: { markdown: string; fileName: string | null }) {
-  const [copied, setCopied] = useState(false);
+  const [copyState, setCopyState] = useState<"idle" | "copied" | "failed">("idle");
   const copy = async () => {
-    await navigator.clipboard.writeText(markdown);
-    setCopied(true);
-    setTimeout(() => setCopied(false), 1500);
+    try {
+      // Browsers offer the clipboard only on https and localhost; intranet tools often run on http.
+      await navigator.clipboard.writeText(markdown);
+      setCopyState("copied");
+    } catch {
+      setCopyState("failed");
+    }
+    setTimeout(() => setCopyState("idle"), 2500);
   };
   const download = () => {
     const url = URL.createObjectURL(new Blob([markdown], { type: "text/markdown;charset=utf-8" }));
@@ -103,7 +108,7 @@ function AnswerActions({ markdown, fileName }: { markdown: string; fileName: str
   return (
     <div className="mt-5 flex gap-2">
       <button type="button" onClick={() => void copy()} className={buttonClass}>
-        {copied ? "Copied" : "Copy markdown"}
+        {copyState === "copied" ? "Copied" : copyState === "failed" ? "Copy blocked: use Download" : "Copy markdown"}
       </button>
       <button type="button" onClick={download} className={buttonClass}>
         Download .md

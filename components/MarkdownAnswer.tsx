@@ -5,9 +5,10 @@ import { harden } from "rehype-harden";
 import { defaultRehypePlugins, Streamdown, type StreamdownProps } from "streamdown";
 
 /**
- * Model output is untrusted text. Raw HTML is never interpreted (no rehype-raw): it shows as the
- * literal text the model wrote. The tree is sanitised, and rehype-harden blocks every image (none
- * is ever fetched from another origin) and every link outside http, https and mailto.
+ * Model output is untrusted text. Raw HTML in it never becomes elements (no rehype-raw, and
+ * `skipHtml`; the browser test checks that no script, image or handler appears). The tree is
+ * sanitised, and rehype-harden blocks every image (none is ever fetched from another origin) and
+ * every link outside http, https and mailto.
  */
 const sanitize = defaultRehypePlugins.sanitize;
 if (!sanitize) throw new Error("streamdown no longer provides its sanitize plugin; review MarkdownAnswer.");

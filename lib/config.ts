@@ -7,24 +7,28 @@ import { z } from "zod";
  */
 
 // `.env` files often carry `KEY=` lines for settings a team does not use: treat them as unset.
-const optionalText = z.preprocess(
-  (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
-  z.string().trim().optional(),
+const blankAsUnset = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), schema);
+
+const optionalText = blankAsUnset(z.string().trim().optional());
+const positiveInteger = (fallback: number) => blankAsUnset(z.coerce.number().int().positive().default(fallback));
+const nonNegativeInteger = (fallback: number) => blankAsUnset(z.coerce.number().int().min(0).default(fallback));
+
+/**
+ * An http(s) base URL. Credentials in it would be quoted in error messages (and fetch refuses
+ * them); the SDKs append their paths after a query string, so one would break every call.
+ */
+const optionalUrl = optionalText.pipe(
+  z
+    .url({ protocol: /^https?$/, abort: true })
+    .refine((value) => !new URL(value).username && !new URL(value).password, {
+      message: "must not contain a user name or password; put keys in the *_API_KEY variable",
+    })
+    .refine((value) => !new URL(value).search && !new URL(value).hash, {
+      message: "must not contain a query string or fragment",
+    })
+    .optional(),
 );
-
-const positiveInteger = (fallback: number) =>
-  z.preprocess(
-    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
-    z.coerce.number().int().positive().default(fallback),
-  );
-
-const nonNegativeInteger = (fallback: number) =>
-  z.preprocess(
-    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
-    z.coerce.number().int().min(0).default(fallback),
-  );
-
-const optionalUrl = optionalText.pipe(z.url({ protocol: /^https?$/ }).optional());
 
 export const PROVIDER_IDS = ["gemini", "openai", "offline"] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];
@@ -40,6 +44,7 @@ const environmentSchema = z
     OPENAI_MODEL: optionalText,
     MODEL_MAX_RETRIES: nonNegativeInteger(2),
     MODEL_FIRST_TOKEN_TIMEOUT_SECONDS: positiveInteger(120),
+    MODEL_IDLE_TIMEOUT_SECONDS: positiveInteger(60),
     MAX_UPLOAD_MB: positiveInteger(200),
     MAX_IMAGE_PIXELS: positiveInteger(100_000_000),
     MAX_IMAGE_EDGE: positiveInteger(3072),
@@ -91,6 +96,8 @@ export interface AppConfig {
     /** Retries of transient upstream failures (5xx, 408) before the first token. */
     maxRetries: number;
     firstTokenTimeoutMs: number;
+    /** Longest silence allowed between two pieces of an answer that has started. */
+    idleTimeoutMs: number;
   };
   upload: {
     maxBytes: number;
@@ -128,6 +135,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
     model: {
       maxRetries: env.MODEL_MAX_RETRIES,
       firstTokenTimeoutMs: env.MODEL_FIRST_TOKEN_TIMEOUT_SECONDS * 1000,
+      idleTimeoutMs: env.MODEL_IDLE_TIMEOUT_SECONDS * 1000,
     },
     upload: {
       maxBytes: env.MAX_UPLOAD_MB * 1024 * 1024,

@@ -18,7 +18,8 @@ describe("parseConfig", () => {
     expect(config).toEqual({
       provider: "offline",
       gemini: undefined,
-      model: { maxRetries: 2, firstTokenTimeoutMs: 120_000 },
+      openai: undefined,
+      model: { maxRetries: 2, firstTokenTimeoutMs: 120_000, idleTimeoutMs: 60_000 },
       upload: { maxBytes: 200 * 1024 * 1024, directory: os.tmpdir() },
       image: { maxPixels: 100_000_000, maxEdge: 3072 },
     });
@@ -37,6 +38,10 @@ describe("parseConfig", () => {
       GEMINI_BASE_URL: "http://127.0.0.1:9999",
       MODEL_MAX_RETRIES: "0",
       MODEL_FIRST_TOKEN_TIMEOUT_SECONDS: "5",
+      MODEL_IDLE_TIMEOUT_SECONDS: "7",
+      OPENAI_BASE_URL: "http://localhost:11434/v1",
+      OPENAI_MODEL: "qwen2.5vl:7b",
+      OPENAI_API_KEY: "sk-local",
       MAX_UPLOAD_MB: "10",
       MAX_IMAGE_PIXELS: "1000",
       MAX_IMAGE_EDGE: "512",
@@ -45,7 +50,8 @@ describe("parseConfig", () => {
     expect(config).toEqual({
       provider: "gemini",
       gemini: { apiKey: "key-123", model: "gemini-pro-test", baseUrl: "http://127.0.0.1:9999" },
-      model: { maxRetries: 0, firstTokenTimeoutMs: 5000 },
+      openai: { baseUrl: "http://localhost:11434/v1", apiKey: "sk-local", model: "qwen2.5vl:7b" },
+      model: { maxRetries: 0, firstTokenTimeoutMs: 5000, idleTimeoutMs: 7000 },
       upload: { maxBytes: 10 * 1024 * 1024, directory: "/srv/uploads" },
       image: { maxPixels: 1000, maxEdge: 512 },
     });
@@ -63,6 +69,9 @@ describe("parseConfig", () => {
       GEMINI_MODEL: "",
       GEMINI_BASE_URL: "",
       MODEL_MAX_RETRIES: "",
+      MODEL_FIRST_TOKEN_TIMEOUT_SECONDS: "",
+      MODEL_IDLE_TIMEOUT_SECONDS: " ",
+      OPENAI_BASE_URL: "",
       MAX_UPLOAD_MB: "",
       MAX_IMAGE_PIXELS: " ",
       MAX_IMAGE_EDGE: "",
@@ -79,6 +88,9 @@ describe("parseConfig", () => {
     ["MAX_IMAGE_EDGE", "big"],
     ["MODEL_MAX_RETRIES", "-1"],
     ["MODEL_FIRST_TOKEN_TIMEOUT_SECONDS", "0"],
+    ["MODEL_IDLE_TIMEOUT_SECONDS", "0"],
+    ["MODEL_IDLE_TIMEOUT_SECONDS", "2.5"],
+    ["MODEL_IDLE_TIMEOUT_SECONDS", "a minute"],
   ])("rejects %s=%s with a message naming the variable", (name, value) => {
     const error = configError({ [name]: value });
     expect(error.message).toContain(name);
@@ -107,5 +119,48 @@ describe("parseConfig", () => {
   it("accepts an https GEMINI_BASE_URL", () => {
     const config = parseConfig({ GEMINI_API_KEY: "key", GEMINI_BASE_URL: "https://proxy.example.com" });
     expect(config.gemini?.baseUrl).toBe("https://proxy.example.com");
+  });
+
+  describe("base URLs with credentials", () => {
+    const WITH_CREDENTIALS = [
+      "https://alice:s3cret-pass@proxy.example.com",
+      "https://alice@proxy.example.com/v1",
+      "http://:s3cret-pass@127.0.0.1:8080/v1",
+    ];
+
+    it.each(WITH_CREDENTIALS)("rejects GEMINI_BASE_URL=%s, naming the variable but not the password", (url) => {
+      const error = configError({ GEMINI_API_KEY: "key", GEMINI_BASE_URL: url });
+      expect(error.message).toContain("GEMINI_BASE_URL");
+      expect(error.message).toContain("must not contain a user name or password");
+      expect(error.message).not.toContain("s3cret-pass");
+    });
+
+    it.each(WITH_CREDENTIALS)("rejects OPENAI_BASE_URL=%s, naming the variable but not the password", (url) => {
+      const error = configError({ OPENAI_BASE_URL: url, OPENAI_MODEL: "qwen2.5vl:7b" });
+      expect(error.message).toContain("OPENAI_BASE_URL");
+      expect(error.message).toContain("put keys in the *_API_KEY variable");
+      expect(error.message).not.toContain("s3cret-pass");
+    });
+
+    it("accepts a base URL with a path and a port", () => {
+      const config = parseConfig({ OPENAI_BASE_URL: "https://gateway.example.com:8443/openai/v1", OPENAI_MODEL: "m" });
+      expect(config.openai?.baseUrl).toBe("https://gateway.example.com:8443/openai/v1");
+    });
+  });
+
+  // Both SDKs append the API path to the base URL as a string: with a query in it, the openai SDK
+  // posts to `/v1?api-version=1%2Fchat%2Fcompletions` and @google/genai to
+  // `/?key=…%2Fv1beta%2Fmodels%2F…`, so every model call fails with 404. Such a setting should stop
+  // the server with a message, like credentials in the URL do.
+  it.each([
+    ["GEMINI_BASE_URL", { GEMINI_API_KEY: "key", GEMINI_BASE_URL: "https://proxy.example.com/?key=abc" }],
+    ["OPENAI_BASE_URL", { OPENAI_BASE_URL: "https://gateway.example.com/openai/v1?api-version=2024-06-01", OPENAI_MODEL: "m" }],
+  ])("rejects a query string in %s, which the SDK would garble", (name, environment) => {
+    expect(configError(environment).message).toContain(name);
+  });
+
+  it.each(["not a url", "127.0.0.1:8080", "http://"])("rejects OPENAI_BASE_URL=%s with a ConfigError naming the variable", (value) => {
+    const error = configError({ OPENAI_BASE_URL: value, OPENAI_MODEL: "m" });
+    expect(error.message).toContain("OPENAI_BASE_URL");
   });
 });

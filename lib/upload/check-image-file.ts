@@ -1,6 +1,5 @@
 import { formatBytes } from "@/lib/format";
 
-export const ACCEPTED_EXTENSIONS = [".jpg", ".jpeg", ".png"];
 export const ACCEPT_ATTRIBUTE = "image/jpeg,image/png,.jpg,.jpeg,.png";
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];

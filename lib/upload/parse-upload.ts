@@ -19,8 +19,6 @@ const MAX_FIELDS_BYTES = 64 * 1024;
 export interface UploadedFile {
   path: string;
   bytes: number;
-  originalName: string | null;
-  declaredType: string | null;
 }
 
 export interface ParsedUpload {
@@ -103,12 +101,7 @@ export async function parseUpload(request: Request, limits: UploadLimits): Promi
     const path = pathOfFile.get(image);
     if (!path) throw new Error("formidable reported a file this module did not open");
     return {
-      file: {
-        path,
-        bytes: image.size,
-        originalName: image.originalFilename,
-        declaredType: image.mimetype,
-      },
+      file: { path, bytes: image.size },
       fields: Object.fromEntries(
         Object.entries(fields).flatMap(([name, values]) => (values?.[0] === undefined ? [] : [[name, values[0]]])),
       ),

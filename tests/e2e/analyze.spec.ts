@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
@@ -139,6 +139,13 @@ test("streams a markdown answer about an uploaded diagram and renders it safely"
   await expect(code).toHaveCount(1);
   await expect(code).toContainText("export async function handler(event: IngestEvent) {");
   await expect(code).toContainText('await s3.putObject({ Bucket: "ingest", Key: event.id });');
+  // Highlighted (shiki, through @streamdown/code): tokens are spans painted in different colours,
+  // a keyword unlike a string and unlike plain code.
+  const colourOf = (text: string) =>
+    code.locator("span:not(.block)", { hasText: new RegExp(`^${text}$`) }).first().evaluate((element) => getComputedStyle(element).color);
+  await expect
+    .poll(async () => new Set([await colourOf("export"), await colourOf('"ingest"'), await code.evaluate((element) => getComputedStyle(element).color)]).size)
+    .toBe(3);
   await expect(answer).not.toContainText("```");
   await expect(answer).not.toContainText("| --- |");
 
@@ -229,24 +236,70 @@ test("refuses a text file named .png before sending anything", async ({ page }) 
   expect(await fakeModel.requests()).toEqual([]);
 });
 
-test("shows the server's explanation when Gemini's quota is used up", async ({ page }) => {
+test("shows the server's refusal next to the form, and leaves the answer empty, when Gemini's quota is used up", async ({ page }) => {
   await fakeModel.reply([
     gemini.errorReply(429, "Resource has been exhausted (e.g. check quota).", "RESOURCE_EXHAUSTED", [
       { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "37s" },
     ]),
   ]);
   await page.goto("/");
-  const { upload, task, analyze, stop, answer } = controls(page);
+  const { upload, task, analyze, stop, answer, form } = controls(page);
   await upload.setInputFiles(diagramPath);
   await task.fill(TASK);
   await analyze.click();
 
-  const alert = answer.getByRole("alert");
-  await expect(alert).toHaveText("Gemini is rate-limiting this server or its quota is used up. Try again in 37 s.");
-  await expect(answer.getByTestId("answer-status")).toContainText("Stopped by an error");
+  // Refused before any answer (HTTP 503 JSON): the reason belongs with the form.
+  await expect(form.getByRole("alert")).toHaveText("Gemini is rate-limiting this server or its quota is used up. Try again in 37 s.");
+  await expect(answer).toHaveText("The answer will appear here as the model writes it.");
+  await expect(answer.getByRole("alert")).toHaveCount(0);
+  await expect(answer.getByTestId("answer-status")).toHaveCount(0);
+  await expect(answer).toHaveAttribute("aria-busy", "false");
   await expect(stop).toBeHidden();
   await expect(analyze).toBeEnabled();
+  // The form keeps what the person entered, ready for another try.
+  await expect(task).toHaveValue(TASK);
+  await expect(page.getByRole("img", { name: `Preview of ${DIAGRAM_NAME}` })).toBeVisible();
   expect(await fakeModel.requests()).toHaveLength(1);
+});
+
+test("keeps an error that comes mid-answer in the Answer section, after the text", async ({ page }) => {
+  await fakeModel.reply([gemini.textReply(["## Overview\n\n", "The gateway calls"], { finishReason: "SAFETY" })]);
+  await page.goto("/");
+  const { upload, task, analyze, answer, form } = controls(page);
+  await upload.setInputFiles(diagramPath);
+  await task.fill(TASK);
+  await analyze.click();
+
+  await expect(answer.getByRole("alert")).toContainText("Gemini declined to answer for safety reasons (SAFETY).");
+  await expect(answer.getByRole("heading", { name: "Overview" })).toBeVisible();
+  await expect(answer).toContainText("The gateway calls");
+  await expect(answer.getByTestId("answer-status")).toContainText("Stopped by an error");
+  await expect(form.getByRole("alert")).toHaveCount(0);
+  await expect(analyze).toBeEnabled();
+});
+
+test("says so when the browser blocks the clipboard, and Download still saves the answer", async ({ page }) => {
+  await page.addInitScript(() => {
+    // What browsers do on plain http, where the clipboard API is refused.
+    Object.defineProperty(navigator, "clipboard", {
+      value: { writeText: () => Promise.reject(new DOMException("Write permission denied.", "NotAllowedError")) },
+    });
+  });
+  await fakeModel.reply([gemini.textReply(["## Overview\n\n", FINAL_SENTENCE])]);
+  await page.goto("/");
+  const { upload, task, analyze, answer } = controls(page);
+  await upload.setInputFiles(diagramPath);
+  await task.fill(TASK);
+  await analyze.click();
+  await expect(answer.getByTestId("answer-status")).toContainText("Done");
+
+  await answer.getByRole("button", { name: "Copy markdown" }).click();
+  await expect(answer.getByRole("button", { name: "Copy blocked: use Download" })).toBeVisible();
+
+  const [download] = await Promise.all([page.waitForEvent("download"), answer.getByRole("button", { name: "Download .md" }).click()]);
+  expect(download.suggestedFilename()).toBe("serverless-diagram-answer.md");
+  const saved = await readFile((await download.path())!, "utf8");
+  expect(saved).toBe(`## Overview\n\n${FINAL_SENTENCE}`);
 });
 
 test("on a phone, a long code line scrolls inside its block instead of widening the page", async ({ page }) => {

@@ -3,7 +3,7 @@
  * because the Next server is told the fake's address in its environment before any test runs;
  * override them when something else already listens there.
  */
-export const FAKE_MODEL_PORT = Number(process.env.E2E_FAKE_MODEL_PORT ?? process.env.E2E_FAKE_GEMINI_PORT ?? 4317);
+export const FAKE_MODEL_PORT = Number(process.env.E2E_FAKE_MODEL_PORT ?? 4317);
 export const FAKE_MODEL_URL = `http://127.0.0.1:${FAKE_MODEL_PORT}`;
 
 export const APP_PORT = Number(process.env.E2E_APP_PORT ?? 3107);

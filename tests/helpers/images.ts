@@ -33,6 +33,36 @@ export async function diagramJpeg(width = 900): Promise<Buffer> {
 }
 
 /**
+ * The raw RGB pixels of a photo-like picture (like bench/prepare-image.ts's synthetic photo, but
+ * smaller): smooth colour gradients with mild sensor-like noise (±6 per channel). Lossless PNG
+ * spends about 22 bits per pixel on it; JPEG q90 is about 15 times smaller.
+ */
+export function photoLikePixels(width = 1200, height = 900): Buffer {
+  const pixels = Buffer.alloc(width * height * 3);
+  let seed = 11;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const base = [
+        128 + 90 * Math.sin(x / 170 + y / 310),
+        120 + 80 * Math.cos(y / 140 - x / 420),
+        110 + 70 * Math.sin((x + y) / 260),
+      ];
+      for (let channel = 0; channel < 3; channel++) {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        const noise = ((seed >> 16) % 13) - 6;
+        pixels[(y * width + x) * 3 + channel] = Math.max(0, Math.min(255, Math.round(base[channel]! + noise)));
+      }
+    }
+  }
+  return pixels;
+}
+
+/** photoLikePixels as a lossless PNG upload: what is decoded is exactly those pixels. */
+export async function photoLikePng(width = 1200, height = 900): Promise<Buffer> {
+  return sharp(photoLikePixels(width, height), { raw: { width, height, channels: 3 } }).png().toBuffer();
+}
+
+/**
  * A 300×200 landscape photo stored as 200×300 pixels with EXIF orientation 6 ("rotate 90° clockwise
  * to view"), plus a camera model and GPS-like comment that must not survive preparation. The
  * top-left of the stored pixels is red, so after rotation red is at the top right.

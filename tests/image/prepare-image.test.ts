@@ -6,6 +6,8 @@ import {
   diagramJpeg,
   diagramPng,
   exifRotatedJpeg,
+  photoLikePixels,
+  photoLikePng,
   pixelBombPng,
   TEXT_FILE,
   transparentPng,
@@ -76,6 +78,44 @@ describe("prepareImage", () => {
     expect(prepared.mimeType).toBe(`image/${metadata.format === "jpeg" ? "jpeg" : "png"}`);
     expect(["jpeg", "png"]).toContain(metadata.format);
     expect([metadata.width, metadata.height]).toEqual([320, 240]);
+  });
+
+  describe("format sent to the model", () => {
+    it.each([
+      { name: "a PNG diagram", upload: () => diagramPng(2400) },
+      { name: "a diagram uploaded as JPEG", upload: () => diagramJpeg(2400) },
+    ])("sends $name as lossless PNG", async ({ upload }) => {
+      const prepared = await prepare(await upload());
+      expect(prepared.mimeType).toBe("image/png");
+      expect((await sharp(prepared.data).metadata()).format).toBe("png");
+    });
+
+    it("sends a photo as JPEG, at less than a quarter of a PNG of the same pixels", async () => {
+      const [width, height] = [1200, 900];
+      const prepared = await prepare(await photoLikePng(width, height));
+      expect(prepared.mimeType).toBe("image/jpeg");
+      const metadata = await sharp(prepared.data).metadata();
+      expect(metadata).toMatchObject({ format: "jpeg", width, height });
+      // The reference PNG is encoded as prepareImage encodes PNGs (level 6), from the same pixels.
+      const png = await sharp(photoLikePixels(width, height), { raw: { width, height, channels: 3 } })
+        .png({ compressionLevel: 6 })
+        .toBuffer();
+      expect(prepared.bytes * 4).toBeLessThan(png.length);
+      expect(prepared.bytes).toBe(prepared.data.length);
+    });
+
+    it("keeps a photo's colours close (JPEG q90 without chroma subsampling)", async () => {
+      const [width, height] = [400, 300];
+      const prepared = await prepare(await photoLikePng(width, height));
+      expect(prepared.mimeType).toBe("image/jpeg");
+      expect((await sharp(prepared.data).metadata()).chromaSubsampling).toBe("4:4:4");
+      const sent = await sharp(prepared.data).raw().toBuffer();
+      const original = photoLikePixels(width, height);
+      let squared = 0;
+      for (let index = 0; index < original.length; index++) squared += (sent[index]! - original[index]!) ** 2;
+      const psnr = 10 * Math.log10((255 * 255) / (squared / original.length));
+      expect(psnr).toBeGreaterThan(35);
+    });
   });
 
   it("rejects a text file named .png with 415 unsupported_media_type", async () => {

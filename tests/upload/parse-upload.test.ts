@@ -73,7 +73,8 @@ describe("parseUpload", () => {
     );
     expect(path.dirname(parsed.file.path)).toBe(directory);
     expect(await readFile(parsed.file.path)).toEqual(image);
-    expect(parsed.file).toMatchObject({ bytes: image.length, originalName: "diagram.png", declaredType: "image/png" });
+    // Only what the server trusts: where the bytes are and how many. The client's name and type are not kept.
+    expect(parsed.file).toEqual({ path: parsed.file.path, bytes: image.length });
     expect(parsed.fields).toEqual({ prompt: "Explain this architecture" });
   });
 

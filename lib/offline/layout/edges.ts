@@ -1,0 +1,43 @@
+import type { Raster } from "@/lib/offline/layout/raster";
+
+/**
+ * The ink mask: every pixel where the colour changes. Using the largest per-channel step (not
+ * luminance alone) keeps borders between two fills of equal brightness (a blue box on a green
+ * band) as visible as a grey line on white.
+ */
+
+/** Per-channel step that counts as an edge: above JPEG ringing and flat-fill noise. */
+const EDGE_STEP = 22;
+
+export function edgeMask(r: Raster, step = EDGE_STEP): Uint8Array {
+  const { width, height, rgb } = r;
+  const mask = new Uint8Array(width * height);
+  const row = width * 3;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const o = i * 3;
+      // A sharp step between neighbours marks both of them.
+      if (x + 1 < width && channelStep(rgb, o, o + 3) > step) {
+        mask[i] = 1;
+        mask[i + 1] = 1;
+      }
+      if (y + 1 < height && channelStep(rgb, o, o + row) > step) {
+        mask[i] = 1;
+        mask[i + width] = 1;
+      }
+      // A step softened over two pixels (anti-aliasing, downscaling) shows across the pixel.
+      if (mask[i]) continue;
+      if (x > 0 && x + 1 < width && channelStep(rgb, o - 3, o + 3) > step) mask[i] = 1;
+      else if (y > 0 && y + 1 < height && channelStep(rgb, o - row, o + row) > step) mask[i] = 1;
+    }
+  }
+  return mask;
+}
+
+function channelStep(rgb: Uint8Array, a: number, b: number): number {
+  const dr = rgb[a]! - rgb[b]!;
+  const dg = rgb[a + 1]! - rgb[b + 1]!;
+  const db = rgb[a + 2]! - rgb[b + 2]!;
+  return Math.max(dr < 0 ? -dr : dr, dg < 0 ? -dg : dg, db < 0 ? -db : db);
+}

@@ -1,0 +1,170 @@
+import { findConnections } from "@/lib/offline/layout/connections";
+import { edgeMask } from "@/lib/offline/layout/edges";
+import { classifyFreeText } from "@/lib/offline/layout/free-text";
+import { coverage, inflate, roundBox, scaleBox } from "@/lib/offline/layout/geometry";
+import { groupRegions, type Group, type NodeDraft } from "@/lib/offline/layout/grouping";
+import { groupBlocks, prepareLines } from "@/lib/offline/layout/labels";
+import { readingOrder } from "@/lib/offline/layout/order";
+import { toRaster, type RawPixels } from "@/lib/offline/layout/raster";
+import { findRectangles } from "@/lib/offline/layout/rectangles";
+import { buildRegions, holdsText } from "@/lib/offline/layout/regions";
+import { detectMarkers, nearestNode, numberMarkers } from "@/lib/offline/layout/steps";
+import type {
+  Box,
+  Connection,
+  DiagramLayout,
+  LayoutContainer,
+  LayoutNode,
+  StepMarker,
+  TextBox,
+} from "@/lib/offline/types";
+
+export type { RawPixels } from "@/lib/offline/layout/raster";
+
+/**
+ * The layout stage of the offline analyzer: from the image's pixels and the OCR's lines, which
+ * components there are, which group box each sits in, the numbered steps, the arrows between
+ * components, and an order to read them in. Pure and synchronous.
+ *
+ * The boxes come from the pixels (rectangles.ts); the text only says what is written where.
+ * Step markers whose digit the OCR did not read are left out of `steps`: call
+ * `findStepMarkers` first, read the crops, and pass the digits in as text boxes on the markers.
+ */
+export function analyzeLayout(pixels: RawPixels, textBoxes: TextBox[]): DiagramLayout {
+  const raster = toRaster(pixels);
+  const toSource = (b: Box) => roundBox(scaleBox(b, 1 / raster.scale));
+  const mask = edgeMask(raster);
+  const { lines, digits } = prepareLines(textBoxes, raster.scale);
+  const allText = [...lines, ...digits].map((l) => l.box);
+
+  const markers = numberMarkers(
+    detectMarkers(raster, mask, lines.map((l) => l.box)),
+    digits,
+  );
+  const rects = findRectangles(mask, raster.width, raster.height, { minWidth: 12, minHeight: 10, occluders: allText })
+    // A digit read on a step circle lets the circle pass for a box: it is none.
+    .filter((r) => !markers.some((m) => coverage(r, inflate(m.box, 2)) > 0.8));
+
+  const { regions, outside } = buildRegions(rects, lines);
+  const grouping = groupRegions(regions.filter((r) => r.parent === null));
+  const free = [...grouping.free, ...groupBlocks(outside).map((block) => ({ block, group: null }))];
+  const roles = classifyFreeText(free, {
+    raster,
+    mask,
+    drawn: regions.filter(holdsText).map((r) => r.box),
+    ignore: markers.map((m) => m.box),
+    text: allText,
+  });
+  const { groups, drafts } = readingTree(grouping.groups, [...grouping.nodes, ...roles.nodes]);
+
+  // Arrows are followed between component boxes only: where an icon or a shape ends is too
+  // rough to tell a line's end on it from a line passing by.
+  const linkable = drafts.map((_, i) => i).filter((i) => drafts[i]!.drawnAs === "box");
+  const found = findConnections({
+    raster,
+    mask,
+    nodes: linkable.map((i) => drafts[i]!.box),
+    groups: groups.map((g) => g.box),
+    text: [
+      ...lines.filter((l) => !roles.arrowLabels.some((a) => a.block.lines.includes(l))).map((l) => l.box),
+      ...drafts.filter((d) => d.drawnAs !== "box").map((d) => d.box),
+    ],
+    labels: roles.arrowLabels.map((a) => a.block.box),
+    markers: markers.map((m) => m.box),
+  });
+
+  // A step on an arrow is the step into the arrow's target; any other, the nearest component.
+  const numbered = markers
+    .map((m, i) => {
+      const on = found.markerOn[i];
+      return { ...m, node: on ? linkable[on.to]! : nearestNode(m.box, drafts.map((d) => d.box)) };
+    })
+    .filter((m): m is { box: Box; number: number; node: number | null } => m.number !== null)
+    .sort((a, b) => a.number - b.number);
+
+  // With numbered steps, the stepped components lead in step order; the rest follow.
+  const firstStep = (i: number) => Math.min(...numbered.filter((s) => s.node === i).map((s) => s.number));
+  const order = drafts
+    .map((_, i) => i)
+    .sort((a, b) => (firstStep(a) === firstStep(b) ? a - b : firstStep(a) - firstStep(b)));
+  const nodeId = new Map(order.map((draft, k) => [draft, `n${k + 1}`]));
+  const containerId = (g: Group | null) => (g ? `c${groups.indexOf(g) + 1}` : null);
+
+  const containers: LayoutContainer[] = groups.map((g) => ({
+    id: containerId(g)!,
+    title: g.title.text,
+    box: toSource(g.box),
+    parentId: containerId(g.parent),
+  }));
+  const nodes: LayoutNode[] = order.map((i) => ({
+    id: nodeId.get(i)!,
+    label: drafts[i]!.label,
+    box: toSource(drafts[i]!.box),
+    containerId: containerId(drafts[i]!.group),
+  }));
+  const steps: StepMarker[] = numbered.map((s) => ({
+    number: s.number,
+    box: toSource(s.box),
+    nodeId: s.node === null ? null : nodeId.get(s.node)!,
+  }));
+  const connections: Connection[] = found.connections.map((c) => ({
+    from: nodeId.get(linkable[c.from]!)!,
+    to: nodeId.get(linkable[c.to]!)!,
+    ...(c.label !== null ? { label: roles.arrowLabels[c.label]!.block.text } : {}),
+  }));
+
+  // Short texts that turned out to be on no arrow are notes like any other free text.
+  const usedLabels = new Set(found.connections.map((c) => c.label));
+  const notes = [...roles.notes, ...roles.arrowLabels.filter((_, i) => !usedLabels.has(i))]
+    .flatMap((n) => n.block.lines.map((l) => l.source))
+    .sort((a, b) => a.box.y - b.box.y || a.box.x - b.box.x);
+
+  return {
+    width: pixels.width,
+    height: pixels.height,
+    title: roles.title?.text ?? null,
+    containers,
+    nodes,
+    steps,
+    connections,
+    notes,
+  };
+}
+
+/**
+ * Where the numbered step circles are, in source pixels, in reading order, so the caller can
+ * read each crop's digit (the OCR misses lone digits in circles) and pass it back to
+ * `analyzeLayout` as a text box on the marker. Given the OCR's lines, round glyphs of the text
+ * are not mistaken for markers.
+ */
+export function findStepMarkers(pixels: RawPixels, textBoxes: TextBox[] = []): Box[] {
+  const raster = toRaster(pixels);
+  const { lines } = prepareLines(textBoxes, raster.scale);
+  const boxes = detectMarkers(raster, edgeMask(raster), lines.map((l) => l.box));
+  return readingOrder(boxes, (b) => b).map((b) => roundBox(scaleBox(b, 1 / raster.scale)));
+}
+
+/**
+ * Groups and components in reading order, depth first: each group's content right after it,
+ * siblings (groups and components alike) in rows top to bottom, left to right in a row.
+ */
+function readingTree(allGroups: Group[], allDrafts: NodeDraft[]): { groups: Group[]; drafts: NodeDraft[] } {
+  const groups: Group[] = [];
+  const drafts: NodeDraft[] = [];
+  const visit = (parent: Group | null) => {
+    const members: (Group | NodeDraft)[] = [
+      ...allGroups.filter((g) => g.parent === parent),
+      ...allDrafts.filter((n) => n.group === parent),
+    ];
+    for (const m of readingOrder(members, (x) => x.box)) {
+      if ("title" in m) {
+        groups.push(m);
+        visit(m);
+      } else {
+        drafts.push(m);
+      }
+    }
+  };
+  visit(null);
+  return { groups, drafts };
+}

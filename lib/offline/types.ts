@@ -1,0 +1,63 @@
+/** Shapes shared by the offline analyzer's stages: OCR → layout → answer. */
+
+/** A rectangle in image pixels: left, top, width, height. */
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** One line of text the OCR read, where it read it. */
+export interface TextBox {
+  text: string;
+  /** 0–1, the recogniser's own confidence. */
+  confidence: number;
+  box: Box;
+}
+
+/** A region the layout found: a component box, or a group box holding components. */
+export interface LayoutNode {
+  id: string;
+  /** The label as read (several OCR lines of one box joined with spaces). */
+  label: string;
+  box: Box;
+  /** The id of the container this node sits in, or null at the top level. */
+  containerId: string | null;
+}
+
+export interface LayoutContainer {
+  id: string;
+  /** The container's title as read. */
+  title: string;
+  box: Box;
+  /** The enclosing container, for nested groups ("AWS Cloud" › "Data Ingestion"). */
+  parentId: string | null;
+}
+
+/** A numbered step marker and the node it stands next to. */
+export interface StepMarker {
+  number: number;
+  box: Box;
+  nodeId: string | null;
+}
+
+export interface Connection {
+  from: string;
+  to: string;
+  /** Text printed on the arrow ("events", "HTTPS"), when there is one. */
+  label?: string;
+}
+
+export interface DiagramLayout {
+  width: number;
+  height: number;
+  /** The diagram's title, when one stands apart at the top. */
+  title: string | null;
+  containers: LayoutContainer[];
+  nodes: LayoutNode[];
+  steps: StepMarker[];
+  connections: Connection[];
+  /** Text that is neither a node, a container title nor an arrow label: notes, legends. */
+  notes: TextBox[];
+}

@@ -24,8 +24,8 @@ export interface ProviderRegistry {
 let cached: { config: AppConfig; registry: ProviderRegistry } | undefined;
 
 /**
- * The providers this server's configuration enables. The offline provider is offered only when
- * no model is configured or it is chosen explicitly: it cannot read images yet.
+ * The providers this server's configuration enables. The offline analyzer is always offered: it
+ * needs nothing, and it is what a team picks when a diagram must not leave the network.
  */
 export function getProviders(config: AppConfig = getConfig()): ProviderRegistry {
   if (cached?.config !== config) cached = { config, registry: createRegistry(config) };
@@ -41,7 +41,7 @@ function createRegistry(config: AppConfig): ProviderRegistry {
   const available = new Map<ProviderId, Provider>();
   if (config.gemini) available.set("gemini", createGeminiProvider(config.gemini, options));
   if (config.openai) available.set("openai", createOpenAICompatibleProvider(config.openai, options));
-  if (available.size === 0 || config.provider === "offline") available.set("offline", createOfflineProvider());
+  available.set("offline", createOfflineProvider());
 
   // parseConfig only names a default whose settings are present.
   const defaultProvider = available.get(config.provider) ?? [...available.values()][0]!;

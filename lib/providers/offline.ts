@@ -1,23 +1,33 @@
+import { AppError } from "@/lib/errors";
+import { createWorkerAnalyzer, type AnalyzeFunction } from "@/lib/offline/analyzer";
+import { composeAnswer, OFFLINE_NOTICE } from "@/lib/offline/answer/compose-answer";
 import type { Provider, ProviderEvent } from "@/lib/providers/types";
 
-const NOT_CONFIGURED_ANSWER = `**No model is configured on this server**, so this answer cannot describe your image yet. The image was received and prepared (%WIDTH% × %HEIGHT% px), but nothing here can read it.
-
-To get real answers, set \`GEMINI_API_KEY\` (a key from https://aistudio.google.com/apikey), or point \`OPENAI_BASE_URL\` and \`OPENAI_MODEL\` at an OpenAI-compatible server with a vision model (Ollama, vLLM, LM Studio, OpenAI), in the server's environment or in \`.env.local\`, then restart the server. See the README's *Configuration* section for every option.`;
-
 /**
- * The provider that answers when no model is configured. It says so plainly instead of
- * pretending to analyse the image, so the page still works end to end on a fresh machine.
+ * The built-in analyzer: OCR, layout and a catalogue of cloud services, on this machine, with no
+ * key and no network. Not a language model, and every answer says so in its first line.
  */
-export function createOfflineProvider(): Provider {
+export function createOfflineProvider(analyze: AnalyzeFunction = createWorkerAnalyzer()): Provider {
   return {
     id: "offline",
-    model: "none",
-    label: "Offline · no model configured",
-    async *analyze({ image }): AsyncGenerator<ProviderEvent> {
-      yield {
-        type: "delta",
-        text: NOT_CONFIGURED_ANSWER.replace("%WIDTH%", String(image.width)).replace("%HEIGHT%", String(image.height)),
-      };
+    model: "PP-OCRv4 + layout + catalogue",
+    label: "Offline analyzer · no model, nothing leaves the server",
+    async *analyze({ image, prompt, signal }): AsyncGenerator<ProviderEvent> {
+      // The notice goes out at once; the analysis takes a second or two.
+      yield { type: "delta", text: `${OFFLINE_NOTICE}\n\n` };
+      let sections: string[];
+      try {
+        sections = composeAnswer(await analyze(image.data), prompt);
+      } catch (error) {
+        if (signal.aborted) return;
+        throw new AppError("provider_error", 502, "The offline analyzer could not read this image. Try another export of it.", undefined, {
+          cause: error,
+        });
+      }
+      for (const section of sections.filter((text) => text !== OFFLINE_NOTICE)) {
+        if (signal.aborted) return;
+        yield { type: "delta", text: `${section}\n\n` };
+      }
       yield { type: "done", finishReason: "stop" };
     },
   };

@@ -188,7 +188,7 @@ test("answers with the OpenAI-compatible model chosen in the Model select", asyn
   const { upload, task, analyze, answer, model } = controls(page);
 
   await expect(model).toBeVisible();
-  await expect(model.locator("option")).toHaveText([GEMINI_LABEL, E2E_OPENAI_LABEL]);
+  await expect(model.locator("option")).toHaveText([GEMINI_LABEL, E2E_OPENAI_LABEL, "Offline analyzer · no model, nothing leaves the server"]);
   await expect(model).toHaveValue("gemini");
   await model.selectOption({ label: E2E_OPENAI_LABEL });
   await expect(model).toHaveValue("openai");

@@ -372,7 +372,7 @@ describe("GET /api/health", () => {
 describe("choosing a provider", () => {
   const metaOf = (events: AnalyzeEvent[]) => (events[0]?.event === "meta" ? events[0].data : undefined);
 
-  it("GET /api/providers lists both, the default first, by name and model only", async () => {
+  it("GET /api/providers lists both and the offline analyzer, the default first, by name and model only", async () => {
     const response = await fetch(`${server.url}/api/providers`);
     expect(response.status).toBe(200);
     expect(response.headers.get("cache-control")).toBe("no-store");
@@ -382,6 +382,7 @@ describe("choosing a provider", () => {
       providers: [
         { provider: "gemini", model: "gemini-int", label: "Gemini · gemini-int" },
         { provider: "openai", model: OPENAI_MODEL, label: `${OPENAI_MODEL} · ${new URL(fake.url).host}` },
+        { provider: "offline", model: "PP-OCRv4 + layout + catalogue", label: "Offline analyzer · no model, nothing leaves the server" },
       ],
     });
     for (const secret of ["integration-key", OPENAI_KEY]) expect(text).not.toContain(secret);
@@ -430,7 +431,7 @@ describe("choosing a provider", () => {
     expect(fake.requestsFor("openai")).toHaveLength(0);
   });
 
-  it.each(["offline", "nope"])("refuses provider=%s, which this server does not offer, with 400 before any model call", async (provider) => {
+  it.each(["anthropic", "nope"])("refuses provider=%s, which this server does not offer, with 400 before any model call", async (provider) => {
     const response = await analyzeWith(provider);
     expect(response.status).toBe(400);
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
@@ -465,27 +466,6 @@ describe("choosing a provider", () => {
     await disconnected;
     expect(await loggedSince(mark)).toMatchObject({ status: 200, code: "request_cancelled", provider: "openai" });
     expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
-  });
-});
-
-describe("with no model configured", () => {
-  let offline: RunningServer;
-  beforeAll(async () => {
-    offline = await startNextServer({ UPLOAD_DIR: uploadDir });
-  });
-  afterAll(() => offline?.stop());
-
-  it("defaults to the offline provider and still answers", async () => {
-    expect(await (await fetch(`${offline.url}/api/health`)).json()).toMatchObject({ status: "ok", provider: "offline" });
-    const form = new FormData();
-    form.append("prompt", "Explain this architecture");
-    form.append("image", new Blob([new Uint8Array(await diagramPng())]), "diagram.png");
-    const response = await fetch(`${offline.url}/api/analyze`, { method: "POST", body: form });
-    expect(response.status).toBe(200);
-    const events = await readAll(response);
-    expect(events[0]).toMatchObject({ event: "meta", data: { provider: "offline" } });
-    expect(events.at(-1)?.event).toBe("done");
-    expect(fake.requests).toHaveLength(0);
   });
 });
 

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { PreparedImage } from "@/lib/image/prepare-image";
+import type { ImageAnalysis } from "@/lib/offline/analyze-image";
+import type { AnalyzeFunction } from "@/lib/offline/analyzer";
+import { composeAnswer, OFFLINE_NOTICE } from "@/lib/offline/answer/compose-answer";
 import { createOfflineProvider } from "@/lib/providers/offline";
 import type { ProviderEvent } from "@/lib/providers/types";
+import { clickstream } from "@/tests/offline/analysis-fixtures";
+import { collect, failure } from "@/tests/helpers/provider-run";
 
 const image: PreparedImage = {
   data: Buffer.from([1, 2, 3]),
@@ -12,21 +17,108 @@ const image: PreparedImage = {
   source: { mimeType: "image/png", width: 640, height: 480 },
 };
 
+const NOTICE_EVENT: ProviderEvent = { type: "delta", text: `${OFFLINE_NOTICE}\n\n` };
+const TASK = "Explain this architecture";
+
+/** An analyzer that answers with `analysis` and records what it was given. */
+function fakeAnalyze(analysis: ImageAnalysis = clickstream()) {
+  const calls: Buffer[] = [];
+  const analyze: AnalyzeFunction = async (data) => {
+    calls.push(data);
+    return analysis;
+  };
+  return { analyze, calls };
+}
+
+function run(analyze: AnalyzeFunction, signal = new AbortController().signal, prompt = TASK) {
+  return createOfflineProvider(analyze).analyze({ image, prompt, signal });
+}
+
+const text = (events: ProviderEvent[]) => events.map((event) => (event.type === "delta" ? event.text : "")).join("");
+
 describe("offline provider", () => {
-  it("says plainly that no model is configured, with the prepared size and how to set a key", async () => {
+  it("names itself as the offline analyzer, no model", () => {
+    const provider = createOfflineProvider(fakeAnalyze().analyze);
+    expect(provider.id).toBe("offline");
+    expect(provider.model).toBe("PP-OCRv4 + layout + catalogue");
+    expect(provider.label).toMatch(/^Offline analyzer/);
+  });
+
+  it("streams the notice, then each section of the answer, then done", async () => {
+    const { analyze, calls } = fakeAnalyze();
+    const events = await collect(run(analyze));
+    const sections = composeAnswer(clickstream(), TASK).slice(1);
+    expect(events).toEqual([
+      NOTICE_EVENT,
+      ...sections.map((section) => ({ type: "delta", text: `${section}\n\n` })),
+      { type: "done", finishReason: "stop" },
+    ]);
+    expect(sections.length).toBeGreaterThanOrEqual(5);
+    expect(text(events).split(OFFLINE_NOTICE)).toHaveLength(2);
+    expect(calls).toEqual([image.data]);
+  });
+
+  it("answers the task it is given", async () => {
+    const events = await collect(run(fakeAnalyze().analyze, undefined, "List every component and its role"));
+    expect(text(events)).toContain("| Component | Group | Kind | Role |");
+    expect(text(events)).not.toContain("## Flow");
+  });
+
+  it("sends the notice before the analysis has finished", async () => {
+    let finish!: (analysis: ImageAnalysis) => void;
+    const analyze: AnalyzeFunction = () => new Promise((resolve) => (finish = resolve));
+    const answer = run(analyze)[Symbol.asyncIterator]();
+    expect(await answer.next()).toEqual({ done: false, value: NOTICE_EVENT });
+    const next = answer.next();
+    finish(clickstream());
+    expect((await next).value).toMatchObject({ type: "delta", text: expect.stringMatching(/^## Overview/) });
+  });
+
+  it("answers a picture honestly through the same stream", async () => {
+    const picture: ImageAnalysis = { ...clickstream(), isDiagram: false };
+    const events = await collect(run(fakeAnalyze(picture).analyze, undefined, "what colour is the car?"));
+    expect(events[0]).toEqual(NOTICE_EVENT);
+    expect(text(events)).toContain("does not look like a diagram");
+    expect(events.at(-1)).toEqual({ type: "done", finishReason: "stop" });
+  });
+
+  it("turns an analysis failure into a provider error, after the notice", async () => {
+    const cause = new Error("The analysis thread stopped (exit code 1).");
+    const { error, events } = await failure(run(() => Promise.reject(cause)));
+    expect(events).toEqual([NOTICE_EVENT]);
+    expect(error).toMatchObject({ code: "provider_error", status: 502 });
+    expect(error.message).toBe("The offline analyzer could not read this image. Try another export of it.");
+    expect(error.message).not.toContain("exit code");
+    expect(error.cause).toBe(cause);
+  });
+
+  it("ends quietly when the request is aborted while the image is analysed", async () => {
+    const controller = new AbortController();
+    const analyze: AnalyzeFunction = async () => {
+      controller.abort();
+      return clickstream();
+    };
+    expect(await collect(run(analyze, controller.signal))).toEqual([NOTICE_EVENT]);
+  });
+
+  it("ends quietly, without an error, when the analysis fails because the request was aborted", async () => {
+    const controller = new AbortController();
+    const analyze: AnalyzeFunction = async () => {
+      controller.abort();
+      throw new Error("aborted");
+    };
+    expect(await collect(run(analyze, controller.signal))).toEqual([NOTICE_EVENT]);
+  });
+
+  it("stops between sections when the request is aborted mid-answer", async () => {
+    const controller = new AbortController();
     const events: ProviderEvent[] = [];
-    for await (const event of createOfflineProvider().analyze({ image, prompt: "Explain", signal: new AbortController().signal })) {
+    for await (const event of run(fakeAnalyze().analyze, controller.signal)) {
       events.push(event);
+      if (events.length === 2) controller.abort();
     }
     expect(events).toHaveLength(2);
-    const [delta, done] = events;
-    expect(delta?.type).toBe("delta");
-    const text = delta?.type === "delta" ? delta.text : "";
-    expect(text).toContain("No model is configured");
-    expect(text).toContain("640 × 480 px");
-    expect(text).toContain("GEMINI_API_KEY");
-    expect(text).toContain("OPENAI_BASE_URL");
-    expect(text).not.toMatch(/%WIDTH%|%HEIGHT%/);
-    expect(done).toEqual({ type: "done", finishReason: "stop" });
+    expect(events[0]).toEqual(NOTICE_EVENT);
+    expect(events[1]).toMatchObject({ type: "delta", text: expect.stringMatching(/^## Overview/) });
   });
 });

@@ -9,31 +9,44 @@ const OPENAI = { OPENAI_BASE_URL: "http://localhost:11434/v1", OPENAI_MODEL: "qw
 const ids = (env: Record<string, string>) => getProviders(parseConfig(env)).providers.map((provider) => provider.id);
 
 describe("provider choice", () => {
-  it("offers only the offline provider when no model is configured", () => {
+  it("offers only the offline analyzer, as the default, when no model is configured", () => {
     expect(ids({})).toEqual(["offline"]);
+    const registry = getProviders(parseConfig({}));
+    expect(registry.defaultProvider.id).toBe("offline");
+    expect(registry.choose(undefined).id).toBe("offline");
   });
 
-  it("defaults to Gemini when keyed, else to the OpenAI-compatible server", () => {
-    expect(ids(GEMINI)).toEqual(["gemini"]);
-    expect(ids(OPENAI)).toEqual(["openai"]);
-    expect(ids({ ...OPENAI, ...GEMINI })).toEqual(["gemini", "openai"]);
+  it("always offers the offline analyzer, after the configured models", () => {
+    expect(ids(GEMINI)).toEqual(["gemini", "offline"]);
+    expect(ids(OPENAI)).toEqual(["openai", "offline"]);
+    expect(ids({ ...OPENAI, ...GEMINI })).toEqual(["gemini", "openai", "offline"]);
   });
 
   it("puts the provider named by LLM_PROVIDER first", () => {
-    expect(ids({ ...GEMINI, ...OPENAI, LLM_PROVIDER: "openai" })).toEqual(["openai", "gemini"]);
+    expect(ids({ ...GEMINI, ...OPENAI, LLM_PROVIDER: "openai" })).toEqual(["openai", "gemini", "offline"]);
     expect(ids({ ...GEMINI, LLM_PROVIDER: "offline" })).toEqual(["offline", "gemini"]);
+    expect(ids({ ...GEMINI, ...OPENAI, LLM_PROVIDER: "offline" })).toEqual(["offline", "gemini", "openai"]);
   });
 
   it("chooses the requested provider and the default when none is named", () => {
     const registry = getProviders(parseConfig({ ...GEMINI, ...OPENAI }));
+    expect(registry.defaultProvider.id).toBe("gemini");
     expect(registry.choose(undefined).id).toBe("gemini");
     expect(registry.choose("openai").id).toBe("openai");
     expect(registry.choose("gemini").id).toBe("gemini");
+    expect(registry.choose("offline").id).toBe("offline");
+  });
+
+  it("lets a request choose the offline analyzer whatever else is configured", () => {
+    for (const env of [{}, GEMINI, OPENAI, { ...GEMINI, LLM_PROVIDER: "gemini" }]) {
+      const registry = getProviders(parseConfig(env));
+      expect(registry.choose("offline")).toBe(registry.providers.find((provider) => provider.id === "offline"));
+    }
   });
 
   // The form turns a blank field into undefined (analyze-form.ts); "" reaching choose() is a name
   // like any other, and no provider has it.
-  it.each(["offline", "anthropic", "", "OPENAI"])("refuses %j, which is not configured, with 400 naming the choices", (id) => {
+  it.each(["anthropic", "", "OPENAI", "Offline"])("refuses %j, which is not configured, with 400 naming the choices", (id) => {
     const registry = getProviders(parseConfig({ ...GEMINI, ...OPENAI }));
     let error: unknown;
     try {
@@ -44,7 +57,12 @@ describe("provider choice", () => {
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ status: 400, code: "invalid_request" });
     expect((error as AppError).message).toContain(`“${id}”`);
-    expect((error as AppError).message).toContain("choose one of: gemini, openai.");
+    expect((error as AppError).message).toContain("choose one of: gemini, openai, offline.");
+  });
+
+  it("refuses a model provider that is not configured, naming what is", () => {
+    const registry = getProviders(parseConfig({}));
+    expect(() => registry.choose("gemini")).toThrow("choose one of: offline.");
   });
 
   it("describes providers by name and model, never by secret", () => {
@@ -52,6 +70,7 @@ describe("provider choice", () => {
     expect(summaries).toEqual([
       { provider: "gemini", model: "gemini-x", label: "Gemini · gemini-x" },
       { provider: "openai", model: "qwen2.5vl:7b", label: "qwen2.5vl:7b · localhost:11434" },
+      { provider: "offline", model: "PP-OCRv4 + layout + catalogue", label: "Offline analyzer · no model, nothing leaves the server" },
     ]);
     expect(JSON.stringify(summaries)).not.toMatch(/secret/);
   });

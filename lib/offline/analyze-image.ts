@@ -1,0 +1,101 @@
+import sharp from "sharp";
+import { matchConcept, type Concept } from "@/lib/offline/catalog/catalog";
+import { analyzeLayout, findStepMarkers, type RawPixels } from "@/lib/offline/layout";
+import type { OcrEngine } from "@/lib/offline/ocr/paddle-ocr";
+import type { Box, DiagramLayout, LayoutNode, TextBox } from "@/lib/offline/types";
+
+/** A node of the diagram with what the catalogue knows about it. */
+export interface ComponentReading {
+  node: LayoutNode;
+  concept: (Pick<Concept, "id" | "name" | "role" | "category"> & { alias: string }) | null;
+}
+
+/** Everything the offline analyzer read from one image: the input of every answer. */
+export interface ImageAnalysis {
+  width: number;
+  height: number;
+  /** Every line of text read, in reading order. */
+  texts: TextBox[];
+  layout: DiagramLayout;
+  components: ComponentReading[];
+  /** A diagram has labelled boxes; a photo or a screenshot of prose has not. */
+  isDiagram: boolean;
+  /** The most common colours, most common first, as #rrggbb with their share of the image. */
+  colours: Array<{ hex: string; share: number }>;
+}
+
+/** Fewer labelled boxes than this and the image is treated as a picture, not a diagram. */
+const MIN_DIAGRAM_NODES = 3;
+
+/** OCR, layout and the catalogue, in that order: pure work, run inside the analysis thread. */
+export async function analyzeImage(ocr: OcrEngine, image: Buffer): Promise<ImageAnalysis> {
+  const texts = await ocr.read(image);
+  const { data, info } = await sharp(image).flatten({ background: "#ffffff" }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const pixels: RawPixels = { data, width: info.width, height: info.height, channels: info.channels };
+  const digits = await readStepNumbers(ocr, image, findStepMarkers(pixels, texts));
+  const layout = analyzeLayout(pixels, [...texts, ...digits]);
+  const components = layout.nodes.map((node) => {
+    const match = matchConcept(node.label);
+    return {
+      node,
+      concept: match
+        ? { id: match.concept.id, name: match.concept.name, role: match.concept.role, category: match.concept.category, alias: match.alias }
+        : null,
+    };
+  });
+  return {
+    width: info.width,
+    height: info.height,
+    texts: [...texts].sort((a, b) => a.box.y - b.box.y || a.box.x - b.box.x),
+    layout,
+    components,
+    isDiagram: layout.nodes.length >= MIN_DIAGRAM_NODES,
+    colours: dominantColours(data, info.channels),
+  };
+}
+
+const CIRCLED_DIGITS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳";
+
+/**
+ * Step markers are white digits in dark circles, which text detection misses; the layout finds
+ * the circles and each one's centre is read on its own, inverted to dark on light. The digits go
+ * back to the layout as text boxes on their markers.
+ */
+async function readStepNumbers(ocr: OcrEngine, image: Buffer, markers: Box[]): Promise<TextBox[]> {
+  const digits: TextBox[] = [];
+  for (const marker of markers) {
+    const inset = marker.width * 0.2;
+    const centre = { x: marker.x + inset, y: marker.y + inset, width: marker.width - 2 * inset, height: marker.height - 2 * inset };
+    const read = await ocr.readLine(image, centre, { invert: true });
+    const number = read ? parseStepNumber(read.text) : Number.NaN;
+    if (Number.isFinite(number)) digits.push({ text: String(number), confidence: read!.confidence, box: marker });
+  }
+  return digits;
+}
+
+export function parseStepNumber(text: string): number {
+  const trimmed = text.trim();
+  const circled = trimmed.length === 1 ? CIRCLED_DIGITS.indexOf(trimmed) : -1;
+  if (circled >= 0) return circled + 1;
+  return /^\d{1,2}$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+}
+
+/** The image's main colours, from a coarse histogram (4 bits a channel) of its pixels. */
+function dominantColours(data: Buffer, channels: number): Array<{ hex: string; share: number }> {
+  const counts = new Map<number, number>();
+  const pixels = data.length / channels;
+  // Every 7th pixel is plenty for a histogram and keeps a 3072² image fast.
+  for (let pixel = 0; pixel < pixels; pixel += 7) {
+    const offset = pixel * channels;
+    const key = ((data[offset]! >> 4) << 8) | ((data[offset + 1]! >> 4) << 4) | (data[offset + 2]! >> 4);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const sampled = Math.ceil(pixels / 7);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([key, count]) => ({
+      hex: `#${[key >> 8, (key >> 4) & 15, key & 15].map((nibble) => ((nibble << 4) | 8).toString(16).padStart(2, "0")).join("")}`,
+      share: count / sampled,
+    }));
+}

@@ -1,0 +1,350 @@
+import type { ComponentReading, ImageAnalysis } from "@/lib/offline/analyze-image";
+import { classifyTask } from "@/lib/offline/answer/classify-task";
+import type { LayoutContainer, LayoutNode } from "@/lib/offline/types";
+
+/** The first line of every offline answer: what it is, so nobody mistakes it for a model. */
+export const OFFLINE_NOTICE =
+  "> **Offline analysis.** No language model was used: this answer is built from the text, layout and known components the built-in analyzer read in the image.";
+
+/**
+ * The markdown answer to a task, as sections in the order they are shown; the provider streams
+ * them one by one.
+ */
+export function composeAnswer(analysis: ImageAnalysis, task: string): string[] {
+  if (!analysis.isDiagram) return pictureAnswer(analysis, task);
+  const diagram = new DiagramReading(analysis);
+  const mentioned = diagram.componentsNamedIn(task);
+  switch (classifyTask(task, mentioned.length > 0)) {
+    case "list":
+      return [OFFLINE_NOTICE, diagram.overview(), diagram.componentTable()];
+    case "component":
+      return [OFFLINE_NOTICE, ...mentioned.map((component) => diagram.componentStory(component))];
+    case "mermaid":
+      return [OFFLINE_NOTICE, diagram.mermaid(), diagram.readingNote()];
+    case "judgement":
+      return [
+        OFFLINE_NOTICE,
+        "Judging risks, security or improvements needs a language model, which offline mode does not have. Here is what the analyzer read, as a basis for your own review.",
+        ...diagram.walkThrough(),
+      ];
+    case "explain":
+      return [OFFLINE_NOTICE, ...diagram.walkThrough()];
+    case "other":
+      return [
+        OFFLINE_NOTICE,
+        "Offline mode can read a diagram's text, its groups, numbered steps and arrows, and name known cloud and data services; it cannot answer this task directly. This is what it read.",
+        ...diagram.walkThrough(),
+      ];
+  }
+}
+
+/** Photos and screenshots: the text found and plain facts, never invented content. */
+function pictureAnswer(analysis: ImageAnalysis, task: string): string[] {
+  const facts = [
+    `- Size: ${analysis.width} × ${analysis.height} px`,
+    `- Main colours: ${analysis.colours.map(({ hex, share }) => `\`${hex}\` (${Math.round(share * 100)} %)`).join(", ")}`,
+  ];
+  const text = analysis.texts.length
+    ? ["## Text found", "", ...analysis.texts.map((line) => `- ${escapeMarkdown(line.text)}`)].join("\n")
+    : "## Text found\n\nNo text could be read in this image.";
+  return [
+    OFFLINE_NOTICE,
+    `This image does not look like a diagram, and offline mode cannot describe pictures, so it cannot answer “${escapeMarkdown(task.trim())}”. It can report the text in the image and plain facts about it.`,
+    text,
+    ["## About the image", "", ...facts].join("\n"),
+  ];
+}
+
+/** A diagram's components in walk-through order, with the words to describe them. */
+class DiagramReading {
+  private readonly containers: Map<string, LayoutContainer>;
+  private readonly ordered: ComponentReading[];
+
+  constructor(private readonly analysis: ImageAnalysis) {
+    this.containers = new Map(analysis.layout.containers.map((container) => [container.id, container]));
+    this.ordered = this.walkOrder();
+  }
+
+  /** Components named in a task, by their label or their catalogue name, as whole words. */
+  componentsNamedIn(task: string): ComponentReading[] {
+    const words = task.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+    // Every run of consecutive words, squashed: "API Gateway" and "APIGateway" both name "apigateway".
+    const phrases = new Set(words.flatMap((_, start) => words.slice(start).map((__, length) => words.slice(start, start + length + 1).join(""))));
+    return this.ordered.filter(({ node, concept }) => {
+      const names = [node.label, concept?.name, concept?.alias].filter((name): name is string => Boolean(name)).map(squash);
+      return names.some((name) => name.length >= 3 && phrases.has(name));
+    });
+  }
+
+  overview(): string {
+    const { layout } = this.analysis;
+    const title = layout.title ? `*${escapeMarkdown(layout.title)}*` : "This diagram";
+    const groups = this.topGroups();
+    const groupText = groups.length
+      ? ` in ${groups.length} group${groups.length === 1 ? "" : "s"}: ${groups.map((group) => `**${escapeMarkdown(group.title)}**`).join(", ")}`
+      : "";
+    const outer = this.outerGroups();
+    const outerText = outer.length
+      ? ` ${outer.map((group) => `**${escapeMarkdown(group.title)}** encloses ${this.childGroups(group).map((child) => `**${escapeMarkdown(child.title)}**`).join(", ")}`).join("; ")}.`
+      : "";
+    const categories = this.categorySummary();
+    return [
+      "## Overview",
+      "",
+      `${title} shows ${this.ordered.length} components${groupText}.${outerText}${categories ? ` ${categories}` : ""}`,
+    ].join("\n");
+  }
+
+  walkThrough(): string[] {
+    const sections = [this.overview(), this.flow(), this.componentsByGroup()];
+    const connections = this.connections();
+    if (connections) sections.push(connections);
+    const notes = this.otherText();
+    if (notes) sections.push(notes);
+    sections.push(this.summary());
+    return sections;
+  }
+
+  /** Text outside the components: notes, legends, unattached arrow labels. Read, not interpreted. */
+  private otherText(): string | null {
+    const notes = [...new Set(this.analysis.layout.notes.map((note) => note.text.trim()).filter(Boolean))];
+    if (!notes.length) return null;
+    return ["## Other text in the diagram", "", ...notes.map((note) => `- ${escapeMarkdown(note)}`)].join("\n");
+  }
+
+  /** The stages in the diagram's own order: numbered steps when it has them, else reading order. */
+  private flow(): string {
+    const { steps } = this.analysis.layout;
+    const byId = new Map(this.ordered.map((component) => [component.node.id, component]));
+    const stepLines = steps.flatMap((step) => {
+      const component = step.nodeId ? byId.get(step.nodeId) : undefined;
+      return component ? [`${step.number}. ${this.describe(component)}`] : [];
+    });
+    if (stepLines.length >= 2) {
+      return ["## Flow, step by step", "", "Following the diagram's numbered steps:", "", ...stepLines].join("\n");
+    }
+    const stages = this.stages();
+    if (stages.length < 2) {
+      return ["## Flow", "", ...this.ordered.map((component, index) => `${index + 1}. ${this.describe(component)}`)].join("\n");
+    }
+    return [
+      "## Flow, stage by stage",
+      "",
+      stepLines.length ? "Too few numbered steps were read to follow; the groups are taken in reading order:" : "The diagram has no numbered steps; its groups are taken in reading order:",
+      "",
+      ...stages.map(({ title, components }, index) => `${index + 1}. **${escapeMarkdown(title)}**: ${components.map((component) => this.name(component)).join(", ")}`),
+    ].join("\n");
+  }
+
+  private componentsByGroup(): string {
+    const lines = ["## Components"];
+    for (const { title, components } of this.stages()) {
+      lines.push("", `### ${escapeMarkdown(title)}`, "", ...components.map((component) => `- ${this.describe(component)}`));
+    }
+    return lines.join("\n");
+  }
+
+  componentTable(): string {
+    const rows = this.ordered.map(
+      (component) =>
+        `| ${cell(this.displayLabel(component))} | ${cell(this.containerTitle(component.node) ?? "—")} | ${cell(component.concept?.category ?? "—")} | ${this.role(component).replace(/\n/g, " ")} |`,
+    );
+    return ["## Components", "", "| Component | Group | Kind | Role |", "| --- | --- | --- | --- |", ...rows].join("\n");
+  }
+
+  componentStory(component: ComponentReading): string {
+    const { node } = component;
+    const links = this.analysis.layout.connections;
+    const into = links.filter((link) => link.to === node.id).map((link) => this.nodeName(link.from));
+    const out = links.filter((link) => link.from === node.id).map((link) => this.nodeName(link.to));
+    const step = this.analysis.layout.steps.find((marker) => marker.nodeId === node.id);
+    const lines = [`## ${escapeMarkdown(this.displayLabel(component))}`, "", this.role(component)];
+    const place = this.containerTitle(node);
+    if (place) lines.push("", `It sits in **${escapeMarkdown(place)}**${step ? `, at step ${step.number} of the flow` : ""}.`);
+    if (into.length) lines.push("", `It receives from: ${into.join(", ")}.`);
+    if (out.length) lines.push("", `It sends to: ${out.join(", ")}.`);
+    if (!into.length && !out.length) {
+      const neighbours = this.neighbours(node).map((neighbour) => this.name(neighbour));
+      if (neighbours.length) lines.push("", `No arrows to or from it could be traced; its neighbours in the diagram are ${neighbours.join(" and ")}.`);
+    }
+    return lines.join("\n");
+  }
+
+  mermaid(): string {
+    const ids = new Map(this.ordered.map((component, index) => [component.node.id, `n${index + 1}`]));
+    const lines = ["flowchart LR"];
+    for (const { title, components, containerId } of this.stages()) {
+      const members = components.map((component) => `    ${ids.get(component.node.id)}["${mermaidText(this.displayLabel(component))}"]`);
+      if (containerId) lines.push(`  subgraph ${containerId.replace(/\W/g, "_")}["${mermaidText(title)}"]`, ...members, "  end");
+      else lines.push(...members.map((member) => member.slice(2)));
+    }
+    const links = this.analysis.layout.connections.filter((link) => ids.has(link.from) && ids.has(link.to));
+    for (const link of links) {
+      lines.push(`  ${ids.get(link.from)} -->${link.label ? `|${mermaidText(link.label)}|` : ""} ${ids.get(link.to)}`);
+    }
+    return ["## Mermaid", "", "```mermaid", ...lines, "```"].join("\n");
+  }
+
+  readingNote(): string {
+    const traced = this.analysis.layout.connections.length;
+    return traced
+      ? `The groups and ${traced} arrow${traced === 1 ? "" : "s"} above are as the analyzer traced them; check them against the image.`
+      : "No arrows could be traced, so the chart shows the groups and components only.";
+  }
+
+  private connections(): string | null {
+    const links = this.analysis.layout.connections;
+    if (!links.length) return null;
+    return [
+      "## Data flow",
+      "",
+      ...links.map((link) => `- ${this.nodeName(link.from)} → ${this.nodeName(link.to)}${link.label ? ` (${escapeMarkdown(link.label)})` : ""}`),
+    ].join("\n");
+  }
+
+  private summary(): string {
+    const known = this.ordered.filter((component) => component.concept).length;
+    const unknown = this.ordered.length - known;
+    const steps = this.analysis.layout.steps.length;
+    return [
+      "## Summary",
+      "",
+      `${this.ordered.length} components read${steps ? `, ${steps} numbered step${steps === 1 ? "" : "s"}` : ""}; ${known} recognised from the catalogue of cloud and data services${unknown ? `, ${unknown} described by their place in the diagram` : ""}. For reasoning about the design (risks, trade-offs, alternatives), configure a model provider.`,
+    ].join("\n");
+  }
+
+  /** Groups in reading order, each with its components; components in no group come first. */
+  private stages(): Array<{ title: string; containerId: string | null; components: ComponentReading[] }> {
+    const stages = new Map<string | null, ComponentReading[]>();
+    for (const component of this.ordered) {
+      const key = component.node.containerId;
+      stages.set(key, [...(stages.get(key) ?? []), component]);
+    }
+    return [...stages].map(([containerId, components]) => ({
+      containerId,
+      title: containerId ? (this.containers.get(containerId)?.title ?? "Group") : "Outside any group",
+      components,
+    }));
+  }
+
+  /** Steps first when the diagram numbers them; then groups in reading order, nodes within. */
+  private walkOrder(): ComponentReading[] {
+    const { components, layout } = this.analysis;
+    const stepOf = new Map(layout.steps.flatMap((step) => (step.nodeId ? [[step.nodeId, step.number] as const] : [])));
+    const containerOrder = new Map(
+      [...layout.containers].sort((a, b) => readingOrder(a.box, b.box)).map((container, index) => [container.id, index]),
+    );
+    const groupRank = (node: LayoutNode) => (node.containerId ? (containerOrder.get(node.containerId) ?? 0) + 1 : 0);
+    return [...components].sort(
+      (a, b) =>
+        (stepOf.get(a.node.id) ?? Infinity) - (stepOf.get(b.node.id) ?? Infinity) ||
+        groupRank(a.node) - groupRank(b.node) ||
+        readingOrder(a.node.box, b.node.box),
+    );
+  }
+
+  private topGroups(): LayoutContainer[] {
+    const used = new Set(this.ordered.map((component) => component.node.containerId));
+    return this.analysis.layout.containers.filter((container) => used.has(container.id));
+  }
+
+  /** Groups that hold other groups ("AWS Cloud" around "Data Ingestion" and its siblings). */
+  private outerGroups(): LayoutContainer[] {
+    return this.analysis.layout.containers.filter((container) => this.childGroups(container).length > 0);
+  }
+
+  private childGroups(parent: LayoutContainer): LayoutContainer[] {
+    return this.analysis.layout.containers.filter((container) => container.parentId === parent.id);
+  }
+
+  private categorySummary(): string {
+    const byCategory = new Map<string, string[]>();
+    for (const component of this.ordered) {
+      if (!component.concept) continue;
+      byCategory.set(component.concept.category, [...(byCategory.get(component.concept.category) ?? []), this.name(component)]);
+    }
+    if (!byCategory.size) return "";
+    const parts = [...byCategory].map(([category, names]) => `${category} (${names.join(", ")})`);
+    return `By kind: ${parts.join("; ")}.`;
+  }
+
+  private describe(component: ComponentReading): string {
+    return `${this.name(component)}: ${this.role(component)}`;
+  }
+
+  private name(component: ComponentReading): string {
+    const label = this.displayLabel(component);
+    const concept = component.concept;
+    const extra = concept && squash(concept.name) !== squash(label) && !squash(concept.name).includes(squash(label)) ? ` (${concept.name})` : "";
+    return `**${escapeMarkdown(label)}**${escapeMarkdown(extra)}`;
+  }
+
+  /** Markdown: the catalogue's sentence, or where an unknown component sits (labels escaped). */
+  private role(component: ComponentReading): string {
+    if (component.concept) return component.concept.role;
+    const place = this.containerTitle(component.node);
+    const neighbours = this.neighbours(component.node).map((neighbour) => escapeMarkdown(this.displayLabel(neighbour)));
+    const where = place ? `in ${escapeMarkdown(place)}` : "outside the groups";
+    return `Not in the offline catalogue; it sits ${where}${neighbours.length ? `, next to ${neighbours.join(" and ")}` : ""}.`;
+  }
+
+  /** The label as read; when the catalogue knows it, spelled as the catalogue does (OCR drops spaces). */
+  private displayLabel(component: ComponentReading): string {
+    const { node, concept } = component;
+    if (concept && squash(concept.alias) === squash(node.label)) return concept.alias;
+    if (concept && squash(concept.name).endsWith(squash(node.label))) {
+      const words = concept.name.split(" ");
+      for (let start = 0; start < words.length; start++) {
+        const tail = words.slice(start).join(" ");
+        if (squash(tail) === squash(node.label)) return tail;
+      }
+    }
+    return node.label;
+  }
+
+  private nodeName(id: string): string {
+    const component = this.ordered.find((candidate) => candidate.node.id === id);
+    return component ? this.name(component) : id;
+  }
+
+  private containerTitle(node: LayoutNode): string | null {
+    return node.containerId ? (this.containers.get(node.containerId)?.title ?? null) : null;
+  }
+
+  private neighbours(node: LayoutNode): ComponentReading[] {
+    const centre = (box: LayoutNode["box"]) => [box.x + box.width / 2, box.y + box.height / 2] as const;
+    const [x, y] = centre(node.box);
+    return this.ordered
+      .filter((other) => other.node.id !== node.id)
+      .map((other) => {
+        const [ox, oy] = centre(other.node.box);
+        return { other, distance: Math.hypot(ox - x, oy - y) };
+      })
+      .sort((a, b) => a.distance - b.distance)
+      .slice(0, 2)
+      .map(({ other }) => other);
+  }
+}
+
+/** Top to bottom in rows, left to right within a row (a row: boxes whose tops are close). */
+function readingOrder(a: LayoutNode["box"], b: LayoutNode["box"]): number {
+  const rowTolerance = Math.min(a.height, b.height) * 0.6;
+  if (Math.abs(a.y - b.y) > rowTolerance) return a.y - b.y;
+  return a.x - b.x;
+}
+
+function squash(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]/g, "");
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/([\\`*_[\]<>|#])/g, "\\$1");
+}
+
+function cell(text: string): string {
+  return escapeMarkdown(text).replace(/\n/g, " ");
+}
+
+function mermaidText(text: string): string {
+  return text.replace(/["\]|[]/g, " ").trim();
+}

@@ -1,0 +1,141 @@
+/**
+ * How well the offline analyzer reads the shared diagram fixtures: `npm run eval:offline`.
+ * For each image it answers "Explain this architecture" as the server would (same image
+ * preparation, same analysis, same answer) and measures:
+ * - label recall: the share of ground-truth labels (nodes and containers; every label of the
+ *   real diagrams) that appear in the answer, case-insensitive, ignoring spaces and punctuation,
+ *   with one OCR slip allowed per six characters;
+ * - container accuracy (synthetic): the share of nodes the analyzer placed in the right group.
+ * Prints a markdown report and writes it to bench/results/eval-offline.md.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { analyzeImage } from "@/lib/offline/analyze-image";
+import { composeAnswer } from "@/lib/offline/answer/compose-answer";
+import { createPaddleOcr } from "@/lib/offline/ocr/paddle-ocr";
+import { prepareImage } from "@/lib/image/prepare-image";
+import { FIXTURES_DIR, loadFixtures, type Fixture } from "./fixtures";
+
+const RESULTS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "results/eval-offline.md");
+const LIMITS = { maxPixels: 100_000_000, maxEdge: 3072 };
+
+interface Row {
+  fixture: Fixture;
+  recall: number;
+  missed: string[];
+  containerAccuracy: number | null;
+}
+
+async function main() {
+  let fixtures: Fixture[];
+  try {
+    fixtures = await loadFixtures();
+  } catch {
+    console.error(`No fixtures at ${FIXTURES_DIR}: the evaluation needs the shared diagram fixtures.`);
+    process.exit(1);
+  }
+  const ocr = await createPaddleOcr();
+  const rows: Row[] = [];
+  for (const fixture of fixtures) {
+    const image = await prepareImage(fixture.file, LIMITS);
+    const analysis = await analyzeImage(ocr, image.data);
+    const answer = composeAnswer(analysis, "Explain this architecture").join("\n\n");
+    const missed = fixture.labels.filter((label) => !appearsIn(label, answer));
+    const row: Row = {
+      fixture,
+      recall: 1 - missed.length / fixture.labels.length,
+      missed,
+      containerAccuracy: fixture.nodes ? containerAccuracy(fixture.nodes, analysis) : null,
+    };
+    rows.push(row);
+    process.stderr.write(`${fixture.name}: recall ${percent(row.recall)}${row.containerAccuracy === null ? "" : `, containers ${percent(row.containerAccuracy)}`}\n`);
+  }
+  await ocr.close();
+  const report = render(rows);
+  await mkdir(path.dirname(RESULTS_FILE), { recursive: true });
+  await writeFile(RESULTS_FILE, report);
+  process.stdout.write(report);
+}
+
+function containerAccuracy(nodes: NonNullable<Fixture["nodes"]>, analysis: Awaited<ReturnType<typeof analyzeImage>>): number {
+  const titles = new Map(analysis.layout.containers.map((container) => [container.id, container.title]));
+  let right = 0;
+  for (const truth of nodes) {
+    const found = analysis.layout.nodes.find((node) => sameText(node.label, truth.label));
+    if (!found) continue;
+    const title = found.containerId ? (titles.get(found.containerId) ?? null) : null;
+    if (title === null ? truth.container === null : truth.container !== null && sameText(title, truth.container)) right++;
+  }
+  return right / nodes.length;
+}
+
+function render(rows: Row[]): string {
+  const groups = [...new Set(rows.map((row) => row.fixture.group))];
+  const summary = groups.map((group) => {
+    const members = rows.filter((row) => row.fixture.group === group);
+    const labels = members.reduce((sum, row) => sum + row.fixture.labels.length, 0);
+    const found = members.reduce((sum, row) => sum + row.fixture.labels.length - row.missed.length, 0);
+    const accuracies = members.flatMap((row) => (row.containerAccuracy === null ? [] : [row.containerAccuracy]));
+    const container = accuracies.length ? percent(accuracies.reduce((a, b) => a + b, 0) / accuracies.length) : "—";
+    return `| ${group} | ${members.length} | ${percent(found / labels)} (${found}/${labels}) | ${container} |`;
+  });
+  const detail = rows.map(
+    (row) =>
+      `| ${row.fixture.name} | ${percent(row.recall)} | ${row.containerAccuracy === null ? "—" : percent(row.containerAccuracy)} | ${row.missed.map((label) => label.replace(/\|/g, "\\|")).join("; ") || "—"} |`,
+  );
+  return [
+    "# Offline analyzer evaluation",
+    "",
+    "Task: “Explain this architecture”. Label recall over nodes and containers (synthetic) or every listed label (real); container accuracy over synthetic nodes.",
+    "",
+    "| group | images | label recall | container accuracy |",
+    "| --- | --- | --- | --- |",
+    ...summary,
+    "",
+    "| image | label recall | container accuracy | labels missed |",
+    "| --- | --- | --- | --- |",
+    ...detail,
+    "",
+  ].join("\n");
+}
+
+/** Whether `label` appears in `text`, ignoring case, spaces and punctuation, one slip per six characters. */
+export function appearsIn(label: string, text: string): boolean {
+  const needle = squash(label);
+  const haystack = squash(text);
+  if (!needle) return true;
+  if (haystack.includes(needle)) return true;
+  return approximateDistance(needle, haystack) <= Math.floor(needle.length / 6);
+}
+
+function sameText(a: string, b: string): boolean {
+  const [x, y] = [squash(a), squash(b)];
+  return x === y || (Math.abs(x.length - y.length) <= 2 && approximateDistance(x, y) <= Math.floor(Math.max(x.length, y.length) / 6));
+}
+
+/** Sellers' algorithm: the fewest edits that turn `needle` into some substring of `haystack`. */
+function approximateDistance(needle: string, haystack: string): number {
+  let previous = Array.from({ length: needle.length + 1 }, (_, index) => index);
+  let best = previous[needle.length]!;
+  for (const character of haystack) {
+    const current = [0];
+    for (let index = 1; index <= needle.length; index++) {
+      const substitution = previous[index - 1]! + (needle[index - 1] === character ? 0 : 1);
+      current.push(Math.min(substitution, previous[index]! + 1, current[index - 1]! + 1));
+    }
+    best = Math.min(best, current[needle.length]!);
+    previous = current;
+  }
+  return best;
+}
+
+function squash(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]/g, "");
+}
+
+function percent(value: number): string {
+  return `${(value * 100).toFixed(1)} %`;
+}
+
+await main();

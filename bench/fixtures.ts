@@ -1,0 +1,45 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The shared diagram fixtures, with their ground truth, for the evaluation and benchmarks. */
+export const FIXTURES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../shared/fixtures/diagrams");
+
+export interface Fixture {
+  name: string;
+  group: "synthetic 1600 px" | "synthetic 800 px" | "synthetic JPEG" | "real";
+  file: string;
+  /** Labels that should appear in an answer: nodes and containers (synthetic), every label (real). */
+  labels: string[];
+  /** Synthetic only: each node's label and the title of the container it sits in. */
+  nodes?: Array<{ label: string; container: string | null }>;
+}
+
+interface GroundTruth {
+  labels: Array<{ kind: string; text: string }>;
+  nodes: Array<{ label: string; container: string | null }>;
+}
+
+export async function loadFixtures(): Promise<Fixture[]> {
+  const fixtures: Fixture[] = [];
+  const synthetic = path.join(FIXTURES_DIR, "synthetic");
+  for (const name of (await readdir(synthetic)).filter((file) => file.endsWith(".gt.json")).sort()) {
+    const truth = JSON.parse(await readFile(path.join(synthetic, name), "utf8")) as GroundTruth;
+    const base = name.replace(".gt.json", "");
+    const labels = truth.labels.filter((label) => label.kind === "node" || label.kind === "container").map((label) => label.text);
+    const variants = [
+      { suffix: "-1600.png", group: "synthetic 1600 px" },
+      { suffix: "-800.png", group: "synthetic 800 px" },
+      { suffix: "-1280j.jpg", group: "synthetic JPEG" },
+    ] as const;
+    for (const { suffix, group } of variants) {
+      fixtures.push({ name: `${base}${suffix}`, group, file: path.join(synthetic, `${base}${suffix}`), labels, nodes: truth.nodes });
+    }
+  }
+  const real = path.join(FIXTURES_DIR, "real");
+  for (const name of (await readdir(real)).filter((file) => file.endsWith(".png")).sort()) {
+    const text = await readFile(path.join(real, name.replace(".png", ".labels.txt")), "utf8");
+    fixtures.push({ name, group: "real", file: path.join(real, name), labels: text.split("\n").map((line) => line.trim()).filter(Boolean) });
+  }
+  return fixtures;
+}

@@ -8,14 +8,13 @@
  * - container accuracy (synthetic): the share of nodes the analyzer placed in the right group.
  * Prints a markdown report and writes it to bench/results/eval-offline.md.
  */
-import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { analyzeImage } from "@/lib/offline/analyze-image";
 import { composeAnswer } from "@/lib/offline/answer/compose-answer";
 import { createPaddleOcr } from "@/lib/offline/ocr/paddle-ocr";
 import { prepareImage } from "@/lib/image/prepare-image";
-import { FIXTURES_DIR, loadFixtures, type Fixture } from "./fixtures";
+import { FIXTURES_DIR, loadFixtures, publishReport, type Fixture } from "./fixtures";
 
 const RESULTS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "results/eval-offline.md");
 const LIMITS = { maxPixels: 100_000_000, maxEdge: 3072 };
@@ -53,9 +52,7 @@ async function main() {
   }
   await ocr.close();
   const report = render(rows);
-  await mkdir(path.dirname(RESULTS_FILE), { recursive: true });
-  await writeFile(RESULTS_FILE, report);
-  process.stdout.write(report);
+  await publishReport(RESULTS_FILE, report);
 }
 
 function containerAccuracy(nodes: NonNullable<Fixture["nodes"]>, analysis: Awaited<ReturnType<typeof analyzeImage>>): number {

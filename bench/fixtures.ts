@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -42,4 +42,11 @@ export async function loadFixtures(): Promise<Fixture[]> {
     fixtures.push({ name, group: "real", file: path.join(real, name), labels: text.split("\n").map((line) => line.trim()).filter(Boolean) });
   }
   return fixtures;
+}
+
+/** Writes a benchmark's markdown report to its results file and prints it. */
+export async function publishReport(file: string, markdown: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, markdown);
+  process.stdout.write(markdown);
 }

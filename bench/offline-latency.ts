@@ -4,14 +4,13 @@
  * the analysis the worker thread runs (OCR, step digits, layout, catalogue). Part of `npm run bench`;
  * writes bench/results/offline-latency.md.
  */
-import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { prepareImage } from "@/lib/image/prepare-image";
 import { analyzeImage } from "@/lib/offline/analyze-image";
 import { createPaddleOcr } from "@/lib/offline/ocr/paddle-ocr";
-import { loadFixtures } from "./fixtures";
+import { loadFixtures, publishReport } from "./fixtures";
 
 const RESULTS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "results/offline-latency.md");
 const RUNS = 3;
@@ -50,9 +49,7 @@ async function main() {
     ...rows,
     "",
   ].join("\n");
-  await mkdir(path.dirname(RESULTS_FILE), { recursive: true });
-  await writeFile(RESULTS_FILE, report);
-  process.stdout.write(report);
+  await publishReport(RESULTS_FILE, report);
 }
 
 await main();

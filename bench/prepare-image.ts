@@ -3,13 +3,14 @@
  * encode), per kind of image, on this machine. Run with `npm run bench`; the markdown goes to
  * stdout and to bench/results/prepare-image.md.
  */
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { formatBytes } from "@/lib/format";
 import { prepareImage, type PreparedImage } from "@/lib/image/prepare-image";
+import { publishReport } from "./fixtures";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const FIXTURES = path.resolve(PROJECT_ROOT, "../shared/fixtures/diagrams/real");
@@ -52,9 +53,7 @@ async function main() {
       ...rows,
       "",
     ].join("\n");
-    await mkdir(path.dirname(RESULTS_FILE), { recursive: true });
-    await writeFile(RESULTS_FILE, report);
-    process.stdout.write(report);
+    await publishReport(RESULTS_FILE, report);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

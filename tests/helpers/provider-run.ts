@@ -1,5 +1,10 @@
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import { AppError } from "@/lib/errors";
+import { prepareImage, type PreparedImage } from "@/lib/image/prepare-image";
 import type { ProviderEvent } from "@/lib/providers/types";
+import { startFakeModelServer, type FakeModelServer } from "@/tests/helpers/fake-model-server";
+import { diagramPng } from "@/tests/helpers/images";
+import { writeTemp } from "@/tests/helpers/temp-files";
 
 /**
  * Runs a provider's answer (what `provider.analyze(...)` or `streamModelAnswer(...)` returns) to
@@ -23,4 +28,25 @@ export async function failure(answer: AsyncIterable<ProviderEvent>): Promise<{ e
     throw error;
   }
   throw new Error(`expected the provider to fail, got ${JSON.stringify(events)}`);
+}
+
+export interface ProviderBench {
+  fake: FakeModelServer;
+  /** A diagram prepared as the route prepares uploads. */
+  image: PreparedImage;
+}
+
+/**
+ * What every provider test file needs: a fake model server started before its tests, reset
+ * between them and closed after, and a prepared diagram to send. Read the fields inside tests.
+ */
+export function setUpProviderBench(): ProviderBench {
+  const bench = {} as ProviderBench;
+  beforeAll(async () => {
+    bench.fake = await startFakeModelServer();
+    bench.image = await prepareImage(await writeTemp(await diagramPng()), { maxPixels: 1e8, maxEdge: 3072 });
+  });
+  afterAll(() => bench.fake?.close());
+  beforeEach(() => bench.fake.reset());
+  return bench;
 }

@@ -1,23 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { prepareImage, type PreparedImage } from "@/lib/image/prepare-image";
+import { describe, expect, it } from "vitest";
 import { createGeminiProvider } from "@/lib/providers/gemini";
 import { SYSTEM_INSTRUCTION } from "@/lib/providers/system-instruction";
 import type { ProviderEvent } from "@/lib/providers/types";
 import { candidateChunk, errorReply, streamReply, textReply } from "@/tests/helpers/fake-gemini";
-import { closedPortUrl, startFakeModelServer, type FakeModelServer } from "@/tests/helpers/fake-model-server";
-import { diagramPng } from "@/tests/helpers/images";
-import { collect, failure } from "@/tests/helpers/provider-run";
-import { writeTemp } from "@/tests/helpers/temp-files";
+import { closedPortUrl } from "@/tests/helpers/fake-model-server";
+import { collect, failure, setUpProviderBench } from "@/tests/helpers/provider-run";
 
-let fake: FakeModelServer;
-let image: PreparedImage;
-
-beforeAll(async () => {
-  fake = await startFakeModelServer();
-  image = await prepareImage(await writeTemp(await diagramPng()), { maxPixels: 1e8, maxEdge: 3072 });
-});
-afterAll(() => fake.close());
-beforeEach(() => fake.reset());
+const bench = setUpProviderBench();
 
 interface Options {
   maxRetries?: number;
@@ -25,36 +14,36 @@ interface Options {
   model?: string;
 }
 
-function provider({ maxRetries = 0, baseUrl = fake.url, model = "gemini-test" }: Options = {}) {
+function provider({ maxRetries = 0, baseUrl = bench.fake.url, model = "gemini-test" }: Options = {}) {
   return createGeminiProvider({ apiKey: "test-key", model, baseUrl }, { maxRetries });
 }
 
 /** One answer from a fresh provider, as the route asks for it. */
 function analyze(options: Options = {}, prompt = "Explain this architecture", signal = new AbortController().signal) {
-  return provider(options).analyze({ image, prompt, signal });
+  return provider(options).analyze({ image: bench.image, prompt, signal });
 }
 
 describe("Gemini provider against a fake Gemini server", () => {
   it("sends the image, the task and the system instruction, and streams the text back", async () => {
-    fake.reply(textReply(["## Overview", "\nAn API."]));
+    bench.fake.reply(textReply(["## Overview", "\nAn API."]));
     const events = await collect(analyze());
     expect(events).toEqual([
       { type: "delta", text: "## Overview" },
       { type: "delta", text: "\nAn API." },
       { type: "done", finishReason: "stop", usage: { inputTokens: 1290, outputTokens: 42, totalTokens: 1332 } },
     ]);
-    const [request] = fake.requestsFor("gemini");
+    const [request] = bench.fake.requestsFor("gemini");
     expect(request?.model).toBe("gemini-test");
     expect(request?.apiKey).toBe("test-key");
     const parts = request?.body.contents[0]?.parts ?? [];
-    expect(parts[0]?.inlineData).toEqual({ mimeType: image.mimeType, data: image.data.toString("base64") });
+    expect(parts[0]?.inlineData).toEqual({ mimeType: bench.image.mimeType, data: bench.image.data.toString("base64") });
     expect(parts[1]?.text).toBe("Explain this architecture");
     expect(request?.body.systemInstruction?.parts[0]?.text).toBe(SYSTEM_INSTRUCTION);
     expect(request?.body.generationConfig ?? {}).not.toHaveProperty("temperature");
   });
 
   it("maps a quota error to 503 with the retry time the API gave", async () => {
-    fake.reply(
+    bench.fake.reply(
       errorReply(429, "Resource has been exhausted", "RESOURCE_EXHAUSTED", [
         { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "37s" },
       ]),
@@ -65,15 +54,15 @@ describe("Gemini provider against a fake Gemini server", () => {
   });
 
   it("does not retry a 429, even with retries allowed", async () => {
-    fake.reply(errorReply(429, "Resource has been exhausted", "RESOURCE_EXHAUSTED"));
+    bench.fake.reply(errorReply(429, "Resource has been exhausted", "RESOURCE_EXHAUSTED"));
     const { error } = await failure(analyze({ maxRetries: 2 }));
     expect(error).toMatchObject({ code: "provider_quota", status: 503 });
     expect(error.retryAfterSeconds).toBeUndefined();
-    expect(fake.requests).toHaveLength(1);
+    expect(bench.fake.requests).toHaveLength(1);
   });
 
   it("maps a 400 with ErrorInfo reason API_KEY_INVALID to provider_auth 502", async () => {
-    fake.reply(
+    bench.fake.reply(
       errorReply(400, "API key not valid. Please pass a valid API key.", "INVALID_ARGUMENT", [
         { "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID", domain: "googleapis.com" },
       ]),
@@ -88,21 +77,21 @@ describe("Gemini provider against a fake Gemini server", () => {
     [401, "UNAUTHENTICATED"],
     [403, "PERMISSION_DENIED"],
   ])("maps HTTP %i to provider_auth 502", async (status, statusName) => {
-    fake.reply(errorReply(status, "The caller does not have permission", statusName));
+    bench.fake.reply(errorReply(status, "The caller does not have permission", statusName));
     const { error } = await failure(analyze());
     expect(error).toMatchObject({ code: "provider_auth", status: 502 });
   });
 
   it("maps a 404 to model_not_found 502 naming the model and the server", async () => {
-    fake.reply(errorReply(404, "models/gemini-9-ultra is not found for API version v1beta", "NOT_FOUND"));
+    bench.fake.reply(errorReply(404, "models/gemini-9-ultra is not found for API version v1beta", "NOT_FOUND"));
     const { error } = await failure(analyze({ model: "gemini-9-ultra" }));
     expect(error).toMatchObject({ code: "model_not_found", status: 502 });
     expect(error.message).toContain("gemini-9-ultra");
-    expect(error.message).toContain(fake.url);
+    expect(error.message).toContain(bench.fake.url);
   });
 
   it("maps another 400 to provider_rejected 502 quoting Gemini's explanation", async () => {
-    fake.reply(errorReply(400, "Request contains an invalid argument.", "INVALID_ARGUMENT"));
+    bench.fake.reply(errorReply(400, "Request contains an invalid argument.", "INVALID_ARGUMENT"));
     const { error } = await failure(analyze());
     expect(error).toMatchObject({ code: "provider_rejected", status: 502 });
     expect(error.message).toContain("HTTP 400");
@@ -110,29 +99,29 @@ describe("Gemini provider against a fake Gemini server", () => {
   });
 
   it("retries a 500 and streams the answer when the second attempt succeeds", async () => {
-    fake.reply(errorReply(500, "Internal error encountered.", "INTERNAL"), textReply(["Recovered."]));
+    bench.fake.reply(errorReply(500, "Internal error encountered.", "INTERNAL"), textReply(["Recovered."]));
     const events = await collect(analyze({ maxRetries: 1 }));
     expect(events[0]).toEqual({ type: "delta", text: "Recovered." });
     expect(events.at(-1)).toMatchObject({ type: "done", finishReason: "stop" });
-    expect(fake.requests).toHaveLength(2);
+    expect(bench.fake.requests).toHaveLength(2);
   });
 
   it("maps a 503 with no retries left to provider_unavailable 503", async () => {
-    fake.reply(errorReply(503, "The model is overloaded. Please try again later.", "UNAVAILABLE"));
+    bench.fake.reply(errorReply(503, "The model is overloaded. Please try again later.", "UNAVAILABLE"));
     const { error } = await failure(analyze({ maxRetries: 0 }));
     expect(error).toMatchObject({ code: "provider_unavailable", status: 503 });
     expect(error.message).toContain("HTTP 503");
-    expect(fake.requests).toHaveLength(1);
+    expect(bench.fake.requests).toHaveLength(1);
   });
 
   it("maps a 504 to provider_timeout 504", async () => {
-    fake.reply(errorReply(504, "Deadline exceeded.", "DEADLINE_EXCEEDED"));
+    bench.fake.reply(errorReply(504, "Deadline exceeded.", "DEADLINE_EXCEEDED"));
     const { error } = await failure(analyze());
     expect(error).toMatchObject({ code: "provider_timeout", status: 504 });
   });
 
   it("maps promptFeedback.blockReason to content_blocked 422", async () => {
-    fake.reply(streamReply([{ promptFeedback: { blockReason: "PROHIBITED_CONTENT" } }]));
+    bench.fake.reply(streamReply([{ promptFeedback: { blockReason: "PROHIBITED_CONTENT" } }]));
     const { error, events } = await failure(analyze());
     expect(error).toMatchObject({ code: "content_blocked", status: 422 });
     expect(error.message).toContain("PROHIBITED_CONTENT");
@@ -140,7 +129,7 @@ describe("Gemini provider against a fake Gemini server", () => {
   });
 
   it("yields the text sent before a SAFETY stop, then fails with content_blocked", async () => {
-    fake.reply(textReply(["The diagram shows", " a"], { finishReason: "SAFETY" }));
+    bench.fake.reply(textReply(["The diagram shows", " a"], { finishReason: "SAFETY" }));
     const { error, events } = await failure(analyze());
     expect(events).toEqual([
       { type: "delta", text: "The diagram shows" },
@@ -151,7 +140,7 @@ describe("Gemini provider against a fake Gemini server", () => {
   });
 
   it("does not yield thought summaries as part of the answer", async () => {
-    fake.reply(
+    bench.fake.reply(
       streamReply([
         candidateChunk([{ text: "**Thinking about** the gateway…", thought: true }]),
         candidateChunk([{ text: "more thoughts", thought: true }, { text: "## Overview" }]),
@@ -167,13 +156,13 @@ describe("Gemini provider against a fake Gemini server", () => {
   });
 
   it('reports MAX_TOKENS as finishReason "length"', async () => {
-    fake.reply(textReply(["A long answer"], { finishReason: "MAX_TOKENS" }));
+    bench.fake.reply(textReply(["A long answer"], { finishReason: "MAX_TOKENS" }));
     const events = await collect(analyze());
     expect(events.at(-1)).toMatchObject({ type: "done", finishReason: "length" });
   });
 
   it('reports an unfamiliar finish reason as "other"', async () => {
-    fake.reply(textReply(["Answer"], { finishReason: "FINISH_REASON_FROM_THE_FUTURE" }));
+    bench.fake.reply(textReply(["Answer"], { finishReason: "FINISH_REASON_FROM_THE_FUTURE" }));
     const events = await collect(analyze());
     expect(events.at(-1)).toMatchObject({ type: "done", finishReason: "other" });
   });
@@ -186,13 +175,13 @@ describe("Gemini provider against a fake Gemini server", () => {
   });
 
   it("ends quietly when aborted mid-answer, and closes the connection to Gemini", async () => {
-    fake.reply(streamReply([candidateChunk([{ text: "First words" }])], { hangAfter: true }));
+    bench.fake.reply(streamReply([candidateChunk([{ text: "First words" }])], { hangAfter: true }));
     const controller = new AbortController();
     const events: ProviderEvent[] = [];
     let disconnected: Promise<void> | undefined;
     for await (const event of analyze({}, "Explain", controller.signal)) {
       events.push(event);
-      disconnected = fake.nextClientDisconnect();
+      disconnected = bench.fake.nextClientDisconnect();
       controller.abort();
     }
     expect(events).toEqual([{ type: "delta", text: "First words" }]);
@@ -200,7 +189,7 @@ describe("Gemini provider against a fake Gemini server", () => {
   });
 
   it("fails with a server-side error, after the text already yielded, when Gemini drops the connection mid-answer", async () => {
-    fake.reply(streamReply([candidateChunk([{ text: "Partial" }])], { dropAfter: true, delayMs: 20 }));
+    bench.fake.reply(streamReply([candidateChunk([{ text: "Partial" }])], { dropAfter: true, delayMs: 20 }));
     const { error, events } = await failure(analyze());
     expect(events).toEqual([{ type: "delta", text: "Partial" }]);
     expect(error.status).toBeGreaterThanOrEqual(500);
@@ -211,7 +200,7 @@ describe("Gemini provider against a fake Gemini server", () => {
       streamReply([{ error: { code, message, status, details } }]);
 
     it("keeps the retry time of a quota error", async () => {
-      fake.reply(
+      bench.fake.reply(
         streamError(429, "Resource has been exhausted (e.g. check quota).", "RESOURCE_EXHAUSTED", [
           { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "21s" },
         ]),
@@ -223,7 +212,7 @@ describe("Gemini provider against a fake Gemini server", () => {
     });
 
     it("keeps the retry time when the quota runs out after some text", async () => {
-      fake.reply(
+      bench.fake.reply(
         streamReply([
           candidateChunk([{ text: "The gateway" }]),
           {
@@ -242,7 +231,7 @@ describe("Gemini provider against a fake Gemini server", () => {
     });
 
     it("recognises API_KEY_INVALID", async () => {
-      fake.reply(
+      bench.fake.reply(
         streamError(400, "API key not valid. Please pass a valid API key.", "INVALID_ARGUMENT", [
           { "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID", domain: "googleapis.com" },
         ]),
@@ -252,7 +241,7 @@ describe("Gemini provider against a fake Gemini server", () => {
     });
 
     it("quotes Gemini's explanation of another error, not the SDK's wrapping", async () => {
-      fake.reply(streamError(400, "Request contains an invalid argument.", "INVALID_ARGUMENT", []));
+      bench.fake.reply(streamError(400, "Request contains an invalid argument.", "INVALID_ARGUMENT", []));
       const { error } = await failure(analyze());
       expect(error).toMatchObject({ code: "provider_rejected", status: 502 });
       expect(error.message).toContain("It said: “Request contains an invalid argument.”");

@@ -1,25 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { prepareImage, type PreparedImage } from "@/lib/image/prepare-image";
+import { describe, expect, it } from "vitest";
 import { createOpenAICompatibleProvider } from "@/lib/providers/openai-compatible";
 import { SYSTEM_INSTRUCTION } from "@/lib/providers/system-instruction";
 import type { ProviderEvent } from "@/lib/providers/types";
-import { closedPortUrl, DEFAULT_ANSWER, startFakeModelServer, type FakeModelServer } from "@/tests/helpers/fake-model-server";
+import { closedPortUrl, DEFAULT_ANSWER } from "@/tests/helpers/fake-model-server";
 import { deltaChunk, errorReply, ollamaErrorReply, streamReply, textReply } from "@/tests/helpers/fake-openai";
-import { diagramPng } from "@/tests/helpers/images";
-import { collect, failure } from "@/tests/helpers/provider-run";
-import { writeTemp } from "@/tests/helpers/temp-files";
+import { collect, failure, setUpProviderBench } from "@/tests/helpers/provider-run";
 
 /** The OpenAI-compatible provider, through the real `openai` SDK, against the fake's Chat Completions route. */
 
-let fake: FakeModelServer;
-let image: PreparedImage;
-
-beforeAll(async () => {
-  fake = await startFakeModelServer();
-  image = await prepareImage(await writeTemp(await diagramPng()), { maxPixels: 1e8, maxEdge: 3072 });
-});
-afterAll(() => fake.close());
-beforeEach(() => fake.reset());
+const bench = setUpProviderBench();
 
 interface Options {
   maxRetries?: number;
@@ -28,18 +17,18 @@ interface Options {
   apiKey?: string;
 }
 
-function provider({ maxRetries = 0, baseUrl = fake.openaiBaseUrl, model = "qwen2.5vl:7b", apiKey }: Options = {}) {
+function provider({ maxRetries = 0, baseUrl = bench.fake.openaiBaseUrl, model = "qwen2.5vl:7b", apiKey }: Options = {}) {
   return createOpenAICompatibleProvider({ baseUrl, model, apiKey }, { maxRetries });
 }
 
 /** One answer from a fresh provider, as the route asks for it. */
 function analyze(options: Options = {}, prompt = "Explain this architecture", signal = new AbortController().signal) {
-  return provider(options).analyze({ image, prompt, signal });
+  return provider(options).analyze({ image: bench.image, prompt, signal });
 }
 
 describe("OpenAI-compatible provider against a fake Chat Completions server", () => {
   it("sends the system instruction, the image as a data URL and the task, streaming with usage", async () => {
-    fake.reply(textReply(["## Overview", "\nAn API", " in front of a function."]));
+    bench.fake.reply(textReply(["## Overview", "\nAn API", " in front of a function."]));
     const events = await collect(analyze({ apiKey: "sk-test" }));
 
     expect(events).toEqual([
@@ -48,7 +37,7 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
       { type: "delta", text: " in front of a function." },
       { type: "done", finishReason: "stop", usage: { inputTokens: 1290, outputTokens: 42, totalTokens: 1332 } },
     ]);
-    const requests = fake.requestsFor("openai");
+    const requests = bench.fake.requestsFor("openai");
     expect(requests).toHaveLength(1);
     const [request] = requests;
     expect(request?.model).toBe("qwen2.5vl:7b");
@@ -59,16 +48,16 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
       {
         role: "user",
         content: [
-          { type: "image_url", image_url: { url: `data:image/png;base64,${image.data.toString("base64")}` } },
+          { type: "image_url", image_url: { url: `data:image/png;base64,${bench.image.data.toString("base64")}` } },
           { type: "text", text: "Explain this architecture" },
         ],
       },
     ]);
-    expect(image.mimeType).toBe("image/png");
+    expect(bench.image.mimeType).toBe("image/png");
   });
 
   it("ends the answer at [DONE] without the usage chunk when the server sends none", async () => {
-    fake.reply(textReply(["Short answer."], { usage: null }));
+    bench.fake.reply(textReply(["Short answer."], { usage: null }));
     const events = await collect(analyze());
     expect(events).toEqual([
       { type: "delta", text: "Short answer." },
@@ -83,13 +72,13 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
     { name: "with the usage chunk", usage: undefined, done: { type: "done", finishReason: "stop", usage: { inputTokens: 1290, outputTokens: 42, totalTokens: 1332 } } },
     { name: "without usage", usage: null, done: { type: "done", finishReason: "stop" } },
   ])("finishes at [DONE] $name even when the server keeps the connection open after it", async ({ usage, done }) => {
-    fake.reply(textReply(["Short answer."], { usage, keepOpenAfterEnd: true }));
+    bench.fake.reply(textReply(["Short answer."], { usage, keepOpenAfterEnd: true }));
     const events = await collect(analyze({}, "Explain", AbortSignal.timeout(2_000)));
     expect(events).toEqual([{ type: "delta", text: "Short answer." }, done]);
   });
 
   it('reports finish_reason "length" as "length"', async () => {
-    fake.reply(textReply(["A long answer"], { finishReason: "length" }));
+    bench.fake.reply(textReply(["A long answer"], { finishReason: "length" }));
     const events = await collect(analyze());
     expect(events.at(-1)).toMatchObject({ type: "done", finishReason: "length" });
   });
@@ -98,11 +87,11 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
     const events = await collect(analyze({ apiKey: undefined }));
     expect(events[0]).toEqual({ type: "delta", text: DEFAULT_ANSWER });
     expect(events.at(-1)).toMatchObject({ type: "done", finishReason: "stop" });
-    expect(fake.requestsFor("openai")).toHaveLength(1);
+    expect(bench.fake.requestsFor("openai")).toHaveLength(1);
   });
 
   it.each([401, 403])("maps HTTP %i to provider_auth 502 without repeating the key", async (status) => {
-    fake.reply(errorReply(status, "Incorrect API key provided: sk-wrong.", { type: "invalid_request_error", code: "invalid_api_key" }));
+    bench.fake.reply(errorReply(status, "Incorrect API key provided: sk-wrong.", { type: "invalid_request_error", code: "invalid_api_key" }));
     const { error } = await failure(analyze({ apiKey: "sk-wrong" }));
     expect(error).toMatchObject({ code: "provider_auth", status: 502 });
     expect(error.message).toContain("API key");
@@ -110,44 +99,44 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
   });
 
   it("maps a 404 to model_not_found 502 naming the model and the server", async () => {
-    fake.reply(ollamaErrorReply(404, 'model "llava:34b" not found, try pulling it first'));
+    bench.fake.reply(ollamaErrorReply(404, 'model "llava:34b" not found, try pulling it first'));
     const { error } = await failure(analyze({ model: "llava:34b" }));
     expect(error).toMatchObject({ code: "model_not_found", status: 502 });
     expect(error.message).toContain("llava:34b");
-    expect(error.message).toContain(fake.openaiBaseUrl);
+    expect(error.message).toContain(bench.fake.openaiBaseUrl);
   });
 
   it("maps a 429 to provider_quota 503 with the wait from Retry-After", async () => {
-    fake.reply(errorReply(429, "Rate limit reached.", { type: "requests", code: "rate_limit_exceeded", headers: { "Retry-After": "7" } }));
+    bench.fake.reply(errorReply(429, "Rate limit reached.", { type: "requests", code: "rate_limit_exceeded", headers: { "Retry-After": "7" } }));
     const { error } = await failure(analyze({ maxRetries: 0 }));
     expect(error).toMatchObject({ code: "provider_quota", status: 503, retryAfterSeconds: 7 });
     expect(error.message).toContain("7 s");
-    expect(fake.requestsFor("openai")).toHaveLength(1);
+    expect(bench.fake.requestsFor("openai")).toHaveLength(1);
   });
 
   // Same policy as Gemini (lib/providers/gemini.ts, RETRYABLE_STATUSES) and MODEL_MAX_RETRIES'
   // documentation: retries are for 5xx and 408; a 429 is reported with its wait at once.
   it("does not retry a 429, even with retries allowed", async () => {
-    fake.reply(errorReply(429, "Rate limit reached.", { type: "requests", code: "rate_limit_exceeded", headers: { "Retry-After": "1" } }));
+    bench.fake.reply(errorReply(429, "Rate limit reached.", { type: "requests", code: "rate_limit_exceeded", headers: { "Retry-After": "1" } }));
     const { error } = await failure(analyze({ maxRetries: 2 }));
     expect(error).toMatchObject({ code: "provider_quota", status: 503, retryAfterSeconds: 1 });
-    expect(fake.requestsFor("openai")).toHaveLength(1);
+    expect(bench.fake.requestsFor("openai")).toHaveLength(1);
   });
 
   it.each([500, 503])("maps HTTP %i with no retries left to provider_unavailable 503", async (status) => {
-    fake.reply(errorReply(status, "The server had an error while processing your request.", { type: "server_error" }));
+    bench.fake.reply(errorReply(status, "The server had an error while processing your request.", { type: "server_error" }));
     const { error } = await failure(analyze({ maxRetries: 0 }));
     expect(error).toMatchObject({ code: "provider_unavailable", status: 503 });
     expect(error.message).toContain(`HTTP ${status}`);
-    expect(fake.requestsFor("openai")).toHaveLength(1);
+    expect(bench.fake.requestsFor("openai")).toHaveLength(1);
   });
 
   it("retries a 503 and streams the answer when the second attempt succeeds", async () => {
-    fake.reply(errorReply(503, "Overloaded", { type: "server_error" }), textReply(["Recovered."]));
+    bench.fake.reply(errorReply(503, "Overloaded", { type: "server_error" }), textReply(["Recovered."]));
     const events = await collect(analyze({ maxRetries: 1 }));
     expect(events[0]).toEqual({ type: "delta", text: "Recovered." });
     expect(events.at(-1)).toMatchObject({ type: "done", finishReason: "stop" });
-    expect(fake.requestsFor("openai")).toHaveLength(2);
+    expect(bench.fake.requestsFor("openai")).toHaveLength(2);
   });
 
   it.each([
@@ -165,25 +154,25 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
     },
     { server: "OpenAI", reply: errorReply(400, "Invalid content type. image_url is only supported by certain models.") },
   ])("maps $server's answer for a text-only model to image_not_supported 502", async ({ reply }) => {
-    fake.reply(reply);
+    bench.fake.reply(reply);
     const { error } = await failure(analyze({ model: "llama3" }));
     expect(error).toMatchObject({ code: "image_not_supported", status: 502 });
     expect(error.message).toContain("llama3");
-    expect(error.message).toContain(fake.openaiBaseUrl);
+    expect(error.message).toContain(bench.fake.openaiBaseUrl);
   });
 
   it.each([
     "Image too large: 4032x3024 exceeds the maximum of 2048x2048 pixels.",
     "Invalid image: the image data is not a valid PNG or JPEG.",
   ])("maps a 400 about the image itself (%s) to provider_rejected, not image_not_supported", async (message) => {
-    fake.reply(errorReply(400, message, { code: "invalid_image" }));
+    bench.fake.reply(errorReply(400, message, { code: "invalid_image" }));
     const { error } = await failure(analyze());
     expect(error).toMatchObject({ code: "provider_rejected", status: 502 });
     expect(error.message).toContain(message);
   });
 
   it("maps another 400 to provider_rejected 502 quoting the server", async () => {
-    fake.reply(errorReply(400, "max_tokens is too large: 999999.", { code: "invalid_value" }));
+    bench.fake.reply(errorReply(400, "max_tokens is too large: 999999.", { code: "invalid_value" }));
     const { error } = await failure(analyze());
     expect(error).toMatchObject({ code: "provider_rejected", status: 502 });
     expect(error.message).toContain("HTTP 400");
@@ -199,7 +188,7 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
   });
 
   it("yields the text sent before a content_filter stop, then fails with content_blocked", async () => {
-    fake.reply(textReply(["The diagram shows", " a"], { finishReason: "content_filter" }));
+    bench.fake.reply(textReply(["The diagram shows", " a"], { finishReason: "content_filter" }));
     const { error, events } = await failure(analyze());
     expect(events).toEqual([
       { type: "delta", text: "The diagram shows" },
@@ -209,7 +198,7 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
   });
 
   it("keeps the text already yielded and fails with provider_error when the server drops the connection", async () => {
-    fake.reply(streamReply([deltaChunk({ role: "assistant", content: "Partial" }), deltaChunk({ content: " answer" })], { dropAfter: true, delayMs: 20 }));
+    bench.fake.reply(streamReply([deltaChunk({ role: "assistant", content: "Partial" }), deltaChunk({ content: " answer" })], { dropAfter: true, delayMs: 20 }));
     const { error, events } = await failure(analyze());
     expect(events).toEqual([
       { type: "delta", text: "Partial" },
@@ -220,13 +209,13 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
   });
 
   it("ends quietly when aborted mid-answer, and closes the connection to the server", async () => {
-    fake.reply(streamReply([deltaChunk({ role: "assistant", content: "First words" })], { hangAfter: true }));
+    bench.fake.reply(streamReply([deltaChunk({ role: "assistant", content: "First words" })], { hangAfter: true }));
     const controller = new AbortController();
     const events: ProviderEvent[] = [];
     let disconnected: Promise<void> | undefined;
     for await (const event of analyze({}, "Explain", controller.signal)) {
       events.push(event);
-      disconnected ??= fake.nextClientDisconnect();
+      disconnected ??= bench.fake.nextClientDisconnect();
       controller.abort();
     }
     await disconnected;
@@ -235,7 +224,7 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
   });
   it("turns an error event inside the stream into provider_error quoting the server, after the text already yielded", async () => {
     // vLLM and LiteLLM report a failure that happens mid-generation as a `data: {"error":…}` event.
-    fake.reply(
+    bench.fake.reply(
       streamReply([
         deltaChunk({ role: "assistant", content: "The gateway" }),
         { error: { object: "error", message: "CUDA out of memory while decoding", type: "InternalServerError", param: null, code: 500 } },
@@ -248,7 +237,7 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
   });
 
   it("turns an error event before any text into provider_error quoting the server", async () => {
-    fake.reply(streamReply([{ error: { message: "The engine is shutting down.", type: "server_error", param: null, code: null } }]));
+    bench.fake.reply(streamReply([{ error: { message: "The engine is shutting down.", type: "server_error", param: null, code: null } }]));
     const { error, events } = await failure(analyze());
     expect(events).toEqual([]);
     expect(error).toMatchObject({ code: "provider_error", status: 502 });
@@ -256,7 +245,7 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
   });
 
   it("still recognises a text-only model when the server says so in an error event", async () => {
-    fake.reply(streamReply([{ error: { message: "llama3 does not support images", type: "invalid_request_error", param: null, code: null } }]));
+    bench.fake.reply(streamReply([{ error: { message: "llama3 does not support images", type: "invalid_request_error", param: null, code: null } }]));
     const { error } = await failure(analyze({ model: "llama3" }));
     expect(error).toMatchObject({ code: "image_not_supported", status: 502 });
   });
@@ -276,10 +265,10 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
     it("names the server without the query when the model is not found", async () => {
       // Today the SDK appends /chat/completions after the query (see tests/config.test.ts), so
       // the fake's own 404 for an unknown route answers; the scripted one stands for a real 404.
-      fake.reply(ollamaErrorReply(404, 'model "llava:34b" not found, try pulling it first'));
-      const { error } = await failure(analyze({ baseUrl: `${fake.openaiBaseUrl}${QUERY}`, model: "llava:34b" }));
+      bench.fake.reply(ollamaErrorReply(404, 'model "llava:34b" not found, try pulling it first'));
+      const { error } = await failure(analyze({ baseUrl: `${bench.fake.openaiBaseUrl}${QUERY}`, model: "llava:34b" }));
       expect(error).toMatchObject({ code: "model_not_found", status: 502 });
-      expect(error.message).toContain(`on the server at ${fake.openaiBaseUrl}.`);
+      expect(error.message).toContain(`on the server at ${bench.fake.openaiBaseUrl}.`);
       expect(error.message).not.toContain("query-secret");
     });
   });

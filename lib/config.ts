@@ -1,5 +1,6 @@
 import os from "node:os";
 import { z } from "zod";
+import { THINKING_DEPTHS, type ThinkingDepth } from "@/lib/providers/thinking";
 
 /**
  * Every setting the server reads from the environment, validated once.
@@ -39,6 +40,7 @@ const environmentSchema = z
     GEMINI_API_KEY: optionalText,
     GEMINI_MODEL: optionalText.pipe(z.string().default("gemini-3.6-flash")),
     GEMINI_BASE_URL: optionalUrl,
+    GEMINI_THINKING_LEVEL: optionalText.pipe(z.enum(THINKING_DEPTHS).optional()),
     OPENAI_BASE_URL: optionalUrl,
     OPENAI_API_KEY: optionalText,
     OPENAI_MODEL: optionalText,
@@ -49,6 +51,8 @@ const environmentSchema = z
     MAX_IMAGE_PIXELS: positiveInteger(100_000_000),
     MAX_IMAGE_EDGE: positiveInteger(3072),
     UPLOAD_DIR: optionalText,
+    IMAGE_CACHE_MINUTES: positiveInteger(30),
+    IMAGE_CACHE_MB: nonNegativeInteger(256),
   })
   .superRefine((env, context) => {
     if (env.LLM_PROVIDER === "gemini" && !env.GEMINI_API_KEY) {
@@ -78,6 +82,8 @@ export interface GeminiSettings {
   apiKey: string;
   model: string;
   baseUrl: string | undefined;
+  /** The depth used when a request names none; the model's own default when unset. */
+  thinkingLevel: ThinkingDepth | undefined;
 }
 
 export interface OpenAISettings {
@@ -107,6 +113,11 @@ export interface AppConfig {
     maxPixels: number;
     maxEdge: number;
   };
+  /** Prepared images kept for follow-up questions. */
+  imageCache: {
+    ttlMs: number;
+    maxBytes: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -122,7 +133,12 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
   }
   const env = result.data;
   const gemini = env.GEMINI_API_KEY
-    ? { apiKey: env.GEMINI_API_KEY, model: env.GEMINI_MODEL, baseUrl: env.GEMINI_BASE_URL }
+    ? {
+        apiKey: env.GEMINI_API_KEY,
+        model: env.GEMINI_MODEL,
+        baseUrl: env.GEMINI_BASE_URL,
+        thinkingLevel: env.GEMINI_THINKING_LEVEL,
+      }
     : undefined;
   const openai =
     env.OPENAI_BASE_URL && env.OPENAI_MODEL
@@ -142,6 +158,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
       directory: env.UPLOAD_DIR ?? os.tmpdir(),
     },
     image: { maxPixels: env.MAX_IMAGE_PIXELS, maxEdge: env.MAX_IMAGE_EDGE },
+    imageCache: { ttlMs: env.IMAGE_CACHE_MINUTES * 60_000, maxBytes: env.IMAGE_CACHE_MB * 1024 * 1024 },
   };
 }
 

@@ -6,6 +6,7 @@
 export type ErrorCode =
   | "invalid_request"
   | "missing_image"
+  | "image_expired"
   | "missing_prompt"
   | "too_many_files"
   | "empty_file"

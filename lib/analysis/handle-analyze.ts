@@ -1,14 +1,15 @@
 import { getConfig, type AppConfig } from "@/lib/config";
 import { AppError, errorResponse, toAppError } from "@/lib/errors";
+import { getImageStore } from "@/lib/image/image-store";
 import { prepareImage, type PreparedImage } from "@/lib/image/prepare-image";
 import { getProviders } from "@/lib/providers";
-import { firstTokenTimeoutError, idleTimeoutError } from "@/lib/providers/provider-errors";
+import { firstTokenTimeoutError as providerFirstTokenTimeout, idleTimeoutError } from "@/lib/providers/provider-errors";
 import type { Provider } from "@/lib/providers/types";
 import { createAnswerStream, type AnswerOutcome } from "@/lib/streaming/answer-stream";
-import { nextWithin } from "@/lib/streaming/deadline";
+import { within } from "@/lib/streaming/deadline";
 import { SSE_HEADERS } from "@/lib/streaming/sse";
-import { readAnalyzeForm } from "@/lib/upload/analyze-form";
-import { parseUpload } from "@/lib/upload/parse-upload";
+import { readAnalyzeForm, type AnalyzeForm } from "@/lib/upload/analyze-form";
+import { missingImage, parseUpload } from "@/lib/upload/parse-upload";
 
 /**
  * POST /api/analyze, start to finish: receive the upload, prepare the image, start the model and
@@ -24,29 +25,35 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
   try {
     rejectCrossSite(request);
     const config = getConfig();
-    const { prompt, image, provider } = await receiveUpload(request, config);
+    const { form, image, imageId, provider } = await receiveRequest(request, config);
     if (abort.signal.aborted) throw cancelled();
 
-    const events = provider.analyze({ image, prompt, signal: abort.signal })[Symbol.asyncIterator]();
     const seconds = (ms: number) => Math.round(ms / 1000);
     const { firstTokenTimeoutMs, idleTimeoutMs } = config.model;
-    // The first event decides the status: a provider that fails before saying anything gets a
-    // proper 5xx instead of a 200 stream with an error inside.
-    const first = await nextWithin(events, firstTokenTimeoutMs, abort, () =>
-      firstTokenTimeoutError(provider.label, seconds(firstTokenTimeoutMs)),
+    const firstTokenTimeoutError = () => providerFirstTokenTimeout(provider.label, seconds(firstTokenTimeoutMs));
+    const modelCalledAt = Date.now();
+    // Waiting until the model has accepted the request lets a refused key, a quota or an
+    // unreachable server answer with its own HTTP status rather than a 200 with an error inside.
+    const answer = await within(
+      provider.analyze({ image, prompt: form.prompt, history: form.history, depth: form.depth, signal: abort.signal }),
+      firstTokenTimeoutMs,
+      abort,
+      firstTokenTimeoutError,
     );
-    if (first.done) throw cancelled();
+    if (abort.signal.aborted) throw cancelled();
 
-    const log = { provider, startedAt, image };
+    const log = { provider, startedAt, image, turn: form.history.length + 1 };
     const body = createAnswerStream({
       meta: {
         provider: provider.id,
         model: provider.model,
         image: { width: image.width, height: image.height, bytes: image.bytes, mimeType: image.mimeType },
+        ...(imageId ? { imageId } : {}),
       },
-      first: first.value,
-      rest: events,
+      events: answer[Symbol.asyncIterator](),
       abort,
+      firstTokenTimeoutMs: firstTokenTimeoutMs - (Date.now() - modelCalledAt),
+      firstTokenTimeoutError,
       idleTimeoutMs,
       idleTimeoutError: () => idleTimeoutError(provider.label, seconds(idleTimeoutMs)),
       onEnd: (outcome) => logRequest({ ...log, ...outcomeLog(outcome) }),
@@ -78,20 +85,35 @@ function cancelled(): AppError {
   return new AppError("request_cancelled", 499, "The request was cancelled.");
 }
 
-interface ReceivedUpload {
-  prompt: string;
+interface ReceivedRequest {
+  form: AnalyzeForm;
   image: PreparedImage;
+  /** Where the server keeps the prepared image for follow-ups; undefined when it keeps none. */
+  imageId: string | undefined;
   provider: Provider;
 }
 
-/** The upload, read and checked; the temporary file is gone by the time this returns or throws. */
-async function receiveUpload(request: Request, config: AppConfig): Promise<ReceivedUpload> {
+/**
+ * The request, read and checked: a new image is prepared and kept for follow-ups; a follow-up's
+ * image id is looked up (410 when it is gone, and the page uploads the file again). The temporary
+ * file is gone by the time this returns or throws.
+ */
+async function receiveRequest(request: Request, config: AppConfig): Promise<ReceivedRequest> {
   const upload = await parseUpload(request, { maxFileBytes: config.upload.maxBytes, directory: config.upload.directory });
   try {
     const form = readAnalyzeForm(upload.fields);
     const provider = getProviders(config).choose(form.provider);
-    const image = await prepareImage(upload.file.path, config.image);
-    return { prompt: form.prompt, image, provider };
+    const store = getImageStore(config);
+    if (upload.file) {
+      const image = await prepareImage(upload.file.path, config.image);
+      return { form, image, imageId: store.put(image), provider };
+    }
+    if (!form.imageId) throw missingImage();
+    const image = store.get(form.imageId);
+    if (!image) {
+      throw new AppError("image_expired", 410, "The server no longer keeps the image from the earlier question. Send it again.");
+    }
+    return { form, image, imageId: form.imageId, provider };
   } finally {
     await upload.cleanup();
   }
@@ -100,6 +122,8 @@ async function receiveUpload(request: Request, config: AppConfig): Promise<Recei
 interface RequestLog {
   status: number;
   startedAt: number;
+  /** 1 for a first question, 2 for the first follow-up, and so on. */
+  turn?: number;
   code?: string;
   provider?: Provider;
   image?: PreparedImage;
@@ -124,11 +148,12 @@ function outcomeLog(outcome: AnswerOutcome): Pick<RequestLog, "status" | "code" 
  * One line per request for the operators, written when the request ends (for a stream, when the
  * answer ends). Failures keep their cause for debugging; it never reaches the client.
  */
-function logRequest({ status, startedAt, code, provider, image, finishReason, totalTokens, cause }: RequestLog) {
+function logRequest({ status, startedAt, turn, code, provider, image, finishReason, totalTokens, cause }: RequestLog) {
   const line = {
     route: "/api/analyze",
     status,
     ms: Date.now() - startedAt,
+    ...(turn && turn > 1 ? { turn } : {}),
     ...(code ? { code } : {}),
     ...(provider ? { provider: provider.id, model: provider.model } : {}),
     ...(image ? { image: `${image.width}x${image.height} ${image.mimeType} ${image.bytes}B` } : {}),

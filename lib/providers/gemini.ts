@@ -1,10 +1,19 @@
-import { ApiError, FinishReason as GeminiFinishReason, GoogleGenAI, type GenerateContentResponse } from "@google/genai";
+import {
+  ApiError,
+  FinishReason as GeminiFinishReason,
+  GoogleGenAI,
+  ThinkingLevel,
+  type Content,
+  type GenerateContentResponse,
+  type ThinkingConfig,
+} from "@google/genai";
 import type { GeminiSettings } from "@/lib/config";
+import { THINKING_DEPTHS, type ThinkingDepth } from "@/lib/providers/thinking";
 import { AppError } from "@/lib/errors";
-import { streamModelAnswer, type ChunkReading, type FinishClass } from "@/lib/providers/model-stream";
+import { startModelAnswer, type ChunkReading, type FinishClass } from "@/lib/providers/model-stream";
 import { displayEndpoint, isNetworkFailure, unreachableError, upstreamHttpError } from "@/lib/providers/provider-errors";
 import { SYSTEM_INSTRUCTION } from "@/lib/providers/system-instruction";
-import type { Provider } from "@/lib/providers/types";
+import type { AnalysisInput, Provider } from "@/lib/providers/types";
 
 const PROVIDER_NAME = "Gemini";
 const DEFAULT_ENDPOINT = "https://generativelanguage.googleapis.com";
@@ -41,21 +50,22 @@ export function createGeminiProvider(settings: GeminiSettings, options: { maxRet
     id: "gemini",
     model: settings.model,
     label: `Gemini · ${settings.model}`,
-    analyze: ({ image, prompt, signal }) =>
-      streamModelAnswer<GenerateContentResponse>({
+    depths: THINKING_DEPTHS,
+    defaultDepth: settings.thinkingLevel,
+    analyze: (input) =>
+      startModelAnswer<GenerateContentResponse>({
         providerName: PROVIDER_NAME,
-        signal,
+        signal: input.signal,
         // No sampling parameters: Gemini 3.x models are tuned for their defaults and deprecate them.
         open: () =>
           client.models.generateContentStream({
             model: settings.model,
-            contents: [
-              {
-                role: "user",
-                parts: [{ inlineData: { mimeType: image.mimeType, data: image.data.toString("base64") } }, { text: prompt }],
-              },
-            ],
-            config: { systemInstruction: SYSTEM_INSTRUCTION, abortSignal: signal },
+            contents: conversation(input),
+            config: {
+              systemInstruction: SYSTEM_INSTRUCTION,
+              thinkingConfig: thinkingConfig(input.depth ?? settings.thinkingLevel),
+              abortSignal: input.signal,
+            },
           }),
         read: readChunk,
         classifyFinish,
@@ -64,14 +74,40 @@ export function createGeminiProvider(settings: GeminiSettings, options: { maxRet
   };
 }
 
+/** The image once, with the first question; then each answer and question in turn. */
+function conversation({ image, prompt, history }: AnalysisInput): Content[] {
+  const imagePart = { inlineData: { mimeType: image.mimeType, data: image.data.toString("base64") } };
+  const tasks = [...history.map((turn) => turn.task), prompt];
+  return tasks.flatMap((task, index): Content[] => {
+    const question: Content = { role: "user", parts: index === 0 ? [imagePart, { text: task }] : [{ text: task }] };
+    const answer = history[index]?.answer;
+    return answer === undefined ? [question] : [question, { role: "model", parts: [{ text: answer }] }];
+  });
+}
+
+const THINKING_LEVELS: Record<ThinkingDepth, ThinkingLevel> = {
+  minimal: ThinkingLevel.MINIMAL,
+  low: ThinkingLevel.LOW,
+  medium: ThinkingLevel.MEDIUM,
+  high: ThinkingLevel.HIGH,
+};
+
+/** Thought summaries always: the page shows them as the model's reasoning while it works. */
+function thinkingConfig(depth: ThinkingDepth | undefined): ThinkingConfig {
+  return { includeThoughts: true, ...(depth ? { thinkingLevel: THINKING_LEVELS[depth] } : {}) };
+}
+
 function readChunk(chunk: GenerateContentResponse): ChunkReading {
   const candidate = chunk.candidates?.[0];
-  // Thought summaries (`thought: true`) are not part of the answer.
-  const texts = (candidate?.content?.parts ?? []).flatMap((part) =>
-    typeof part.text === "string" && part.text && !part.thought ? [part.text] : [],
-  );
+  const thoughts: string[] = [];
+  const texts: string[] = [];
+  // Thought summaries come as parts marked `thought: true`, apart from the answer's text.
+  for (const part of candidate?.content?.parts ?? []) {
+    if (part.text) (part.thought ? thoughts : texts).push(part.text);
+  }
   const metadata = chunk.usageMetadata;
   return {
+    thoughts,
     texts,
     finishReason: candidate?.finishReason,
     blockReason: chunk.promptFeedback?.blockReason,

@@ -3,6 +3,7 @@ import { AppError } from "@/lib/errors";
 import { createGeminiProvider } from "@/lib/providers/gemini";
 import { createOfflineProvider } from "@/lib/providers/offline";
 import { createOpenAICompatibleProvider } from "@/lib/providers/openai-compatible";
+import type { ThinkingDepth } from "@/lib/providers/thinking";
 import type { Provider } from "@/lib/providers/types";
 
 /** What the page may know about a provider: never a key or a URL with credentials. */
@@ -10,6 +11,10 @@ export interface ProviderSummary {
   provider: ProviderId;
   model: string;
   label: string;
+  /** The thinking depths a request may ask for; empty hides the page's Depth control. */
+  depths: readonly ThinkingDepth[];
+  /** The depth the server uses when a request names none; undefined is the model's own default. */
+  defaultDepth?: ThinkingDepth;
 }
 
 export interface ProviderRegistry {
@@ -33,7 +38,13 @@ export function getProviders(config: AppConfig = getConfig()): ProviderRegistry 
 }
 
 export function summarise(provider: Provider): ProviderSummary {
-  return { provider: provider.id, model: provider.model, label: provider.label };
+  return {
+    provider: provider.id,
+    model: provider.model,
+    label: provider.label,
+    depths: provider.depths,
+    ...(provider.defaultDepth ? { defaultDepth: provider.defaultDepth } : {}),
+  };
 }
 
 function createRegistry(config: AppConfig): ProviderRegistry {

@@ -4,6 +4,8 @@ import type { FinishReason, ProviderEvent, TokenUsage } from "@/lib/providers/ty
 
 /** What one streamed chunk of a model's answer says, in the same words for every SDK. */
 export interface ChunkReading {
+  /** Pieces of the model's reasoning, in order, for models that share it. */
+  thoughts?: string[];
   /** Pieces of the answer, in order (thoughts excluded). */
   texts: string[];
   /** The provider's own finish reason, once it sends one. */
@@ -31,22 +33,42 @@ export interface ModelStream<Chunk> {
 }
 
 /**
- * The plumbing every remote provider shares: text deltas as they arrive, then `done` with the
- * finish reason and usage. A safety block becomes content_blocked, before or after text; a
- * connection that breaks mid-answer says so (the text already sent stands); an aborted signal
- * ends the stream quietly, whatever the SDK does on abort.
+ * The plumbing every remote provider shares. Resolves once the model server has accepted the
+ * request; failing to reach it, a refused key or a quota become the AppError this rejects with.
+ * Then: thoughts and text deltas as they arrive, and `done` with the finish reason and usage. A
+ * safety block becomes content_blocked, before or after text; a connection that breaks
+ * mid-answer says so (the text already sent stands); an aborted signal ends the stream quietly,
+ * whatever the SDK does on abort.
  */
-export async function* streamModelAnswer<Chunk>(stream: ModelStream<Chunk>): AsyncGenerator<ProviderEvent> {
+export async function startModelAnswer<Chunk>(stream: ModelStream<Chunk>): Promise<AsyncIterable<ProviderEvent>> {
+  let chunks: AsyncIterable<Chunk>;
+  try {
+    chunks = await stream.open();
+  } catch (error) {
+    if (stream.signal.aborted && !(error instanceof AppError)) return noAnswer();
+    throw stream.toAppError(error);
+  }
+  return readModelAnswer(stream, chunks);
+}
+
+/** What a request stopped before the model accepted it gets: nobody is listening any more. */
+async function* noAnswer(): AsyncGenerator<ProviderEvent> {}
+
+async function* readModelAnswer<Chunk>(stream: ModelStream<Chunk>, chunks: AsyncIterable<Chunk>): AsyncGenerator<ProviderEvent> {
   const isConnectionFailure = stream.isConnectionFailure ?? isNetworkFailure;
   let finishReason: string | undefined;
   let usage: TokenUsage | undefined;
-  let answered = false;
+  let received = false;
   try {
-    for await (const chunk of await stream.open()) {
+    for await (const chunk of chunks) {
       const reading = stream.read(chunk);
       if (reading.blockReason) throw contentBlockedError(stream.providerName, reading.blockReason);
+      for (const text of reading.thoughts ?? []) {
+        received = true;
+        yield { type: "thought", text };
+      }
       for (const text of reading.texts) {
-        answered = true;
+        received = true;
         yield { type: "delta", text };
       }
       finishReason = reading.finishReason ?? finishReason;
@@ -54,7 +76,7 @@ export async function* streamModelAnswer<Chunk>(stream: ModelStream<Chunk>): Asy
     }
   } catch (error) {
     if (stream.signal.aborted && !(error instanceof AppError)) return;
-    if (answered && isConnectionFailure(error)) throw connectionLostError(stream.providerName, error);
+    if (received && isConnectionFailure(error)) throw connectionLostError(stream.providerName, error);
     throw stream.toAppError(error);
   }
   if (stream.signal.aborted) return;

@@ -1,8 +1,8 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
-import type { ChatCompletionChunk } from "openai/resources/chat/completions";
+import type { ChatCompletionChunk, ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { OpenAISettings } from "@/lib/config";
 import { AppError } from "@/lib/errors";
-import { streamModelAnswer, type ChunkReading, type FinishClass } from "@/lib/providers/model-stream";
+import { startModelAnswer, type ChunkReading, type FinishClass } from "@/lib/providers/model-stream";
 import {
   displayEndpoint,
   isNetworkFailure,
@@ -11,7 +11,7 @@ import {
   upstreamHttpError,
 } from "@/lib/providers/provider-errors";
 import { SYSTEM_INSTRUCTION } from "@/lib/providers/system-instruction";
-import type { Provider } from "@/lib/providers/types";
+import type { AnalysisInput, Provider } from "@/lib/providers/types";
 
 const PROVIDER_NAME = "the model server";
 
@@ -42,28 +42,17 @@ export function createOpenAICompatibleProvider(settings: OpenAISettings, options
     id: "openai",
     model: settings.model,
     label: `${settings.model} · ${new URL(settings.baseUrl).host}`,
-    analyze: ({ image, prompt, signal }) =>
-      streamModelAnswer<ChatCompletionChunk>({
+    // Servers differ in what reasoning controls they take (and some refuse unknown ones), so no
+    // depth is sent; reasoning they stream anyway is shown.
+    depths: [],
+    analyze: (input) =>
+      startModelAnswer<ChatCompletionChunk>({
         providerName: PROVIDER_NAME,
-        signal,
+        signal: input.signal,
         open: () =>
           client.chat.completions.create(
-            {
-              model: settings.model,
-              stream: true,
-              stream_options: { include_usage: true },
-              messages: [
-                { role: "system", content: SYSTEM_INSTRUCTION },
-                {
-                  role: "user",
-                  content: [
-                    { type: "image_url", image_url: { url: `data:${image.mimeType};base64,${image.data.toString("base64")}` } },
-                    { type: "text", text: prompt },
-                  ],
-                },
-              ],
-            },
-            { signal },
+            { model: settings.model, stream: true, stream_options: { include_usage: true }, messages: messages(input) },
+            { signal: input.signal },
           ),
         read: readChunk,
         classifyFinish,
@@ -73,10 +62,40 @@ export function createOpenAICompatibleProvider(settings: OpenAISettings, options
   };
 }
 
+/** The image once, with the first question; then each answer and question in turn. */
+function messages({ image, prompt, history }: AnalysisInput): ChatCompletionMessageParam[] {
+  const imageUrl = `data:${image.mimeType};base64,${image.data.toString("base64")}`;
+  const tasks = [...history.map((turn) => turn.task), prompt];
+  return [
+    { role: "system", content: SYSTEM_INSTRUCTION },
+    ...tasks.flatMap((task, index): ChatCompletionMessageParam[] => {
+      const question: ChatCompletionMessageParam = {
+        role: "user",
+        content: index === 0 ? [{ type: "image_url", image_url: { url: imageUrl } }, { type: "text", text: task }] : task,
+      };
+      const answer = history[index]?.answer;
+      return answer === undefined ? [question] : [question, { role: "assistant", content: answer }];
+    }),
+  ];
+}
+
+/**
+ * Reasoning models on these servers stream their thinking beside the answer, under a name the
+ * OpenAI API does not define: `reasoning_content` (vLLM, DeepSeek, LM Studio) or `reasoning`
+ * (Ollama, OpenRouter).
+ */
+interface ReasoningDelta {
+  reasoning_content?: unknown;
+  reasoning?: unknown;
+}
+
 function readChunk(chunk: ChatCompletionChunk): ChunkReading {
   const choice = chunk.choices[0];
   const text = choice?.delta?.content;
+  const { reasoning_content: reasoningContent, reasoning } = (choice?.delta ?? {}) as ReasoningDelta;
+  const thought = typeof reasoningContent === "string" ? reasoningContent : reasoning;
   return {
+    thoughts: typeof thought === "string" && thought ? [thought] : [],
     texts: text ? [text] : [],
     finishReason: choice?.finish_reason ?? undefined,
     usage: chunk.usage

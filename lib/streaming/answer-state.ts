@@ -1,9 +1,20 @@
-import type { AnalyzeEvent, DoneEvent, MetaEvent } from "@/lib/streaming/events";
+import type { DoneEvent, MetaEvent } from "@/lib/streaming/events";
+import type { RequestEvent } from "@/lib/streaming/request-analysis";
 
-export type AnswerPhase = "idle" | "sending" | "streaming" | "done" | "stopped" | "failed";
+/**
+ * Where one answer is: the file going up, the server preparing it (or contacting the model), the
+ * model thinking, its words arriving, and how it ended.
+ */
+export type AnswerPhase = "idle" | "uploading" | "preparing" | "thinking" | "streaming" | "done" | "stopped" | "failed";
 
 export interface AnswerState {
   phase: AnswerPhase;
+  /** Bytes of the request sent so far, while uploading. */
+  upload: { loaded: number; total: number } | null;
+  /** Whether the image itself went up with this request (a follow-up usually names a kept one). */
+  sentImage: boolean;
+  /** The model's reasoning, as far as it shares it. */
+  thoughts: string;
   markdown: string;
   meta: MetaEvent | null;
   finish: DoneEvent | null;
@@ -13,7 +24,7 @@ export interface AnswerState {
 }
 
 export type AnswerAction =
-  | AnalyzeEvent
+  | RequestEvent
   | { type: "start"; startedAt: number }
   | { type: "stopped" }
   /** The server refused the request before any answer; the form shows why. */
@@ -23,6 +34,9 @@ export type AnswerAction =
 
 export const initialAnswer: AnswerState = {
   phase: "idle",
+  upload: null,
+  sentImage: false,
+  thoughts: "",
   markdown: "",
   meta: null,
   finish: null,
@@ -30,12 +44,24 @@ export const initialAnswer: AnswerState = {
   startedAt: null,
 };
 
-/** One answer's life: sending, streaming, then done, stopped or failed, keeping what arrived. */
+export const RUNNING_PHASES: ReadonlySet<AnswerPhase> = new Set(["uploading", "preparing", "thinking", "streaming"]);
+
+export function isRunning(answer: AnswerState): boolean {
+  return RUNNING_PHASES.has(answer.phase);
+}
+
+/** One answer's life, keeping whatever arrived whichever way it ends. */
 export function reduceAnswer(state: AnswerState, action: AnswerAction): AnswerState {
   if ("event" in action) {
     switch (action.event) {
+      case "upload":
+        return { ...state, phase: "uploading", upload: action.data, sentImage: true };
+      case "sent":
+        return { ...state, phase: "preparing", upload: null, sentImage: action.data.withImage };
       case "meta":
-        return { ...state, phase: "streaming", meta: action.data };
+        return { ...state, phase: "thinking", meta: action.data };
+      case "thought":
+        return { ...state, thoughts: state.thoughts + action.data.text };
       case "delta":
         return { ...state, phase: "streaming", markdown: state.markdown + action.data.text };
       case "done":
@@ -46,16 +72,16 @@ export function reduceAnswer(state: AnswerState, action: AnswerAction): AnswerSt
   }
   switch (action.type) {
     case "start":
-      return { ...initialAnswer, phase: "sending", startedAt: action.startedAt };
+      return { ...initialAnswer, phase: "preparing", startedAt: action.startedAt };
     case "stopped":
-      return { ...state, phase: "stopped" };
+      return isRunning(state) ? { ...state, phase: "stopped", upload: null } : state;
     case "rejected":
       return initialAnswer;
     case "failed":
-      return { ...state, phase: "failed", error: action.message };
+      return { ...state, phase: "failed", upload: null, error: action.message };
     case "closed":
       // The stream ended without `done` or `error`: the connection dropped mid-answer.
-      return state.phase === "streaming" || state.phase === "sending"
+      return isRunning(state)
         ? { ...state, phase: "failed", error: "The connection closed before the answer was finished." }
         : state;
   }

@@ -1,6 +1,6 @@
 import { toAppError, type AppError } from "@/lib/errors";
 import type { ProviderEvent } from "@/lib/providers/types";
-import { nextWithin } from "@/lib/streaming/deadline";
+import { within } from "@/lib/streaming/deadline";
 import type { AnalyzeEvent, DoneEvent, MetaEvent } from "@/lib/streaming/events";
 import { encodeEvent, encodeKeepAlive } from "@/lib/streaming/sse";
 
@@ -11,12 +11,14 @@ export type AnswerOutcome = { ended: "done"; done: DoneEvent } | { ended: "error
 
 export interface AnswerStreamSource {
   meta: MetaEvent;
-  /** The provider's first event, already received: the HTTP status was decided on it. */
-  first: ProviderEvent;
-  rest: AsyncIterator<ProviderEvent>;
+  /** The answer of a model that has accepted the request: the HTTP status is already 200. */
+  events: AsyncIterator<ProviderEvent>;
   /** Aborted when the client goes away, which ends the model call. */
   abort: AbortController;
-  /** Longest wait for the next piece of the answer. */
+  /** Longest wait, from now, for the model's first thought or words: thinking takes a while. */
+  firstTokenTimeoutMs: number;
+  firstTokenTimeoutError(): AppError;
+  /** Longest wait for each later piece of the answer. */
   idleTimeoutMs: number;
   idleTimeoutError(): AppError;
   onEnd(outcome: AnswerOutcome): void;
@@ -24,20 +26,23 @@ export interface AnswerStreamSource {
 }
 
 /**
- * The SSE body of a successful analysis: `meta`, then each provider event as it arrives. Pulling
+ * The SSE body of a started analysis: `meta` at once (the page then shows the model thinking),
+ * then each provider event as it arrives. Pulling
  * one provider event per read means each delta is written the moment it exists and a slow
  * client slows the model stream instead of filling memory. A failure mid-answer, a stalled model
  * included, becomes an `error` event after the text already sent, so the page keeps what it showed.
  */
 export function createAnswerStream(source: AnswerStreamSource): ReadableStream<Uint8Array> {
-  const { meta, first, rest, abort } = source;
+  const { meta, events, abort } = source;
+  const firstTokenDeadline = Date.now() + source.firstTokenTimeoutMs;
   let keepAlive: ReturnType<typeof setInterval> | undefined;
   let finished = false;
-  // The idle timeout aborts the model call too; unlike a client's abort, it is worth reporting.
+  let modelHasSpoken = false;
+  // A timeout aborts the model call too; unlike a client's abort, it is worth reporting.
   let timedOut = false;
-  const idleTimeoutError = () => {
+  const timeoutError = (error: () => AppError) => () => {
     timedOut = true;
-    return source.idleTimeoutError();
+    return error();
   };
 
   const finish = (controller: ReadableStreamDefaultController<Uint8Array> | null, outcome: AnswerOutcome) => {
@@ -52,24 +57,26 @@ export function createAnswerStream(source: AnswerStreamSource): ReadableStream<U
     controller.enqueue(encodeEvent(analyzeEvent));
     if (analyzeEvent.event === "done") finish(controller, { ended: "done", done: analyzeEvent.data });
   };
+  const nextEvent = () =>
+    modelHasSpoken
+      ? within(events.next(), source.idleTimeoutMs, abort, timeoutError(source.idleTimeoutError))
+      : within(events.next(), Math.max(0, firstTokenDeadline - Date.now()), abort, timeoutError(source.firstTokenTimeoutError));
 
   return new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(encodeEvent({ event: "meta", data: meta }));
-      enqueue(controller, first);
-      if (!finished) {
-        keepAlive = setInterval(() => controller.enqueue(encodeKeepAlive()), source.keepAliveMs ?? KEEP_ALIVE_MS);
-      }
+      keepAlive = setInterval(() => controller.enqueue(encodeKeepAlive()), source.keepAliveMs ?? KEEP_ALIVE_MS);
     },
     async pull(controller) {
       if (finished) return;
       try {
-        const next = await nextWithin(rest, source.idleTimeoutMs, abort, idleTimeoutError);
+        const next = await nextEvent();
         if (next.done) {
           // A provider ends without `done` only when its signal was aborted: nobody is listening.
           finish(controller, { ended: "cancelled" });
           return;
         }
+        modelHasSpoken = true;
         enqueue(controller, next.value);
       } catch (error) {
         const appError = toAppError(error);
@@ -85,13 +92,15 @@ export function createAnswerStream(source: AnswerStreamSource): ReadableStream<U
       abort.abort();
       finish(null, { ended: "cancelled" });
       // Not awaited: a pending read finishes first, and the abort above is what ends it.
-      rest.return?.().catch(() => undefined);
+      events.return?.().catch(() => undefined);
     },
   });
 }
 
 function toAnalyzeEvent(event: ProviderEvent): AnalyzeEvent {
   switch (event.type) {
+    case "thought":
+      return { event: "thought", data: { text: event.text } };
     case "delta":
       return { event: "delta", data: { text: event.text } };
     case "done":

@@ -1,16 +1,11 @@
 import type { AppError } from "@/lib/errors";
 
 /**
- * The iterator's next result, unless it takes longer than `ms`: then `abort` is aborted (which
- * ends the model call) and `timeoutError()` is thrown. Used for the first token and for every
- * piece after it, so neither a silent model nor a stalled connection holds a request forever.
+ * The promise's value, unless it takes longer than `ms`: then `abort` is aborted (which ends the
+ * model call) and `timeoutError()` is thrown. Used for the model's first words and for every piece
+ * after them, so neither a silent model nor a stalled connection holds a request forever.
  */
-export async function nextWithin<T>(
-  iterator: AsyncIterator<T>,
-  ms: number,
-  abort: AbortController,
-  timeoutError: () => AppError,
-): Promise<IteratorResult<T>> {
+export async function within<T>(promise: Promise<T>, ms: number, abort: AbortController, timeoutError: () => AppError): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -19,7 +14,7 @@ export async function nextWithin<T>(
     }, ms);
   });
   try {
-    return await Promise.race([iterator.next(), timeout]);
+    return await Promise.race([promise, timeout]);
   } finally {
     clearTimeout(timer);
   }

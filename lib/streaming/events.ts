@@ -11,6 +11,16 @@ export interface MetaEvent {
   model: string;
   /** The prepared image actually sent to the model, not the upload. */
   image: { width: number; height: number; bytes: number; mimeType: string };
+  /**
+   * Names the prepared image the server keeps for a while: a follow-up question sends this id
+   * instead of the file. Absent when the server keeps no images.
+   */
+  imageId?: string;
+}
+
+/** A piece of the model's reasoning, shown apart from the answer. */
+export interface ThoughtEvent {
+  text: string;
 }
 
 export interface DeltaEvent {
@@ -29,6 +39,7 @@ export interface ErrorEvent {
 
 export type AnalyzeEvent =
   | { event: "meta"; data: MetaEvent }
+  | { event: "thought"; data: ThoughtEvent }
   | { event: "delta"; data: DeltaEvent }
   | { event: "done"; data: DoneEvent }
   | { event: "error"; data: ErrorEvent };

@@ -1,13 +1,19 @@
+import { type EventSourceMessage } from "eventsource-parser";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import type { AnalyzeEvent, AnalyzeEventName } from "@/lib/streaming/events";
 
-const EVENT_NAMES = new Set<AnalyzeEventName>(["meta", "delta", "done", "error"]);
+const EVENT_NAMES = new Set<AnalyzeEventName>(["meta", "thought", "delta", "done", "error"]);
 
 /**
- * Reads the SSE body of POST /api/analyze as typed events. EventSource itself cannot POST a
- * form, so the stream is parsed from fetch's body; unknown events are skipped so that a newer
- * server does not break an older page.
+ * One parsed server-sent message as a typed event; null for events this page does not know, so
+ * that a newer server does not break an older page.
  */
+export function toAnalyzeEvent(message: EventSourceMessage): AnalyzeEvent | null {
+  if (!message.event || !EVENT_NAMES.has(message.event as AnalyzeEventName)) return null;
+  return { event: message.event, data: JSON.parse(message.data) } as AnalyzeEvent;
+}
+
+/** Reads the SSE body of POST /api/analyze, as fetch gives it, as typed events. */
 export async function* readAnalyzeEvents(body: ReadableStream<BufferSource>): AsyncGenerator<AnalyzeEvent> {
   const messages = body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
   const reader = messages.getReader();
@@ -15,8 +21,8 @@ export async function* readAnalyzeEvents(body: ReadableStream<BufferSource>): As
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
-      if (!value.event || !EVENT_NAMES.has(value.event as AnalyzeEventName)) continue;
-      yield { event: value.event, data: JSON.parse(value.data) } as AnalyzeEvent;
+      const event = toAnalyzeEvent(value);
+      if (event) yield event;
     }
   } finally {
     reader.releaseLock();

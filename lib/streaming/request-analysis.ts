@@ -1,14 +1,31 @@
+import { createParser } from "eventsource-parser";
+import type { ThinkingDepth } from "@/lib/providers/thinking";
 import type { ErrorBody } from "@/lib/errors";
+import type { ConversationTurn } from "@/lib/providers/types";
 import type { AnalyzeEvent } from "@/lib/streaming/events";
-import { readAnalyzeEvents } from "@/lib/streaming/read-events";
+import { toAnalyzeEvent } from "@/lib/streaming/read-events";
 
 export interface AnalysisRequest {
+  /** The picked file; sent when there is no kept image to name, or it has expired. */
   image: File;
+  /** The prepared image the server kept from an earlier answer (its `meta.imageId`). */
+  imageId?: string;
   prompt: string;
+  /** Earlier turns about the same image, oldest first. */
+  history?: ConversationTurn[];
   /** A provider id from GET /api/providers; the server's default when absent. */
   provider?: string;
+  depth?: ThinkingDepth;
   signal: AbortSignal;
 }
+
+/** What the page learns while a request is on its way, besides the answer's own events. */
+export type TransferEvent =
+  | { event: "upload"; data: { loaded: number; total: number } }
+  /** The request is all sent: the server is preparing the image or contacting the model. */
+  | { event: "sent"; data: { withImage: boolean } };
+
+export type RequestEvent = AnalyzeEvent | TransferEvent;
 
 /** An error the server explained, or a sentence about the network: always something to show. */
 export class AnalysisRequestError extends Error {
@@ -21,32 +38,116 @@ export class AnalysisRequestError extends Error {
   }
 }
 
-/** Sends the image and the task, and yields the answer's events as they stream in. */
-export async function* requestAnalysis({ image, prompt, provider, signal }: AnalysisRequest): AsyncGenerator<AnalyzeEvent> {
+/**
+ * Asks about an image and yields the request's progress and the answer's events as they come.
+ * A follow-up names the image the server kept; if the server has let it go, the file is sent
+ * again and the person never notices.
+ */
+export async function* requestAnalysis(request: AnalysisRequest): AsyncGenerator<RequestEvent> {
+  if (request.imageId) {
+    try {
+      yield* send(request, { imageId: request.imageId });
+      return;
+    } catch (error) {
+      if (!(error instanceof AnalysisRequestError && error.code === "image_expired")) throw error;
+    }
+  }
+  yield* send(request, { file: request.image });
+}
+
+type ImageSource = { file: File } | { imageId: string };
+
+/**
+ * One POST /api/analyze. XMLHttpRequest rather than fetch, because fetch cannot report upload
+ * progress, and a 200 MB diagram on a slow link takes a while. The SSE body is parsed as it grows.
+ */
+function send(request: AnalysisRequest, source: ImageSource): AsyncGenerator<RequestEvent> {
+  const { prompt, history, provider, depth, signal } = request;
   const form = new FormData();
   form.append("prompt", prompt);
   if (provider) form.append("provider", provider);
-  form.append("image", image, image.name);
+  if (depth) form.append("depth", depth);
+  if (history?.length) form.append("history", JSON.stringify(history));
+  if ("file" in source) form.append("image", source.file, source.file.name);
+  else form.append("imageId", source.imageId);
 
-  let response: Response;
-  try {
-    response = await fetch("/api/analyze", { method: "POST", body: form, signal });
-  } catch (error) {
-    if (signal.aborted) throw error;
-    throw new AnalysisRequestError("The server could not be reached. Check your connection and try again.", "network");
-  }
-  if (!response.ok || !response.body) throw await responseError(response);
-  yield* readAnalyzeEvents(response.body);
+  const xhr = new XMLHttpRequest();
+  const events = new ReadableStream<RequestEvent>({
+    start(controller) {
+      let parsedLength = 0;
+      const parser = createParser({
+        onEvent: (message) => {
+          const event = toAnalyzeEvent(message);
+          if (event) controller.enqueue(event);
+        },
+      });
+      const readNewText = () => {
+        if (xhr.status !== 200) return;
+        parser.feed(xhr.responseText.slice(parsedLength));
+        parsedLength = xhr.responseText.length;
+      };
+      const fail = (error: unknown) => {
+        signal.removeEventListener("abort", abort);
+        controller.error(error);
+      };
+      const abort = () => xhr.abort();
+
+      xhr.open("POST", "/api/analyze");
+      xhr.upload.onprogress = (progress) => {
+        if (progress.lengthComputable) controller.enqueue({ event: "upload", data: { loaded: progress.loaded, total: progress.total } });
+      };
+      xhr.upload.onload = () => controller.enqueue({ event: "sent", data: { withImage: "file" in source } });
+      xhr.onprogress = readNewText;
+      xhr.onload = () => {
+        signal.removeEventListener("abort", abort);
+        if (xhr.status !== 200) {
+          controller.error(responseError(xhr));
+          return;
+        }
+        readNewText();
+        controller.close();
+      };
+      xhr.onerror = () => fail(new AnalysisRequestError("The server could not be reached. Check your connection and try again.", "network"));
+      xhr.onabort = () => fail(new DOMException("The request was stopped.", "AbortError"));
+      signal.addEventListener("abort", abort, { once: true });
+      if (signal.aborted) abort();
+      else xhr.send(form);
+    },
+    // The reader stopped listening without aborting: nobody wants the rest.
+    cancel: () => xhr.abort(),
+  });
+  return iterate(events);
 }
 
-async function responseError(response: Response): Promise<AnalysisRequestError> {
-  const body = (await response.json().catch(() => null)) as ErrorBody | null;
-  if (body?.error?.message) return new AnalysisRequestError(body.error.message, body.error.code);
-  if (response.status === 413) {
-    return new AnalysisRequestError("The image is too large for this server.", "file_too_large");
+async function* iterate<T>(stream: ReadableStream<T>): AsyncGenerator<T> {
+  const reader = stream.getReader();
+  let finished = false;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) {
+        finished = true;
+        return;
+      }
+      yield value;
+    }
+  } catch (error) {
+    finished = true;
+    throw error;
+  } finally {
+    if (!finished) await reader.cancel();
+    reader.releaseLock();
   }
-  return new AnalysisRequestError(
-    `The server could not answer (HTTP ${response.status}). Please try again in a moment.`,
-    "http_error",
-  );
+}
+
+function responseError(xhr: XMLHttpRequest): AnalysisRequestError {
+  let body: ErrorBody | null = null;
+  try {
+    body = JSON.parse(xhr.responseText) as ErrorBody;
+  } catch {
+    // A proxy's HTML error page, say: described by its status below.
+  }
+  if (body?.error?.message) return new AnalysisRequestError(body.error.message, body.error.code);
+  if (xhr.status === 413) return new AnalysisRequestError("The image is too large for this server.", "file_too_large");
+  return new AnalysisRequestError(`The server could not answer (HTTP ${xhr.status}). Please try again in a moment.`, "http_error");
 }

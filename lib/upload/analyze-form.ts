@@ -1,20 +1,61 @@
 import { z } from "zod";
+import { THINKING_DEPTHS } from "@/lib/providers/thinking";
 import { AppError } from "@/lib/errors";
 
 export const MAX_PROMPT_CHARS = 10_000;
+/** Earlier turns a follow-up may carry: their tasks and answers together, in characters. */
+export const MAX_HISTORY_CHARS = 200_000;
+export const MAX_HISTORY_TURNS = 50;
+
+const MISSING_PROMPT = "Type a task for the model, e.g. “Explain this architecture”.";
+
+const optionalField = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value) => value || undefined);
+
+const turnSchema = z.object({
+  task: z.string().trim().min(1, "Each earlier turn needs its task.").max(MAX_PROMPT_CHARS),
+  answer: z.string(),
+});
+
+/** The earlier turns, sent as one JSON field because multipart has no lists of objects. */
+const historySchema = z
+  .string()
+  .optional()
+  .transform((value, context) => {
+    if (!value?.trim()) return [];
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      context.addIssue({ code: "custom", message: "The conversation history is not valid JSON." });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(turnSchema, { error: "The conversation history must be a list of {task, answer} turns." })
+      .max(MAX_HISTORY_TURNS, `A conversation may carry at most ${MAX_HISTORY_TURNS} earlier turns.`)
+      .refine(
+        (turns) => turns.reduce((sum, turn) => sum + turn.task.length + turn.answer.length, 0) <= MAX_HISTORY_CHARS,
+        `The conversation history is longer than ${MAX_HISTORY_CHARS.toLocaleString("en")} characters.`,
+      ),
+  );
 
 const formSchema = z.object({
   prompt: z
-    .string({ error: "Type a task for the model, e.g. “Explain this architecture”." })
+    .string({ error: MISSING_PROMPT })
     .trim()
-    .min(1, "Type a task for the model, e.g. “Explain this architecture”.")
+    .min(1, MISSING_PROMPT)
     .max(MAX_PROMPT_CHARS, `The task is longer than ${MAX_PROMPT_CHARS.toLocaleString("en")} characters.`),
   /** Which configured provider should answer; the server's default when absent. */
-  provider: z
-    .string()
-    .trim()
-    .optional()
-    .transform((value) => value || undefined),
+  provider: optionalField,
+  /** How long a model that thinks should think; the provider's default when absent. */
+  depth: optionalField.pipe(z.enum(THINKING_DEPTHS, { error: `Depth must be one of: ${THINKING_DEPTHS.join(", ")}.` }).optional()),
+  /** A prepared image the server kept from an earlier question, sent instead of the file. */
+  imageId: optionalField.pipe(z.string().regex(/^[\w-]{1,100}$/, "The image id is not valid.").optional()),
+  history: historySchema,
 });
 
 export type AnalyzeForm = z.infer<typeof formSchema>;
@@ -23,8 +64,9 @@ export type AnalyzeForm = z.infer<typeof formSchema>;
 export function readAnalyzeForm(fields: Record<string, string>): AnalyzeForm {
   const result = formSchema.safeParse(fields);
   if (!result.success) {
-    const message = result.error.issues[0]?.message ?? "The form is not valid.";
-    throw new AppError(fields.prompt?.trim() ? "invalid_request" : "missing_prompt", 400, message);
+    const issue = result.error.issues[0];
+    const message = issue?.message ?? "The form is not valid.";
+    throw new AppError(issue?.path[0] === "prompt" && !fields.prompt?.trim() ? "missing_prompt" : "invalid_request", 400, message);
   }
   return result.data;
 }

@@ -13,8 +13,11 @@ export const IMAGE_FIELD = "image";
 
 /** Room for the multipart envelope and the text fields around the file itself. */
 const ENVELOPE_ALLOWANCE_BYTES = 1024 * 1024;
-/** The task is at most 10,000 characters, 4 bytes each at worst, plus the other small fields. */
-const MAX_FIELDS_BYTES = 64 * 1024;
+/**
+ * The text fields: the task, and a follow-up's earlier turns (at most 200,000 characters, as
+ * JSON). A bound, not a check: analyze-form explains the limits in characters.
+ */
+const MAX_FIELDS_BYTES = 2 * 1024 * 1024;
 
 export interface UploadedFile {
   path: string;
@@ -22,7 +25,8 @@ export interface UploadedFile {
 }
 
 export interface ParsedUpload {
-  file: UploadedFile;
+  /** Absent when the request names an image the server kept instead of sending one. */
+  file: UploadedFile | undefined;
   fields: Record<string, string>;
   /** Deletes the temporary file. Safe to call more than once. */
   cleanup(): Promise<void>;
@@ -41,7 +45,7 @@ export interface UploadLimits {
 export async function parseUpload(request: Request, limits: UploadLimits): Promise<ParsedUpload> {
   const declaredLength = Number(request.headers.get("content-length") ?? Number.NaN);
   if (declaredLength > limits.maxFileBytes + ENVELOPE_ALLOWANCE_BYTES) throw fileTooLarge(limits.maxFileBytes);
-  if (!request.body) throw new AppError("missing_image", 400, "Attach an image in the 'image' field.");
+  if (!request.body) throw missingImage();
 
   // This module opens every file stream itself, so that it can close each one before deleting
   // its file: formidable keeps writing (or opening) a file it has already failed on, and a file
@@ -96,12 +100,12 @@ export async function parseUpload(request: Request, limits: UploadLimits): Promi
     const allFiles = Object.values(files).flatMap((list) => list ?? []);
     if (allFiles.length > 1) throw tooManyFiles();
     const image = imageFiles[0];
-    if (!image) throw new AppError("missing_image", 400, "Attach an image in the 'image' field.");
-    if (image.size === 0) throw new AppError("empty_file", 400, "The uploaded file is empty.");
-    const path = pathOfFile.get(image);
-    if (!path) throw new Error("formidable reported a file this module did not open");
+    if (allFiles.length > 0 && !image) throw missingImage();
+    if (image?.size === 0) throw new AppError("empty_file", 400, "The uploaded file is empty.");
+    const path = image && pathOfFile.get(image);
+    if (image && !path) throw new Error("formidable reported a file this module did not open");
     return {
-      file: { path, bytes: image.size },
+      file: image && path ? { path, bytes: image.size } : undefined,
       fields: Object.fromEntries(
         Object.entries(fields).flatMap(([name, values]) => (values?.[0] === undefined ? [] : [[name, values[0]]])),
       ),
@@ -131,6 +135,10 @@ function fileTooLarge(maxBytes: number): AppError {
     413,
     `The image is larger than the ${Math.round(maxBytes / (1024 * 1024))} MB limit.`,
   );
+}
+
+export function missingImage(): AppError {
+  return new AppError("missing_image", 400, "Attach an image in the 'image' field.");
 }
 
 function tooManyFiles(): AppError {

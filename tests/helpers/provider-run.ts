@@ -11,18 +11,23 @@ import { writeTemp } from "@/tests/helpers/temp-files";
  * its end. Shared by the provider tests, which differ only in the server they talk to.
  */
 
+type Answer = Promise<AsyncIterable<ProviderEvent>>;
+
 /** Every event, for an answer expected to end without an error. */
-export async function collect(answer: AsyncIterable<ProviderEvent>): Promise<ProviderEvent[]> {
+export async function collect(answer: Answer): Promise<ProviderEvent[]> {
   const events: ProviderEvent[] = [];
-  for await (const event of answer) events.push(event);
+  for await (const event of await answer) events.push(event);
   return events;
 }
 
-/** The events yielded and the AppError the answer ended with; anything else thrown fails the test. */
-export async function failure(answer: AsyncIterable<ProviderEvent>): Promise<{ error: AppError; events: ProviderEvent[] }> {
+/**
+ * The events yielded and the AppError the answer ended with, whether the provider refused to
+ * start (`events` is empty) or failed mid-answer; anything else thrown fails the test.
+ */
+export async function failure(answer: Answer): Promise<{ error: AppError; events: ProviderEvent[] }> {
   const events: ProviderEvent[] = [];
   try {
-    for await (const event of answer) events.push(event);
+    for await (const event of await answer) events.push(event);
   } catch (error) {
     if (error instanceof AppError) return { error, events };
     throw error;

@@ -1,4 +1,5 @@
 import type { ComponentReading, ImageAnalysis } from "@/lib/offline/analyze-image";
+import type { ConversationTurn } from "@/lib/providers/types";
 import { classifyTask } from "@/lib/offline/answer/classify-task";
 import type { LayoutContainer, LayoutNode } from "@/lib/offline/types";
 
@@ -6,14 +7,21 @@ import type { LayoutContainer, LayoutNode } from "@/lib/offline/types";
 export const OFFLINE_NOTICE =
   "> **Offline analysis.** No language model was used: this answer is built from the text, layout and known components the built-in analyzer read in the image.";
 
+/** Words by which a follow-up points back at what the previous question was about. */
+const REFERS_BACK = /\b(it|its|that|this|these|those|them|they|their)\b/i;
+
 /**
  * The markdown answer to a task, as sections in the order they are shown; the provider streams
- * them one by one.
+ * them one by one. `history` holds the earlier questions about the same image: a follow-up such as
+ * “what does it connect to?” is about the components the latest of them named.
  */
-export function composeAnswer(analysis: ImageAnalysis, task: string): string[] {
+export function composeAnswer(analysis: ImageAnalysis, task: string, history: readonly ConversationTurn[] = []): string[] {
   if (!analysis.isDiagram) return pictureAnswer(analysis, task);
   const diagram = new DiagramReading(analysis);
-  const mentioned = diagram.componentsNamedIn(task);
+  let mentioned = diagram.componentsNamedIn(task);
+  if (mentioned.length === 0 && REFERS_BACK.test(task)) {
+    mentioned = history.map((turn) => diagram.componentsNamedIn(turn.task)).findLast((named) => named.length > 0) ?? [];
+  }
   switch (classifyTask(task, mentioned.length > 0)) {
     case "list":
       return [OFFLINE_NOTICE, diagram.overview(), diagram.componentTable()];

@@ -1,0 +1,91 @@
+import { createHmac, randomBytes } from "node:crypto";
+import { getConfig, type AppConfig } from "@/lib/config";
+import type { PreparedImage } from "@/lib/image/prepare-image";
+
+export interface ImageStoreLimits {
+  /** Total bytes of prepared images kept; the least recently used go first. 0 keeps none. */
+  maxBytes: number;
+  /** How long an image is kept after its last use. */
+  ttlMs: number;
+}
+
+export interface ImageStore {
+  /**
+   * Keeps the image and returns its id (the same image always gets the same id in this process),
+   * or undefined when the image is larger than the whole store.
+   */
+  put(image: PreparedImage): string | undefined;
+  /** The image, if it is still kept; each use starts its time again. */
+  get(id: string): PreparedImage | undefined;
+  readonly size: number;
+  readonly bytes: number;
+}
+
+interface Entry {
+  image: PreparedImage;
+  lastUsed: number;
+}
+
+/**
+ * Prepared images kept for follow-up questions, so a conversation about one diagram uploads it
+ * once. Bounded in bytes and time; a miss is not an error for the person, because the page
+ * uploads the image again and carries on.
+ *
+ * The id is an HMAC of the image under a key made at start-up: the same diagram asked about twice
+ * is stored once, yet nobody can learn whether some image is here by hashing it themselves.
+ */
+export function createImageStore(limits: ImageStoreLimits, now: () => number = Date.now): ImageStore {
+  const key = randomBytes(32);
+  // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
+  const entries = new Map<string, Entry>();
+  let bytes = 0;
+
+  const remove = (id: string) => {
+    const entry = entries.get(id);
+    if (!entry) return;
+    entries.delete(id);
+    bytes -= entry.image.bytes;
+  };
+  const dropExpired = () => {
+    const oldest = now() - limits.ttlMs;
+    for (const [id, entry] of entries) {
+      if (entry.lastUsed > oldest) break;
+      remove(id);
+    }
+  };
+
+  return {
+    put(image) {
+      const id = createHmac("sha256", key).update(image.data).digest("base64url");
+      dropExpired();
+      remove(id);
+      if (image.bytes > limits.maxBytes) return undefined;
+      while (bytes + image.bytes > limits.maxBytes) remove(entries.keys().next().value!);
+      entries.set(id, { image, lastUsed: now() });
+      bytes += image.bytes;
+      return id;
+    },
+    get(id) {
+      dropExpired();
+      const entry = entries.get(id);
+      if (!entry) return undefined;
+      entries.delete(id);
+      entries.set(id, { image: entry.image, lastUsed: now() });
+      return entry.image;
+    },
+    get size() {
+      return entries.size;
+    },
+    get bytes() {
+      return bytes;
+    },
+  };
+}
+
+let cached: { config: AppConfig; store: ImageStore } | undefined;
+
+/** The process's image store, sized by IMAGE_CACHE_MB and IMAGE_CACHE_MINUTES. */
+export function getImageStore(config: AppConfig = getConfig()): ImageStore {
+  if (cached?.config !== config) cached = { config, store: createImageStore(config.imageCache) };
+  return cached.store;
+}

@@ -1,13 +1,16 @@
 "use client";
 
-import { useCallback, useEffect, useId, useReducer, useRef, useState, type FormEvent } from "react";
-import { AnswerPanel } from "@/components/AnswerPanel";
+import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
+import { FollowUpForm } from "@/components/FollowUpForm";
 import { ImagePicker, type PickedImage } from "@/components/ImagePicker";
+import { DepthPicker, MODEL_DEFAULT_DEPTH, ModelPicker } from "@/components/ProviderControls";
 import { TaskInput } from "@/components/TaskInput";
-import { initialAnswer, reduceAnswer } from "@/lib/streaming/answer-state";
+import { TurnView } from "@/components/TurnView";
+import { useConversation, type AskOptions } from "@/components/useConversation";
 import type { ProviderSummary } from "@/lib/providers";
+import type { ThinkingDepth } from "@/lib/providers/thinking";
+import { isRunning } from "@/lib/streaming/answer-state";
 import { checkImageFile } from "@/lib/upload/check-image-file";
-import { AnalysisRequestError, requestAnalysis } from "@/lib/streaming/request-analysis";
 
 export interface AnalyzerAppProps {
   maxUploadBytes: number;
@@ -15,17 +18,26 @@ export interface AnalyzerAppProps {
   providers: ProviderSummary[];
 }
 
+type DepthChoice = ThinkingDepth | typeof MODEL_DEFAULT_DEPTH;
+
 export function AnalyzerApp({ maxUploadBytes, providers }: AnalyzerAppProps) {
   const [image, setImage] = useState<PickedImage | null>(null);
   const [task, setTask] = useState("");
   const [providerId, setProviderId] = useState(providers[0]?.provider);
   const chosenProvider = providers.find((each) => each.provider === providerId) ?? providers[0];
-  /** Problems with the input or the request, shown next to the form; the answer panel keeps its own. */
+  // Each provider remembers its own depth: levels mean different things to different models.
+  const [depthChoices, setDepthChoices] = useState<Partial<Record<string, DepthChoice>>>({});
+  const depth: DepthChoice = (chosenProvider && depthChoices[chosenProvider.provider]) ?? chosenProvider?.defaultDepth ?? MODEL_DEFAULT_DEPTH;
+  /** Problems with the input or a refused first question, shown next to the form. */
   const [formError, setFormError] = useState<string | null>(null);
-  const [answer, dispatch] = useReducer(reduceAnswer, initialAnswer);
-  const running = useRef<AbortController | null>(null);
-  const busy = answer.phase === "sending" || answer.phase === "streaming";
+  const { conversation, busy, begin, ask, retry, stop } = useConversation();
+  const followUpInput = useRef<HTMLTextAreaElement>(null);
   const file = image?.file ?? null;
+
+  const askOptions = (): AskOptions => ({
+    provider: chosenProvider?.provider,
+    depth: chosenProvider?.depths.length && depth ? depth : undefined,
+  });
 
   // The preview's blob: URL lives exactly as long as the picked image.
   const replaceImage = useCallback((next: PickedImage | null) => {
@@ -56,38 +68,36 @@ export function AnalyzerApp({ maxUploadBytes, providers }: AnalyzerAppProps) {
     return () => window.removeEventListener("paste", onPaste);
   }, [busy, pick]);
 
+  // When an answer ends, focus lands on the follow-up box if it was left nowhere (the Stop button
+  // it was on is gone), so the next question is one keystroke away.
+  const lastTurn = conversation.turns.at(-1);
+  const lastTurnRunning = lastTurn ? isRunning(lastTurn.answer) : false;
+  useEffect(() => {
+    if (!lastTurnRunning && (document.activeElement === document.body || document.activeElement === null)) {
+      followUpInput.current?.focus();
+    }
+  }, [lastTurnRunning]);
+
+  // A new question scrolls into view: on a phone the answer is below the form.
+  const lastTurnId = lastTurn?.id;
+  useEffect(() => {
+    if (lastTurnId === undefined) return;
+    document.getElementById(turnElementId(lastTurnId))?.scrollIntoView({ behavior: "smooth", block: "nearest" });
+  }, [lastTurnId]);
+
   const analyze = async () => {
     if (!file || !task.trim() || busy) return;
-    const controller = new AbortController();
-    running.current = controller;
     setFormError(null);
-    dispatch({ type: "start", startedAt: Date.now() });
-    try {
-      const request = { image: file, prompt: task, provider: chosenProvider?.provider, signal: controller.signal };
-      for await (const event of requestAnalysis(request)) {
-        dispatch(event);
-      }
-      dispatch({ type: "closed" });
-    } catch (error) {
-      if (controller.signal.aborted) dispatch({ type: "stopped" });
-      else if (error instanceof AnalysisRequestError) {
-        // Refused before any answer: the reason belongs next to the form, the panel goes back to empty.
-        dispatch({ type: "rejected" });
-        setFormError(error.message);
-      }
-      else dispatch({ type: "failed", message: "The connection was lost while the answer was streaming." });
-    } finally {
-      running.current = null;
-    }
+    const refusal = await begin(file, task.trim(), askOptions());
+    if (refusal) setFormError(refusal);
   };
-
-  const stop = () => running.current?.abort();
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     void analyze();
   };
 
+  const imageName = conversation.image?.name ?? "image";
   return (
     <main className="mx-auto flex max-w-7xl flex-col gap-6 px-4 py-6 sm:px-8 sm:py-10">
       <header className="flex flex-wrap items-end justify-between gap-3">
@@ -113,69 +123,61 @@ export function AnalyzerApp({ maxUploadBytes, providers }: AnalyzerAppProps) {
               setFormError(null);
             }}
           />
-          <TaskInput value={task} disabled={busy} onChange={setTask} onSubmitShortcut={() => void analyze()} />
-          {providers.length > 1 && (
-            <ModelPicker providers={providers} value={chosenProvider?.provider} disabled={busy} onChange={setProviderId} />
+          <TaskInput value={task} onChange={setTask} onSubmitShortcut={() => void analyze()} />
+          {providers.length > 1 && <ModelPicker providers={providers} value={chosenProvider?.provider} disabled={busy} onChange={setProviderId} />}
+          {chosenProvider && chosenProvider.depths.length > 0 && (
+            <DepthPicker
+              provider={chosenProvider}
+              value={depth}
+              onChange={(choice) => setDepthChoices((choices) => ({ ...choices, [chosenProvider.provider]: choice }))}
+            />
           )}
           {formError && (
             <p role="alert" className="rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-sm text-danger">
               {formError}
             </p>
           )}
-          <div className="flex gap-3">
-            <button
-              type="submit"
-              disabled={!file || !task.trim() || busy}
-              className="flex-1 rounded-lg bg-primary px-4 py-2.5 font-medium text-primary-foreground shadow-sm transition hover:opacity-90 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring disabled:cursor-not-allowed disabled:opacity-40"
-            >
-              Analyze
-            </button>
-            {busy && (
-              <button
-                type="button"
-                onClick={stop}
-                className="rounded-lg border border-border bg-card px-4 py-2.5 font-medium hover:bg-muted focus-visible:outline-2 focus-visible:outline-ring"
-              >
-                Stop
-              </button>
-            )}
-          </div>
+          <button
+            type="submit"
+            disabled={!file || !task.trim() || busy}
+            aria-keyshortcuts="Control+Enter Meta+Enter"
+            className="rounded-lg bg-primary px-4 py-2.5 font-medium text-primary-foreground shadow-sm transition hover:opacity-90 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring disabled:cursor-not-allowed disabled:opacity-40"
+          >
+            Analyze
+          </button>
+          {conversation.turns.length > 0 && (
+            <p className="text-xs text-muted-foreground">Analyze starts a new conversation; ask follow-ups below the answer.</p>
+          )}
         </form>
 
-        <AnswerPanel answer={answer} fileName={file?.name ?? null} providers={providers} />
+        <section aria-label="Conversation" className="flex min-w-0 flex-col gap-4">
+          {conversation.turns.length === 0 ? (
+            <p className="min-h-64 rounded-lg border border-border bg-card p-5 text-muted-foreground shadow-sm sm:p-6">
+              The answer will appear here as the model writes it.
+            </p>
+          ) : (
+            conversation.turns.map((turn, index) => (
+              <div key={turn.id} id={turnElementId(turn.id)} className="scroll-mt-6">
+                <TurnView
+                  turn={turn}
+                  position={index + 1}
+                  imageName={imageName}
+                  providers={providers}
+                  onStop={stop}
+                  onRetry={turn === lastTurn && !busy ? () => retry(turn.id, askOptions()) : undefined}
+                />
+              </div>
+            ))
+          )}
+          {conversation.turns.length > 0 && (
+            <FollowUpForm imageName={imageName} busy={busy} onAsk={(next) => ask(next, askOptions())} textareaRef={followUpInput} />
+          )}
+        </section>
       </div>
     </main>
   );
 }
 
-interface ModelPickerProps {
-  providers: ProviderSummary[];
-  value: string | undefined;
-  disabled: boolean;
-  onChange(provider: ProviderSummary["provider"]): void;
-}
-
-/** Shown only when the server offers more than one provider. */
-function ModelPicker({ providers, value, disabled, onChange }: ModelPickerProps) {
-  const id = useId();
-  return (
-    <div className="flex flex-col gap-2">
-      <label htmlFor={id} className="font-medium">
-        Model
-      </label>
-      <select
-        id={id}
-        value={value}
-        disabled={disabled}
-        onChange={(event) => onChange(event.target.value as ProviderSummary["provider"])}
-        className="w-full rounded-lg border border-input bg-card px-3 py-2 shadow-sm focus-visible:outline-2 focus-visible:outline-ring disabled:opacity-60"
-      >
-        {providers.map((each) => (
-          <option key={each.provider} value={each.provider}>
-            {each.label}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
+function turnElementId(turnId: number): string {
+  return `turn-${turnId}`;
 }

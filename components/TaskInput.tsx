@@ -13,13 +13,15 @@ export const EXAMPLE_TASKS = [
 
 export interface TaskInputProps {
   value: string;
-  disabled: boolean;
   onChange(value: string): void;
   /** Ctrl/Cmd+Enter: analyze without reaching for the mouse. */
   onSubmitShortcut(): void;
 }
 
-export function TaskInput({ value, disabled, onChange, onSubmitShortcut }: TaskInputProps) {
+/**
+ * The task box stays editable while an answer streams: the next question can be written meanwhile.
+ */
+export function TaskInput({ value, onChange, onSubmitShortcut }: TaskInputProps) {
   const id = useId();
   return (
     <div className="flex flex-col gap-2">
@@ -39,17 +41,16 @@ export function TaskInput({ value, disabled, onChange, onSubmitShortcut }: TaskI
         placeholder="e.g. Explain this architecture"
         rows={4}
         maxLength={MAX_PROMPT_CHARS}
-        disabled={disabled}
-        className="w-full resize-y rounded-lg border border-input bg-card px-3 py-2 shadow-sm placeholder:text-muted-foreground focus-visible:outline-2 focus-visible:outline-ring disabled:opacity-60"
+        aria-keyshortcuts="Control+Enter Meta+Enter"
+        className="w-full resize-y rounded-lg border border-input bg-card px-3 py-2 shadow-sm placeholder:text-muted-foreground focus-visible:outline-2 focus-visible:outline-ring"
       />
       <div className="flex flex-wrap gap-2" role="group" aria-label="Example tasks">
         {EXAMPLE_TASKS.map((example) => (
           <button
             key={example}
             type="button"
-            disabled={disabled}
             onClick={() => onChange(example)}
-            className="rounded-full border border-border bg-card px-3 py-1 text-sm text-muted-foreground hover:border-primary hover:text-foreground focus-visible:outline-2 focus-visible:outline-ring disabled:opacity-50"
+            className="rounded-full border border-border bg-card px-3 py-1 text-sm text-muted-foreground hover:border-primary hover:text-foreground focus-visible:outline-2 focus-visible:outline-ring"
           >
             {example}
           </button>

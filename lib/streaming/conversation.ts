@@ -25,6 +25,8 @@ export type ConversationAction =
   | { type: "ask"; task: string; startedAt: number }
   /** The turn's answer again, from the start. */
   | { type: "retry"; turnId: number; startedAt: number }
+  /** A turn the server refused outright, whose reason the form shows instead. */
+  | { type: "discard"; turnId: number }
   | { type: "answer"; turnId: number; action: AnswerAction };
 
 export const emptyConversation: Conversation = { image: null, imageId: null, turns: [], nextTurnId: 1 };
@@ -37,6 +39,10 @@ export function reduceConversation(state: Conversation, action: ConversationActi
       return appendTurn(state, action.task, action.startedAt);
     case "retry":
       return updateTurn(state, action.turnId, () => reduceAnswer(initialAnswer, { type: "start", startedAt: action.startedAt }));
+    case "discard": {
+      const turns = state.turns.filter((turn) => turn.id !== action.turnId);
+      return turns.length ? { ...state, turns } : { ...emptyConversation, nextTurnId: state.nextTurnId };
+    }
     case "answer": {
       const next = updateTurn(state, action.turnId, (answer) => reduceAnswer(answer, action.action));
       const kept = "event" in action.action && action.action.event === "meta" ? action.action.data.imageId : undefined;

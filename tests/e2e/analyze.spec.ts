@@ -57,7 +57,9 @@ function controls(page: Page) {
     analyze: page.getByRole("button", { name: "Analyze", exact: true }),
     stop: page.getByRole("button", { name: "Stop", exact: true }),
     form: page.getByRole("form", { name: "Analyze an image" }),
-    answer: page.locator('section[aria-label="Answer"]'),
+    /** The latest question and its answer. */
+    answer: page.getByTestId("turn").last(),
+    conversation: page.getByRole("region", { name: "Conversation" }),
     model: page.getByRole("combobox", { name: "Model" }),
   };
 }
@@ -116,7 +118,8 @@ test("streams a markdown answer about an uploaded diagram and renders it safely"
   await expect(answer.getByTestId("answer-status")).toContainText("Writing…");
   await expect(stop).toBeVisible();
   await expect(analyze).toBeDisabled();
-  await expect(task).toBeDisabled();
+  // The task box stays editable: the next question can be written while this answer streams.
+  await expect(task).toBeEditable();
   await expect(answer).not.toContainText("Stores the raw objects");
   await expect(answer).not.toContainText(FINAL_SENTENCE);
 
@@ -243,17 +246,16 @@ test("shows the server's refusal next to the form, and leaves the answer empty, 
     ]),
   ]);
   await page.goto("/");
-  const { upload, task, analyze, stop, answer, form } = controls(page);
+  const { upload, task, analyze, stop, conversation, form } = controls(page);
   await upload.setInputFiles(diagramPath);
   await task.fill(TASK);
   await analyze.click();
 
-  // Refused before any answer (HTTP 503 JSON): the reason belongs with the form.
+  // Refused before any answer (HTTP 429 JSON): the reason belongs with the form.
   await expect(form.getByRole("alert")).toHaveText("Gemini is rate-limiting this server or its quota is used up. Try again in 37 s.");
-  await expect(answer).toHaveText("The answer will appear here as the model writes it.");
-  await expect(answer.getByRole("alert")).toHaveCount(0);
-  await expect(answer.getByTestId("answer-status")).toHaveCount(0);
-  await expect(answer).toHaveAttribute("aria-busy", "false");
+  await expect(conversation).toHaveText("The answer will appear here as the model writes it.");
+  await expect(conversation.getByRole("alert")).toHaveCount(0);
+  await expect(conversation.getByTestId("turn")).toHaveCount(0);
   await expect(stop).toBeHidden();
   await expect(analyze).toBeEnabled();
   // The form keeps what the person entered, ready for another try.

@@ -25,7 +25,8 @@ export interface AnswerState {
 
 export type AnswerAction =
   | RequestEvent
-  | { type: "start"; startedAt: number }
+  /** `sendsImage`: the file goes with the request, rather than the id of the server's copy. */
+  | { type: "start"; startedAt: number; sendsImage: boolean }
   | { type: "stopped" }
   /** The server refused the request before any answer; the form shows why. */
   | { type: "rejected" }
@@ -72,7 +73,12 @@ export function reduceAnswer(state: AnswerState, action: AnswerAction): AnswerSt
   }
   switch (action.type) {
     case "start":
-      return { ...initialAnswer, phase: "preparing", startedAt: action.startedAt };
+      return {
+        ...initialAnswer,
+        phase: action.sendsImage ? "uploading" : "preparing",
+        sentImage: action.sendsImage,
+        startedAt: action.startedAt,
+      };
     case "stopped":
       return isRunning(state) ? { ...state, phase: "stopped", upload: null } : state;
     case "rejected":

@@ -38,7 +38,7 @@ export function reduceConversation(state: Conversation, action: ConversationActi
     case "ask":
       return appendTurn(state, action.task, action.startedAt);
     case "retry":
-      return updateTurn(state, action.turnId, () => reduceAnswer(initialAnswer, { type: "start", startedAt: action.startedAt }));
+      return updateTurn(state, action.turnId, () => startAnswer(state, action.startedAt));
     case "discard": {
       const turns = state.turns.filter((turn) => turn.id !== action.turnId);
       return turns.length ? { ...state, turns } : { ...emptyConversation, nextTurnId: state.nextTurnId };
@@ -51,8 +51,13 @@ export function reduceConversation(state: Conversation, action: ConversationActi
   }
 }
 
+/** A new answer, uploading the image unless the server keeps it. */
+function startAnswer(state: Conversation, startedAt: number): AnswerState {
+  return reduceAnswer(initialAnswer, { type: "start", startedAt, sendsImage: state.imageId === null });
+}
+
 function appendTurn(state: Conversation, task: string, startedAt: number): Conversation {
-  const answer = reduceAnswer(initialAnswer, { type: "start", startedAt });
+  const answer = startAnswer(state, startedAt);
   return { ...state, turns: [...state.turns, { id: state.nextTurnId, task, answer }], nextTurnId: state.nextTurnId + 1 };
 }
 

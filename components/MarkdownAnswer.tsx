@@ -2,7 +2,8 @@
 
 import { code } from "@streamdown/code";
 import { harden } from "rehype-harden";
-import { defaultRehypePlugins, Streamdown, type StreamdownProps } from "streamdown";
+import { defaultRehypePlugins, Streamdown, type PluginConfig, type StreamdownProps } from "streamdown";
+import { MermaidBlock } from "@/components/MermaidBlock";
 
 /**
  * Model output is untrusted text. Raw HTML in it never becomes elements (no rehype-raw, and
@@ -25,12 +26,19 @@ function urlTransform(url: string, key: string): string | null {
   return null;
 }
 
+/**
+ * Mermaid blocks go to MermaidBlock rather than to streamdown's own diagram (`plugins.mermaid`):
+ * that one draws while the block is still streaming, has no way back to the code, and its plugin
+ * imports mermaid statically, which would put it in the page's first bundle.
+ */
+const plugins: PluginConfig = { code, renderers: [{ language: "mermaid", component: MermaidBlock }] };
+
 export function MarkdownAnswer({ markdown, streaming }: { markdown: string; streaming: boolean }) {
   return (
     <Streamdown
       mode={streaming ? "streaming" : "static"}
       isAnimating={streaming}
-      plugins={{ code }}
+      plugins={plugins}
       rehypePlugins={rehypePlugins}
       skipHtml
       urlTransform={urlTransform}

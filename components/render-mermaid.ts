@@ -1,8 +1,8 @@
 import { createMermaidPlugin, type MermaidConfig } from "@streamdown/mermaid";
 
 /**
- * Mermaid is about as big as the rest of the page together, so only MermaidBlock imports this
- * module, with `import()`, and only once an answer holds a complete mermaid block.
+ * Mermaid is hundreds of kB of JavaScript, so only MermaidBlock imports this module, with
+ * `import()`, and only once an answer holds a complete mermaid block.
  */
 
 export type ColorScheme = "light" | "dark";

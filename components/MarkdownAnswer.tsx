@@ -2,7 +2,8 @@
 
 import { code } from "@streamdown/code";
 import { harden } from "rehype-harden";
-import { defaultRehypePlugins, Streamdown, type StreamdownProps } from "streamdown";
+import { defaultRehypePlugins, Streamdown, type LinkSafetyConfig, type PluginConfig, type StreamdownProps } from "streamdown";
+import { MermaidBlock } from "@/components/MermaidBlock";
 
 /**
  * Model output is untrusted text. Raw HTML in it never becomes elements (no rehype-raw, and
@@ -25,15 +26,28 @@ function urlTransform(url: string, key: string): string | null {
   return null;
 }
 
+/**
+ * Mermaid blocks go to MermaidBlock rather than to streamdown's own diagram (`plugins.mermaid`):
+ * that one draws while the block is still streaming, has no way back to the code, and its plugin
+ * imports mermaid statically, which would put it in the page's first bundle.
+ */
+const plugins: PluginConfig = { code, renderers: [{ language: "mermaid", component: MermaidBlock }] };
+
+/** Streamdown's default, stated so that it stays: a link to another site opens only after a confirmation. */
+const linkSafety: LinkSafetyConfig = { enabled: true };
+
 export function MarkdownAnswer({ markdown, streaming }: { markdown: string; streaming: boolean }) {
   return (
     <Streamdown
-      mode={streaming ? "streaming" : "static"}
+      // Streaming mode even once the answer is complete: switching to "static" renders another
+      // tree, which remounts every block, so a diagram drawn mid-answer would be drawn again.
+      mode="streaming"
       isAnimating={streaming}
-      plugins={{ code }}
+      plugins={plugins}
       rehypePlugins={rehypePlugins}
       skipHtml
       urlTransform={urlTransform}
+      linkSafety={linkSafety}
       controls={{ table: { copy: true, download: false, fullscreen: false }, code: { copy: true, download: false } }}
       lineNumbers={false}
       className="answer-markdown"

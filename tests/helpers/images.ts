@@ -33,6 +33,18 @@ export async function diagramJpeg(width = 900): Promise<Buffer> {
 }
 
 /**
+ * The diagram drawn sharply at a poster-sized resolution (default 6000 × 4000, the size of a
+ * large exported diagram), centred on white where the aspect ratios differ.
+ */
+export async function largeDiagramPng(width = 6000, height = 4000): Promise<Buffer> {
+  const density = 72 * Math.min(width / 900, height / 360);
+  return sharp(Buffer.from(DIAGRAM_SVG), { density })
+    .resize({ width, height, fit: "contain", background: "#ffffff" })
+    .png()
+    .toBuffer();
+}
+
+/**
  * The raw RGB pixels of a photo-like picture (like bench/prepare-image.ts's synthetic photo, but
  * smaller): smooth colour gradients with mild sensor-like noise (±6 per channel). Lossless PNG
  * spends about 22 bits per pixel on it; JPEG q90 is about 15 times smaller.

@@ -68,6 +68,28 @@ export function AnalyzerApp({ maxUploadBytes, providers }: AnalyzerAppProps) {
     return () => window.removeEventListener("paste", onPaste);
   }, [busy, pick]);
 
+  // A file dropped beside the picker would make the browser open it and leave the page, losing
+  // the conversation: anywhere on the page, a dropped image is picked.
+  useEffect(() => {
+    const carriesFiles = (event: DragEvent) => event.dataTransfer?.types.includes("Files") ?? false;
+    const onDragOver = (event: DragEvent) => {
+      if (carriesFiles(event)) event.preventDefault();
+    };
+    const onDrop = (event: DragEvent) => {
+      // The picker handles drops on itself.
+      if (!carriesFiles(event) || event.defaultPrevented) return;
+      event.preventDefault();
+      const dropped = event.dataTransfer?.files[0];
+      if (dropped && !busy) void pick(dropped);
+    };
+    window.addEventListener("dragover", onDragOver);
+    window.addEventListener("drop", onDrop);
+    return () => {
+      window.removeEventListener("dragover", onDragOver);
+      window.removeEventListener("drop", onDrop);
+    };
+  }, [busy, pick]);
+
   // When an answer ends, focus lands on the follow-up box if it was left nowhere (the Stop button
   // it was on is gone), so the next question is one keystroke away.
   const lastTurn = conversation.turns.at(-1);

@@ -522,3 +522,22 @@ test("on a touch screen a two-finger pinch zooms the viewer", async ({ browser }
     await context.close();
   }
 });
+
+test("an image dropped beside the picker is picked too, instead of the browser opening it", async ({ page }) => {
+  await page.goto("/");
+  const { previewImage, facts } = picker(page);
+  const files = await transferOf(page, [diagram]);
+  const heading = page.getByRole("heading", { level: 1 });
+
+  // A drop whose default is not prevented makes the browser open the file and leave the page.
+  const notPrevented = (type: "dragover" | "drop") =>
+    heading.evaluate(
+      (element, { type, dataTransfer }) => element.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer })),
+      { type, dataTransfer: files },
+    );
+  expect(await notPrevented("dragover"), "dragover beside the picker is taken").toBe(false);
+  expect(await notPrevented("drop"), "drop beside the picker is taken").toBe(false);
+
+  await expect(previewImage(DIAGRAM_NAME)).toBeVisible();
+  await expect(facts).toContainText("900 × 360 px");
+});

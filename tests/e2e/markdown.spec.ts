@@ -76,7 +76,7 @@ async function ask(page: Page, pieces: string[], options: { holdAfter?: number }
   await page.getByLabel("Upload image").setInputFiles(diagramPath);
   await page.getByRole("textbox", { name: "Task" }).fill(TASK);
   await page.getByRole("button", { name: "Analyze", exact: true }).click();
-  return page.locator('section[aria-label="Answer"]');
+  return page.getByTestId("turn").last();
 }
 
 async function expectStatus(answer: Locator, status: "Writing…" | "Done") {
@@ -99,7 +99,7 @@ function diagramOf(answer: Locator) {
 /** Counts what appears in the answer from now on, to catch states that flash by between polls. */
 async function recordAnswerMutations(page: Page) {
   await page.evaluate(() => {
-    const answer = document.querySelector('section[aria-label="Answer"]')!;
+    const answer = [...document.querySelectorAll('[data-testid="turn"]')].at(-1)!;
     const seen = { svg: 0, errorText: 0 };
     (window as { __seen?: typeof seen }).__seen = seen;
     new MutationObserver(() => {

@@ -7,7 +7,7 @@ import { diagramPng } from "@/tests/helpers/images";
 import { writeTemp } from "@/tests/helpers/temp-files";
 
 /**
- * Runs a provider's answer (what `provider.analyze(...)` or `streamModelAnswer(...)` returns) to
+ * Runs a provider's answer (what `provider.analyze(...)` or `startModelAnswer(...)` returns) to
  * its end. Shared by the provider tests, which differ only in the server they talk to.
  */
 

@@ -288,13 +288,23 @@ describe("POST /api/analyze", () => {
 
   // Errors the model sends inside its 200 stream before any text come after meta now: the page
   // shows them in the answer's place.
-  it("sends a block before the first token as an error event after meta", async () => {
-    fake.reply(gemini.streamReply([{ promptFeedback: { blockReason: "PROHIBITED_CONTENT" } }]));
+  it.each([
+    { name: "a block", chunk: { promptFeedback: { blockReason: "PROHIBITED_CONTENT" } }, code: "content_blocked", says: "PROHIBITED_CONTENT" },
+    {
+      name: "an error inside the stream",
+      chunk: { error: { code: 429, message: "Resource has been exhausted.", status: "RESOURCE_EXHAUSTED", details: [] } },
+      code: "provider_quota",
+      says: "rate-limiting",
+    },
+  ])("sends $name before the first token as an error event after meta", async ({ chunk, code, says }) => {
+    fake.reply(gemini.streamReply([chunk]));
+    const mark = logMark();
     const response = await analyze(await diagramPng(), "Explain");
     expect(response.status).toBe(200);
     const events = await readAll(response);
     expect(events.map((event) => event.event)).toEqual(["meta", "error"]);
-    expect(events.at(-1)).toMatchObject({ event: "error", data: { code: "content_blocked", message: expect.stringContaining("PROHIBITED_CONTENT") } });
+    expect(events.at(-1)).toMatchObject({ event: "error", data: { code, message: expect.stringContaining(says) } });
+    expect(await loggedSince(mark)).toMatchObject({ status: 200, code });
   });
 
   it("streams Gemini's thought summaries as thought events, apart from the answer", async () => {

@@ -22,13 +22,15 @@ describe("parseConfig", () => {
       model: { maxRetries: 2, firstTokenTimeoutMs: 120_000, idleTimeoutMs: 60_000 },
       upload: { maxBytes: 200 * 1024 * 1024, directory: os.tmpdir() },
       image: { maxPixels: 100_000_000, maxEdge: 3072 },
+      imageCache: { ttlMs: 30 * 60_000, maxBytes: 256 * 1024 * 1024 },
     });
   });
 
   it("chooses Gemini with the default model when GEMINI_API_KEY is set", () => {
     const config = parseConfig({ GEMINI_API_KEY: "key-123" });
     expect(config.provider).toBe("gemini");
-    expect(config.gemini).toEqual({ apiKey: "key-123", model: "gemini-3.6-flash", baseUrl: undefined });
+    // No thinking level: the model's own default.
+    expect(config.gemini).toEqual({ apiKey: "key-123", model: "gemini-3.6-flash", baseUrl: undefined, thinkingLevel: undefined });
   });
 
   it("reads every variable that is set", () => {
@@ -46,14 +48,18 @@ describe("parseConfig", () => {
       MAX_IMAGE_PIXELS: "1000",
       MAX_IMAGE_EDGE: "512",
       UPLOAD_DIR: "/srv/uploads",
+      GEMINI_THINKING_LEVEL: "low",
+      IMAGE_CACHE_MINUTES: "5",
+      IMAGE_CACHE_MB: "64",
     });
     expect(config).toEqual({
       provider: "gemini",
-      gemini: { apiKey: "key-123", model: "gemini-pro-test", baseUrl: "http://127.0.0.1:9999" },
+      gemini: { apiKey: "key-123", model: "gemini-pro-test", baseUrl: "http://127.0.0.1:9999", thinkingLevel: "low" },
       openai: { baseUrl: "http://localhost:11434/v1", apiKey: "sk-local", model: "qwen2.5vl:7b" },
       model: { maxRetries: 0, firstTokenTimeoutMs: 5000, idleTimeoutMs: 7000 },
       upload: { maxBytes: 10 * 1024 * 1024, directory: "/srv/uploads" },
       image: { maxPixels: 1000, maxEdge: 512 },
+      imageCache: { ttlMs: 5 * 60_000, maxBytes: 64 * 1024 * 1024 },
     });
   });
 
@@ -76,6 +82,9 @@ describe("parseConfig", () => {
       MAX_IMAGE_PIXELS: " ",
       MAX_IMAGE_EDGE: "",
       UPLOAD_DIR: "",
+      GEMINI_THINKING_LEVEL: " ",
+      IMAGE_CACHE_MINUTES: "",
+      IMAGE_CACHE_MB: " ",
     });
     expect(config).toEqual(parseConfig({}));
   });
@@ -91,6 +100,12 @@ describe("parseConfig", () => {
     ["MODEL_IDLE_TIMEOUT_SECONDS", "0"],
     ["MODEL_IDLE_TIMEOUT_SECONDS", "2.5"],
     ["MODEL_IDLE_TIMEOUT_SECONDS", "a minute"],
+    ["IMAGE_CACHE_MINUTES", "0"],
+    ["IMAGE_CACHE_MINUTES", "-1"],
+    ["IMAGE_CACHE_MINUTES", "half an hour"],
+    ["IMAGE_CACHE_MB", "-1"],
+    ["IMAGE_CACHE_MB", "1.5"],
+    ["IMAGE_CACHE_MB", "lots"],
   ])("rejects %s=%s with a message naming the variable", (name, value) => {
     const error = configError({ [name]: value });
     expect(error.message).toContain(name);
@@ -105,6 +120,25 @@ describe("parseConfig", () => {
   it("rejects LLM_PROVIDER=gemini without a key, naming GEMINI_API_KEY", () => {
     const error = configError({ LLM_PROVIDER: "gemini" });
     expect(error.message).toContain("GEMINI_API_KEY");
+  });
+
+  it.each(["minimal", "low", "medium", "high"])("reads GEMINI_THINKING_LEVEL=%s as the default depth", (level) => {
+    expect(parseConfig({ GEMINI_API_KEY: "key", GEMINI_THINKING_LEVEL: level }).gemini?.thinkingLevel).toBe(level);
+  });
+
+  it("trims GEMINI_THINKING_LEVEL as it does every other value", () => {
+    expect(parseConfig({ GEMINI_API_KEY: "key", GEMINI_THINKING_LEVEL: " medium " }).gemini?.thinkingLevel).toBe("medium");
+  });
+
+  it.each(["HIGH", "max", "1024", "dynamic"])("rejects GEMINI_THINKING_LEVEL=%s, naming the variable and the levels", (level) => {
+    const error = configError({ GEMINI_API_KEY: "key", GEMINI_THINKING_LEVEL: level });
+    expect(error.message).toContain("GEMINI_THINKING_LEVEL");
+    expect(error.message).toMatch(/minimal.*low.*medium.*high/);
+  });
+
+  // 0 is how a team turns follow-ups' image reuse off (every follow-up uploads the image again).
+  it("accepts IMAGE_CACHE_MB=0, which keeps no images", () => {
+    expect(parseConfig({ IMAGE_CACHE_MB: "0" }).imageCache).toEqual({ ttlMs: 30 * 60_000, maxBytes: 0 });
   });
 
   it("rejects an unknown provider", () => {

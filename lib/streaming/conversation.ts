@@ -44,6 +44,9 @@ export function reduceConversation(state: Conversation, action: ConversationActi
       return turns.length ? { ...state, turns } : { ...emptyConversation, nextTurnId: state.nextTurnId };
     }
     case "answer": {
+      // A late event of a conversation that was replaced has no turn here; its meta names the
+      // earlier image, which a follow-up about this one must not send.
+      if (!state.turns.some((turn) => turn.id === action.turnId)) return state;
       const next = updateTurn(state, action.turnId, (answer) => reduceAnswer(answer, action.action));
       const kept = "event" in action.action && action.action.event === "meta" ? action.action.data.imageId : undefined;
       return kept ? { ...next, imageId: kept } : next;

@@ -108,15 +108,23 @@ function send(request: AnalysisRequest, source: ImageSource): AsyncGenerator<Req
         controller.close();
       };
       xhr.onerror = () => fail(new AnalysisRequestError("The server could not be reached. Check your connection and try again.", "network"));
-      xhr.onabort = () => fail(new DOMException("The request was stopped.", "AbortError"));
+      xhr.onabort = () => fail(stopped());
+      if (signal.aborted) {
+        // An XMLHttpRequest aborted before send() fires no abort event: the answer would never end.
+        controller.error(stopped());
+        return;
+      }
       signal.addEventListener("abort", abort, { once: true });
-      if (signal.aborted) abort();
-      else xhr.send(form);
+      xhr.send(form);
     },
     // The reader stopped listening without aborting: nobody wants the rest.
     cancel: () => xhr.abort(),
   });
   return iterate(events);
+}
+
+function stopped(): DOMException {
+  return new DOMException("The request was stopped.", "AbortError");
 }
 
 async function* iterate<T>(stream: ReadableStream<T>): AsyncGenerator<T> {

@@ -15,10 +15,21 @@ const optionalField = z
   .optional()
   .transform((value) => value || undefined);
 
-const turnSchema = z.object({
-  task: z.string().trim().min(1, "Each earlier turn needs its task.").max(MAX_PROMPT_CHARS),
-  answer: z.string(),
-});
+const NOT_TURNS = "The conversation history must be a list of {task, answer} turns.";
+
+// Every shape error names the expected shape: zod's own words ("expected string, received
+// undefined") would not tell the person, or the page's developer, what is wrong.
+const turnSchema = z.object(
+  {
+    task: z
+      .string({ error: NOT_TURNS })
+      .trim()
+      .min(1, "Each earlier turn needs its task.")
+      .max(MAX_PROMPT_CHARS, `An earlier task is longer than ${MAX_PROMPT_CHARS.toLocaleString("en")} characters.`),
+    answer: z.string({ error: NOT_TURNS }),
+  },
+  { error: NOT_TURNS },
+);
 
 /** The earlier turns, sent as one JSON field because multipart has no lists of objects. */
 const historySchema = z
@@ -35,7 +46,7 @@ const historySchema = z
   })
   .pipe(
     z
-      .array(turnSchema, { error: "The conversation history must be a list of {task, answer} turns." })
+      .array(turnSchema, { error: NOT_TURNS })
       .max(MAX_HISTORY_TURNS, `A conversation may carry at most ${MAX_HISTORY_TURNS} earlier turns.`)
       .refine(
         (turns) => turns.reduce((sum, turn) => sum + turn.task.length + turn.answer.length, 0) <= MAX_HISTORY_CHARS,

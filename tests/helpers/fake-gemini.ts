@@ -14,16 +14,39 @@ export interface GeminiPart {
 }
 
 export interface GeminiRequestBody {
+  /** The conversation: `user` and `model` turns, alternating, oldest first. */
   contents: Array<{ role: string; parts: GeminiPart[] }>;
   systemInstruction?: { parts: GeminiPart[] };
-  generationConfig?: Record<string, unknown>;
+  generationConfig?: {
+    /** The SDK's `config.thinkingConfig`; `thinkingLevel` as the API spells it: "LOW", "HIGH"… */
+    thinkingConfig?: { includeThoughts?: boolean; thinkingLevel?: string; thinkingBudget?: number };
+    [setting: string]: unknown;
+  };
 }
 
-type StreamOptions = Pick<StreamReply, "delayMs" | "hangAfter" | "keepOpenAfterEnd" | "dropAfter" | "holdAfter">;
+type StreamOptions = Pick<StreamReply, "delayMs" | "hangAfter" | "keepOpenAfterEnd" | "dropAfter" | "holdAfter" | "holdHeaders">;
 
 /** One `GenerateContentResponse` with a single candidate. */
 export function candidateChunk(parts: GeminiPart[], finishReason?: string): object {
   return { candidates: [{ content: { role: "model", parts }, index: 0, ...(finishReason ? { finishReason } : {}) }] };
+}
+
+/** A thought summary, as Gemini sends it when asked for `thinkingConfig.includeThoughts`. */
+export function thoughtPart(text: string): GeminiPart {
+  return { text, thought: true };
+}
+
+/**
+ * An answer from a thinking model: a chunk per thought summary, then the answer's pieces, as
+ * `textReply` sends them.
+ */
+export function thinkingReply(
+  thoughts: string[],
+  pieces: string[],
+  options: StreamOptions & { finishReason?: string } = {},
+): StreamReply {
+  const answer = textReply(pieces, options);
+  return { ...answer, chunks: [...thoughts.map((text) => candidateChunk([thoughtPart(text)])), ...answer.chunks] };
 }
 
 /** Any chunks, as a Gemini stream. */

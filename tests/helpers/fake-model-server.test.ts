@@ -42,6 +42,15 @@ const openAIBody = (extra: object = {}) => ({
   ...extra,
 });
 
+function postGemini(body: object, signal?: AbortSignal) {
+  return fetch(`${fake.url}/v1beta/models/gemini-x:streamGenerateContent?alt=sse`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "x-goog-api-key": "g-key" },
+    body: JSON.stringify(body),
+    signal,
+  });
+}
+
 const control = (path: "reply" | "release" | "reset", body: object = {}) =>
   fetch(`${fake.url}/__control/${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
 const recorded = async () => (await fetch(`${fake.url}/__control/requests`)).json() as Promise<unknown[]>;
@@ -125,12 +134,76 @@ describe("fake model server", () => {
         model: "vision",
         apiKey: "sk-1",
         prompt: "Explain",
+        userTurns: 1,
         systemInstruction: "Be brief.",
         image: { mimeType: "image/png", base64Length: IMAGE_BASE64.length },
+        imageCount: 1,
       },
     ]);
     expect((await control("reset")).status).toBe(204);
     expect(await recorded()).toEqual([]);
+  });
+
+  it("summarises a follow-up by its latest question, its number of user turns and of images", async () => {
+    const first = openAIBody().messages;
+    await postOpenAI({
+      ...openAIBody(),
+      messages: [...first, { role: "assistant", content: "An API." }, { role: "user", content: "And the queue?" }],
+    });
+    await postGemini({
+      contents: [
+        { role: "user", parts: [{ inlineData: { mimeType: "image/jpeg", data: IMAGE_BASE64 } }, { text: "Explain" }] },
+        { role: "model", parts: [{ text: "An API." }] },
+        { role: "user", parts: [{ text: "What does it connect to?" }] },
+      ],
+    });
+    expect(await recorded()).toEqual([
+      expect.objectContaining({ protocol: "openai", prompt: "And the queue?", userTurns: 2, imageCount: 1, image: { mimeType: "image/png", base64Length: IMAGE_BASE64.length } }),
+      expect.objectContaining({ protocol: "gemini", prompt: "What does it connect to?", userTurns: 2, imageCount: 1, image: { mimeType: "image/jpeg", base64Length: IMAGE_BASE64.length } }),
+    ]);
+  });
+
+  // The route's `meta` goes out once the SDK has the response headers; a test that holds the
+  // model before its first token relies on the headers arriving anyway.
+  it.each([
+    ["Gemini", () => gemini.textReply(["Hi"], { holdAfter: 0 }), () => postGemini({ contents: [{ role: "user", parts: [{ text: "Explain" }] }] })],
+    ["OpenAI", () => openai.textReply(["Hi"], { holdAfter: 0 }), () => postOpenAI(openAIBody())],
+  ])("sends a %s stream's headers at once when it holds before the first event", async (_name, reply, post) => {
+    fake.reply(reply());
+    const response = await post();
+    expect(response.status).toBe(200);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    const pending = reader.read();
+    const first = await Promise.race([pending, new Promise((resolve) => setTimeout(() => resolve("nothing yet"), 100))]);
+    expect(first).toBe("nothing yet");
+    fake.release();
+    expect((await pending).value).toContain('"Hi"');
+    await reader.cancel();
+  });
+
+  it("can hold even the response headers until released", async () => {
+    fake.reply(openai.textReply(["Hi"], { holdHeaders: true }));
+    let answered = false;
+    const pending = postOpenAI(openAIBody()).then((response) => {
+      answered = true;
+      return response;
+    });
+    await expect.poll(() => fake.requests.length).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(answered).toBe(false);
+    fake.release();
+    expect(await (await pending).text()).toContain('"content":"Hi"');
+  });
+
+  it("notices a client that leaves while the headers are held", async () => {
+    fake.reply(gemini.textReply(["Hi"], { holdHeaders: true }));
+    const controller = new AbortController();
+    const pending = postGemini({ contents: [{ role: "user", parts: [{ text: "Explain" }] }] }, controller.signal).catch(() => "aborted");
+    await expect.poll(() => fake.requests.length).toBe(1);
+    const disconnected = fake.nextClientDisconnect();
+    controller.abort();
+    await disconnected;
+    expect(await pending).toBe("aborted");
   });
 
   it("refuses replies without a protocol and unknown routes", async () => {

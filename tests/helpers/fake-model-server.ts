@@ -5,7 +5,7 @@ import net, { type AddressInfo } from "node:net";
 import * as gemini from "@/tests/helpers/fake-gemini";
 import type { GeminiRequestBody } from "@/tests/helpers/fake-gemini";
 import * as openai from "@/tests/helpers/fake-openai";
-import type { OpenAIRequestBody } from "@/tests/helpers/fake-openai";
+import type { OpenAIContentPart, OpenAIRequestBody } from "@/tests/helpers/fake-openai";
 
 /**
  * One local stand-in for every model API the app talks to, on 127.0.0.1, speaking their real wire
@@ -50,8 +50,16 @@ export interface StreamReply {
   keepOpenAfterEnd?: boolean;
   /** Destroy the connection after the last chunk, as a crashing server or a proxy would. */
   dropAfter?: boolean;
-  /** Stop after this many events (chunks, then OpenAI's `[DONE]`) until `release()`. */
+  /**
+   * Stop after this many events (chunks, then OpenAI's `[DONE]`) until `release()`. The response
+   * headers go out at once even with 0: the model has accepted the request and is thinking.
+   */
   holdAfter?: number;
+  /**
+   * Send nothing, not even the response headers, until `release()`: a model server that has not
+   * accepted the request (overloaded, or a proxy queueing it).
+   */
+  holdHeaders?: boolean;
 }
 
 export interface ErrorReply {
@@ -70,10 +78,15 @@ export interface RecordedRequestSummary {
   protocol: Protocol;
   model: string;
   apiKey: string | undefined;
-  /** The user's text: Gemini's text part, or OpenAI's text content part. */
+  /** The question this request asks: the text of its latest user turn. */
   prompt: string | undefined;
+  /** How many user turns the conversation has: 1 for a first question, 2 for the first follow-up… */
+  userTurns: number;
   systemInstruction: string | undefined;
+  /** The first image in the conversation. */
   image: { mimeType: string; base64Length: number } | undefined;
+  /** How many images the whole conversation carries (a follow-up should still carry one). */
+  imageCount: number;
 }
 
 export interface FakeModelServer {
@@ -113,7 +126,7 @@ interface WireProtocol {
   end?: string;
   /** Whether a scripted chunk is sent for this request. */
   sends?(chunk: object, body: unknown): boolean;
-  summarise(body: unknown): Pick<RecordedRequestSummary, "prompt" | "systemInstruction" | "image">;
+  summarise(body: unknown): Pick<RecordedRequestSummary, "prompt" | "userTurns" | "systemInstruction" | "image" | "imageCount">;
 }
 
 const GEMINI_PATH = /^\/v1beta\/models\/([^/:]+):streamGenerateContent$/;
@@ -128,12 +141,14 @@ const PROTOCOLS: Record<Protocol, WireProtocol> = {
     event: (chunk) => `data: ${JSON.stringify(chunk)}\r\n\r\n`,
     summarise: (body) => {
       const { contents, systemInstruction } = body as GeminiRequestBody;
-      const parts = contents[0]?.parts ?? [];
-      const inline = parts.find((part) => part.inlineData)?.inlineData;
+      const userTurns = contents.filter((content) => content.role === "user");
+      const images = contents.flatMap((content) => content.parts).flatMap((part) => (part.inlineData ? [part.inlineData] : []));
       return {
-        prompt: parts.find((part) => typeof part.text === "string")?.text,
+        prompt: userTurns.at(-1)?.parts.find((part) => typeof part.text === "string")?.text,
+        userTurns: userTurns.length,
         systemInstruction: systemInstruction?.parts[0]?.text,
-        image: inline ? { mimeType: inline.mimeType, base64Length: inline.data.length } : undefined,
+        image: images[0] ? { mimeType: images[0].mimeType, base64Length: images[0].data.length } : undefined,
+        imageCount: images.length,
       };
     },
   },
@@ -150,14 +165,19 @@ const PROTOCOLS: Record<Protocol, WireProtocol> = {
     summarise: (body) => {
       const { messages } = body as OpenAIRequestBody;
       const system = messages.find((message) => message.role === "system")?.content;
-      const user = messages.find((message) => message.role === "user")?.content;
-      const parts = typeof user === "string" ? [{ type: "text" as const, text: user }] : (user ?? []);
-      const url = parts.find((part) => part.type === "image_url")?.image_url?.url;
-      const dataUrl = url ? /^data:([^;,]+);base64,(.*)$/s.exec(url) : null;
+      const partsOf = (content: string | OpenAIContentPart[]) =>
+        typeof content === "string" ? [{ type: "text" as const, text: content }] : content;
+      const userTurns = messages.filter((message) => message.role === "user").map((message) => partsOf(message.content));
+      const images = userTurns.flat().flatMap((part) => {
+        const dataUrl = part.type === "image_url" ? /^data:([^;,]+);base64,(.*)$/s.exec(part.image_url?.url ?? "") : null;
+        return dataUrl ? [{ mimeType: dataUrl[1]!, base64Length: dataUrl[2]!.length }] : [];
+      });
       return {
-        prompt: parts.find((part) => part.type === "text")?.text,
+        prompt: userTurns.at(-1)?.find((part) => part.type === "text")?.text,
+        userTurns: userTurns.length,
         systemInstruction: typeof system === "string" ? system : undefined,
-        image: dataUrl ? { mimeType: dataUrl[1]!, base64Length: dataUrl[2]!.length } : undefined,
+        image: images[0],
+        imageCount: images.length,
       };
     },
   },
@@ -255,6 +275,12 @@ export async function startFakeModelServer(options: { port?: number } = {}): Pro
       disconnectWaiters = [];
       waiters.forEach((resolve) => resolve());
     });
+    if (reply.holdHeaders) {
+      const gate = createGate(0);
+      gates.add(gate);
+      await gate.opened;
+      if (clientGone) return;
+    }
     response.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
     response.flushHeaders();
 

@@ -31,7 +31,7 @@ export interface Usage {
 
 export const DEFAULT_USAGE: Usage = { prompt_tokens: 1290, completion_tokens: 42, total_tokens: 1332 };
 
-type StreamOptions = Pick<StreamReply, "delayMs" | "hangAfter" | "keepOpenAfterEnd" | "dropAfter" | "holdAfter">;
+type StreamOptions = Pick<StreamReply, "delayMs" | "hangAfter" | "keepOpenAfterEnd" | "dropAfter" | "holdAfter" | "holdHeaders">;
 
 type FinishReason = ChatCompletionChunk.Choice["finish_reason"];
 
@@ -40,6 +40,31 @@ const CHUNK_FIELDS = { id: "chatcmpl-fake", object: "chat.completion.chunk", cre
 /** One chunk with one choice: a delta (role and/or content) and, on the last, a finish reason. */
 export function deltaChunk(delta: ChatCompletionChunk.Choice.Delta, finishReason: FinishReason = null): ChatCompletionChunk {
   return { ...CHUNK_FIELDS, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] };
+}
+
+/**
+ * Where a reasoning model's thinking goes in a delta: `reasoning_content` (vLLM, DeepSeek, LM
+ * Studio) or `reasoning` (Ollama, OpenRouter). Neither is in OpenAI's own types.
+ */
+export type ReasoningField = "reasoning_content" | "reasoning";
+
+/** One chunk of a reasoning model's thinking, under the field its server uses. */
+export function reasoningChunk(text: string, field: ReasoningField = "reasoning_content"): ChatCompletionChunk {
+  return deltaChunk({ [field]: text } as ChatCompletionChunk.Choice.Delta);
+}
+
+/** An answer from a reasoning model: the role with the first thought, then `textReply`'s chunks. */
+export function reasoningReply(
+  thoughts: string[],
+  pieces: string[],
+  options: StreamOptions & { field?: ReasoningField; finishReason?: FinishReason; usage?: Usage | null } = {},
+): StreamReply {
+  const { field = "reasoning_content", ...answerOptions } = options;
+  const answer = textReply(pieces, answerOptions);
+  const reasoning = thoughts.map((text, index) =>
+    index === 0 ? deltaChunk({ role: "assistant", [field]: text } as ChatCompletionChunk.Choice.Delta) : reasoningChunk(text, field),
+  );
+  return { ...answer, chunks: [...reasoning, ...answer.chunks] };
 }
 
 /** The chunk sent after the answer when the request set `stream_options.include_usage`: no choices. */

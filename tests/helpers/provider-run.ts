@@ -7,7 +7,7 @@ import { diagramPng } from "@/tests/helpers/images";
 import { writeTemp } from "@/tests/helpers/temp-files";
 
 /**
- * Runs a provider's answer (what `provider.analyze(...)` or `streamModelAnswer(...)` returns) to
+ * Runs a provider's answer (what `provider.analyze(...)` or `startModelAnswer(...)` returns) to
  * its end. Shared by the provider tests, which differ only in the server they talk to.
  */
 
@@ -20,16 +20,29 @@ export async function collect(answer: Answer): Promise<ProviderEvent[]> {
   return events;
 }
 
+export interface Failure {
+  error: AppError;
+  events: ProviderEvent[];
+  /**
+   * Whether the answer had started (`analyze` resolved) before the failure. The route answers a
+   * failure to start with its HTTP status, and one after the start as an `error` event after `meta`.
+   */
+  started: boolean;
+}
+
 /**
  * The events yielded and the AppError the answer ended with, whether the provider refused to
- * start (`events` is empty) or failed mid-answer; anything else thrown fails the test.
+ * start (`events` is empty, `started` false) or failed mid-answer; anything else thrown fails the test.
  */
-export async function failure(answer: Answer): Promise<{ error: AppError; events: ProviderEvent[] }> {
+export async function failure(answer: Answer): Promise<Failure> {
   const events: ProviderEvent[] = [];
+  let started = false;
   try {
-    for await (const event of await answer) events.push(event);
+    const iterable = await answer;
+    started = true;
+    for await (const event of iterable) events.push(event);
   } catch (error) {
-    if (error instanceof AppError) return { error, events };
+    if (error instanceof AppError) return { error, events, started };
     throw error;
   }
   throw new Error(`expected the provider to fail, got ${JSON.stringify(events)}`);

@@ -67,6 +67,14 @@ function analyze(image: Uint8Array | null, prompt: string | null, init: RequestI
   return fetch(`${server.url}/api/analyze`, { method: "POST", body: form, ...init });
 }
 
+/** Any form: text fields (undefined ones left out) and, when given, the image file. */
+function post(fields: Record<string, string | undefined>, image?: Uint8Array, init: RequestInit = {}) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) if (value !== undefined) form.append(name, value);
+  if (image) form.append("image", new Blob([new Uint8Array(image)], { type: "image/png" }), "diagram.png");
+  return fetch(`${server.url}/api/analyze`, { method: "POST", body: form, ...init });
+}
+
 /** The diagram and a task, answered by the provider named in the form (none: the default). */
 async function analyzeWith(provider: string | undefined, init: RequestInit = {}) {
   return analyze(await diagramPng(), "  Explain this architecture  ", init, "diagram.png", provider);
@@ -80,6 +88,17 @@ async function readAll(response: Response): Promise<AnalyzeEvent[]> {
 
 const textOf = (events: AnalyzeEvent[]) =>
   events.flatMap((event) => (event.event === "delta" ? [event.data.text] : [])).join("");
+
+const metaOf = (events: AnalyzeEvent[]) => (events[0]?.event === "meta" ? events[0].data : undefined);
+
+/** What the image store makes: base64url of an HMAC-SHA256. */
+const IMAGE_ID = /^[\w-]{43}$/;
+
+/** Whether a read is still waiting after `ms`: nothing has arrived. */
+async function stillWaiting(read: Promise<unknown>, ms = 300): Promise<boolean> {
+  const marker = Symbol("waiting");
+  return (await Promise.race([read, new Promise((resolve) => setTimeout(() => resolve(marker), ms))])) === marker;
+}
 
 /** Where the server's output stands now: the log lines of the requests that follow are after it. */
 const logMark = () => server.output().length;
@@ -103,7 +122,13 @@ describe("POST /api/analyze", () => {
     expect(events.map((event) => event.event)).toEqual(["meta", "delta", "delta", "delta", "done"]);
     expect(events[0]).toEqual({
       event: "meta",
-      data: { provider: "gemini", model: "gemini-int", image: { width: MAX_EDGE, height: 410, bytes: expect.any(Number), mimeType: "image/png" } },
+      data: {
+        provider: "gemini",
+        model: "gemini-int",
+        image: { width: MAX_EDGE, height: 410, bytes: expect.any(Number), mimeType: "image/png" },
+        // The server keeps the prepared image for follow-up questions.
+        imageId: expect.stringMatching(IMAGE_ID),
+      },
     });
     expect(textOf(events)).toBe("## Overview\nAn API in front of a function.\n\n| a | b |\n|---|---|\n| 1 | 2 |");
     expect(events.at(-1)).toEqual({
@@ -208,23 +233,96 @@ describe("POST /api/analyze", () => {
     { name: "bad key", reply: gemini.errorReply(400, "API key not valid. Please pass a valid API key.", "INVALID_ARGUMENT", [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID" }]), status: 502, code: "provider_auth" },
     { name: "unknown model", reply: gemini.errorReply(404, "models/gemini-int is not found", "NOT_FOUND"), status: 502, code: "model_not_found" },
     { name: "outage", reply: gemini.errorReply(503, "The model is overloaded.", "UNAVAILABLE"), status: 503, code: "provider_unavailable" },
-  ])("answers a provider $name before the first token with $status JSON", async ({ reply, status, code }) => {
+    { name: "refused key (401)", reply: gemini.errorReply(401, "Request had invalid authentication credentials.", "UNAUTHENTICATED"), status: 502, code: "provider_auth" },
+    { name: "rate limit (429) on the OpenAI-compatible server", reply: openai.errorReply(429, "Rate limit reached", { headers: { "Retry-After": "20" } }), status: 503, code: "provider_quota", provider: "openai" },
+  ])("answers a provider $name before the first token with $status JSON", async ({ reply, status, code, provider }) => {
     fake.reply(reply);
-    const response = await analyze(await diagramPng(), "Explain");
+    const response = await analyzeWith(provider);
     expect(response.status).toBe(status);
     const body = (await response.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe(code);
     expect(body.error.message).not.toMatch(/unknown error|stack|at .*\.js/i);
-    if (code === "provider_quota") expect(response.headers.get("retry-after")).toBe("12");
+    if (code === "provider_quota") expect(response.headers.get("retry-after")).toBe(provider === "openai" ? "20" : "12");
   });
 
-  it("gives up with 504 when the model says nothing before the first-token timeout", async () => {
+  it("sends meta as soon as the model has accepted the request, before its first token", async () => {
+    fake.reply(gemini.textReply(["Late words."], { holdAfter: 0 }));
+    const response = await analyze(await diagramPng(), "Explain");
+    expect(response.status).toBe(200);
+    const reader = readAnalyzeEvents(response.body!);
+    expect((await reader.next()).value).toMatchObject({ event: "meta", data: { provider: "gemini" } });
+    const next = reader.next();
+    expect(await stillWaiting(next)).toBe(true);
+    fake.release();
+    expect((await next).value).toEqual({ event: "delta", data: { text: "Late words." } });
+    expect((await reader.next()).value).toMatchObject({ event: "done" });
+  });
+
+  it("ends with a provider_timeout error event after meta when the accepted model never starts answering, and hangs up on it", async () => {
     fake.reply(gemini.streamReply([], { hangAfter: true }));
+    const mark = logMark();
+    const disconnected = fake.nextClientDisconnect();
+    const response = await analyze(await diagramPng(), "Explain");
+    expect(response.status).toBe(200);
+    const events = await readAll(response);
+    expect(events.map((event) => event.event)).toEqual(["meta", "error"]);
+    expect(events.at(-1)).toEqual({
+      event: "error",
+      data: { code: "provider_timeout", message: expect.stringContaining("did not start answering within 3 s") },
+    });
+    await disconnected;
+    expect(await loggedSince(mark)).toMatchObject({ status: 200, code: "provider_timeout", provider: "gemini" });
+  });
+
+  it("gives up with 504 JSON when the model does not even accept the request within the first-token timeout", async () => {
+    fake.reply(gemini.textReply(["Too late."], { holdHeaders: true }));
+    const mark = logMark();
     const disconnected = fake.nextClientDisconnect();
     const response = await analyze(await diagramPng(), "Explain");
     expect(response.status).toBe(504);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("provider_timeout");
     await disconnected;
+    expect(await loggedSince(mark)).toMatchObject({ status: 504, code: "provider_timeout" });
+  });
+
+  // Errors the model sends inside its 200 stream before any text come after meta now: the page
+  // shows them in the answer's place.
+  it.each([
+    { name: "a block", chunk: { promptFeedback: { blockReason: "PROHIBITED_CONTENT" } }, code: "content_blocked", says: "PROHIBITED_CONTENT" },
+    {
+      name: "an error inside the stream",
+      chunk: { error: { code: 429, message: "Resource has been exhausted.", status: "RESOURCE_EXHAUSTED", details: [] } },
+      code: "provider_quota",
+      says: "rate-limiting",
+    },
+  ])("sends $name before the first token as an error event after meta", async ({ chunk, code, says }) => {
+    fake.reply(gemini.streamReply([chunk]));
+    const mark = logMark();
+    const response = await analyze(await diagramPng(), "Explain");
+    expect(response.status).toBe(200);
+    const events = await readAll(response);
+    expect(events.map((event) => event.event)).toEqual(["meta", "error"]);
+    expect(events.at(-1)).toMatchObject({ event: "error", data: { code, message: expect.stringContaining(says) } });
+    expect(await loggedSince(mark)).toMatchObject({ status: 200, code });
+  });
+
+  it("streams Gemini's thought summaries as thought events, apart from the answer", async () => {
+    fake.reply(gemini.thinkingReply(["**Reading** the labels.", " Following the arrows."], ["## Overview\n", "An API."]));
+    const events = await readAll(await analyze(await diagramPng(), "Explain"));
+    expect(events.map((event) => event.event)).toEqual(["meta", "thought", "thought", "delta", "delta", "done"]);
+    expect(events.filter((event) => event.event === "thought")).toEqual([
+      { event: "thought", data: { text: "**Reading** the labels." } },
+      { event: "thought", data: { text: " Following the arrows." } },
+    ]);
+    expect(textOf(events)).toBe("## Overview\nAn API.");
+  });
+
+  it("streams an OpenAI-compatible server's reasoning as thought events", async () => {
+    fake.reply(openai.reasoningReply(["The user wants an overview."], ["An API."], { field: "reasoning" }));
+    const events = await readAll(await analyzeWith("openai"));
+    expect(events.map((event) => event.event)).toEqual(["meta", "thought", "delta", "done"]);
+    expect(events[1]).toEqual({ event: "thought", data: { text: "The user wants an overview." } });
   });
 });
 
@@ -249,8 +347,8 @@ describe("POST /api/analyze when the model stalls or the client leaves", () => {
     expect(await loggedSince(mark)).toMatchObject({ status: 200, code: "provider_timeout", provider });
   });
 
-  it("logs a client that leaves before the first token as request_cancelled, and hangs up on the model", async () => {
-    fake.reply(gemini.streamReply([], { hangAfter: true }));
+  it("logs a client that leaves before the model accepted the request as 499 request_cancelled, and hangs up on the model", async () => {
+    fake.reply(gemini.textReply(["Too late."], { holdHeaders: true }));
     const mark = logMark();
     const controller = new AbortController();
     const pending = analyze(await diagramPng(), "Explain", { signal: controller.signal }).catch((error: unknown) => error);
@@ -260,6 +358,136 @@ describe("POST /api/analyze when the model stalls or the client leaves", () => {
     expect(((await pending) as Error).name).toBe("AbortError");
     await disconnected;
     expect(await loggedSince(mark)).toMatchObject({ status: 499, code: "request_cancelled" });
+  });
+
+  it("logs a client that leaves after meta, while the model thinks, as request_cancelled, and hangs up on the model", async () => {
+    fake.reply(gemini.streamReply([], { hangAfter: true }));
+    const controller = new AbortController();
+    const response = await analyze(await diagramPng(), "Explain", { signal: controller.signal });
+    const reader = readAnalyzeEvents(response.body!);
+    expect((await reader.next()).value?.event).toBe("meta");
+    const mark = logMark();
+    const disconnected = fake.nextClientDisconnect();
+    controller.abort();
+    await disconnected;
+    // Not the first-token timeout (3 s): the client's leaving ended it.
+    expect(await loggedSince(mark)).toMatchObject({ status: 200, code: "request_cancelled" });
+  });
+});
+
+describe("POST /api/analyze: follow-up questions about a kept image", () => {
+  const HISTORY = [{ task: "What does the API Gateway do?", answer: "## API Gateway\nIt routes requests to the function." }];
+
+  /** A first question about the diagram; its meta (with the kept image's id) and the request Gemini got. */
+  async function firstQuestion(provider?: string) {
+    const events = await readAll(await post({ prompt: HISTORY[0]!.task, provider }, await diagramPng()));
+    const meta = metaOf(events);
+    expect(meta?.imageId).toMatch(IMAGE_ID);
+    return meta!;
+  }
+
+  it("answers a follow-up that names the kept image, sending Gemini the conversation with the image once", async () => {
+    const first = await firstQuestion();
+    const [firstRequest] = fake.requestsFor("gemini");
+    const imageSent = firstRequest?.body.contents[0]?.parts[0]?.inlineData;
+    fake.reply(gemini.textReply(["It connects to the function."]));
+    const mark = logMark();
+
+    const response = await post({ prompt: "What does it connect to?", imageId: first.imageId, history: JSON.stringify(HISTORY) });
+    expect(response.status).toBe(200);
+    const events = await readAll(response);
+    expect(metaOf(events)).toEqual(first);
+    expect(textOf(events)).toBe("It connects to the function.");
+
+    const followUp = fake.requestsFor("gemini")[1];
+    expect(followUp?.body.contents).toEqual([
+      { role: "user", parts: [{ inlineData: imageSent }, { text: HISTORY[0]!.task }] },
+      { role: "model", parts: [{ text: HISTORY[0]!.answer }] },
+      { role: "user", parts: [{ text: "What does it connect to?" }] },
+    ]);
+    expect(fake.summarise()[1]).toMatchObject({ prompt: "What does it connect to?", userTurns: 2, imageCount: 1 });
+    // The log says which turn of the conversation this was.
+    expect(await loggedSince(mark)).toMatchObject({ status: 200, turn: 2, image: `${first.image.width}x${first.image.height} image/png ${first.image.bytes}B` });
+  });
+
+  it("gives a re-sent image the same id, so the page can keep asking with it", async () => {
+    const first = await firstQuestion();
+    const again = metaOf(await readAll(await post({ prompt: "Explain" }, await diagramPng())));
+    expect(again?.imageId).toBe(first.imageId);
+  });
+
+  it("answers a follow-up through the OpenAI-compatible server with the image in its first user message only", async () => {
+    const first = await firstQuestion("openai");
+    const response = await post({ prompt: "And the function?", provider: "openai", imageId: first.imageId, history: JSON.stringify(HISTORY) });
+    expect(response.status).toBe(200);
+    await readAll(response);
+    const messages = fake.requestsFor("openai")[1]?.body.messages ?? [];
+    expect(messages.map((message) => message.role)).toEqual(["system", "user", "assistant", "user"]);
+    expect(messages[3]).toEqual({ role: "user", content: "And the function?" });
+    const imageParts = messages.flatMap((message) => (Array.isArray(message.content) ? message.content : [])).filter((part) => part.type === "image_url");
+    expect(imageParts).toHaveLength(1);
+  });
+
+  it("answers an id the server does not keep with 410 image_expired JSON, before any model call", async () => {
+    const mark = logMark();
+    const response = await post({ prompt: "What does it connect to?", imageId: "a".repeat(43), history: JSON.stringify(HISTORY) });
+    expect(response.status).toBe(410);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("image_expired");
+    expect(body.error.message).toMatch(/no longer keeps the image/);
+    expect(fake.requests).toHaveLength(0);
+    expect(await loggedSince(mark)).toMatchObject({ status: 410, code: "image_expired" });
+  });
+
+  it("answers a form with neither a file nor an id with 400 missing_image", async () => {
+    const response = await post({ prompt: "What does it connect to?", history: JSON.stringify(HISTORY) });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("missing_image");
+  });
+
+  it("prefers a file sent with an id: the page re-uploads after a 410 that way", async () => {
+    const response = await post({ prompt: "Explain", imageId: "a".repeat(43) }, await diagramPng());
+    expect(response.status).toBe(200);
+    expect(metaOf(await readAll(response))?.imageId).toMatch(IMAGE_ID);
+  });
+
+  it.each([
+    { name: "history that is not JSON", fields: { history: "[{task: 1}]" }, message: "not valid JSON" },
+    { name: "history of the wrong shape", fields: { history: JSON.stringify([{ question: "Explain" }]) }, message: "{task, answer}" },
+    { name: "an image id with a path in it", fields: { imageId: "../../etc/passwd" }, message: "image id" },
+  ])("refuses $name with 400 invalid_request before any model call", async ({ fields, message }) => {
+    const response = await post({ prompt: "What does it connect to?", ...fields });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("invalid_request");
+    expect(body.error.message).toContain(message);
+    expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe("POST /api/analyze: thinking depth", () => {
+  const thinkingConfig = () => fake.requestsFor("gemini")[0]?.body.generationConfig?.thinkingConfig;
+
+  it("asks Gemini for thought summaries at the model's own level when the form names no depth", async () => {
+    await readAll(await post({ prompt: "Explain" }, await diagramPng()));
+    expect(thinkingConfig()).toEqual({ includeThoughts: true });
+  });
+
+  it.each([
+    ["minimal", "MINIMAL"],
+    ["high", "HIGH"],
+  ])("sends depth=%s to Gemini as thinkingLevel %s", async (depth, level) => {
+    await readAll(await post({ prompt: "Explain", depth }, await diagramPng()));
+    expect(thinkingConfig()).toEqual({ includeThoughts: true, thinkingLevel: level });
+  });
+
+  it("refuses a depth that is not one of the levels with 400 naming them, before any model call", async () => {
+    const response = await post({ prompt: "Explain", depth: "extreme" }, await diagramPng());
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error).toEqual({ code: "invalid_request", message: "Depth must be one of: minimal, low, medium, high." });
+    expect(fake.requests).toHaveLength(0);
   });
 });
 
@@ -370,8 +598,6 @@ describe("GET /api/health", () => {
 });
 
 describe("choosing a provider", () => {
-  const metaOf = (events: AnalyzeEvent[]) => (events[0]?.event === "meta" ? events[0].data : undefined);
-
   it("GET /api/providers lists both and the offline analyzer, the default first, by name and model only", async () => {
     const response = await fetch(`${server.url}/api/providers`);
     expect(response.status).toBe(200);
@@ -380,9 +606,9 @@ describe("choosing a provider", () => {
     expect(JSON.parse(text)).toEqual({
       default: "gemini",
       providers: [
-        { provider: "gemini", model: "gemini-int", label: "Gemini · gemini-int" },
-        { provider: "openai", model: OPENAI_MODEL, label: `${OPENAI_MODEL} · ${new URL(fake.url).host}` },
-        { provider: "offline", model: "PP-OCRv4 + layout + catalogue", label: "Offline analyzer · no model, nothing leaves the server" },
+        { provider: "gemini", model: "gemini-int", label: "Gemini · gemini-int", depths: ["minimal", "low", "medium", "high"] },
+        { provider: "openai", model: OPENAI_MODEL, label: `${OPENAI_MODEL} · ${new URL(fake.url).host}`, depths: [] },
+        { provider: "offline", model: "PP-OCRv4 + layout + catalogue", label: "Offline analyzer · no model, nothing leaves the server", depths: [] },
       ],
     });
     for (const secret of ["integration-key", OPENAI_KEY]) expect(text).not.toContain(secret);
@@ -469,10 +695,50 @@ describe("choosing a provider", () => {
   });
 });
 
+describe("a server that keeps no images (IMAGE_CACHE_MB=0)", () => {
+  let keepsNone: RunningServer;
+
+  beforeAll(async () => {
+    keepsNone = await startNextServer({
+      GEMINI_API_KEY: "integration-key",
+      GEMINI_MODEL: "gemini-int",
+      GEMINI_BASE_URL: fake.url,
+      MODEL_MAX_RETRIES: "0",
+      UPLOAD_DIR: uploadDir,
+      IMAGE_CACHE_MB: "0",
+    });
+  });
+
+  afterAll(async () => {
+    await keepsNone?.stop();
+  });
+
+  const postTo = (fields: Record<string, string>, image?: Uint8Array) => {
+    const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
+    if (image) form.append("image", new Blob([new Uint8Array(image)], { type: "image/png" }), "diagram.png");
+    return fetch(`${keepsNone.url}/api/analyze`, { method: "POST", body: form });
+  };
+
+  it("answers without an image id in meta, so the page sends the file with every question", async () => {
+    const events = await readAll(await postTo({ prompt: "Explain" }, await diagramPng()));
+    expect(events.map((event) => event.event)).toEqual(["meta", "delta", "done"]);
+    expect(metaOf(events)).not.toHaveProperty("imageId");
+  });
+
+  it("answers a follow-up that names an id with 410 image_expired", async () => {
+    const response = await postTo({ prompt: "And then?", imageId: "a".repeat(43), history: JSON.stringify([{ task: "Explain", answer: "An API." }]) });
+    expect(response.status).toBe(410);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("image_expired");
+  });
+});
+
 describe("a wrong setting", () => {
   it.each<{ name: string; env: Record<string, string> }>([
     { name: "MAX_UPLOAD_MB", env: { MAX_UPLOAD_MB: "lots" } },
     { name: "MODEL_IDLE_TIMEOUT_SECONDS", env: { MODEL_IDLE_TIMEOUT_SECONDS: "0" } },
+    { name: "IMAGE_CACHE_MB", env: { IMAGE_CACHE_MB: "-1" } },
+    { name: "GEMINI_THINKING_LEVEL", env: { GEMINI_API_KEY: "key", GEMINI_THINKING_LEVEL: "maximum" } },
     { name: "OPENAI_BASE_URL", env: { OPENAI_BASE_URL: "http://admin:hunter2@10.0.0.5:8000/v1", OPENAI_MODEL: "m" } },
     // A base URL that is not a URL at all must get the same treatment.
     { name: "GEMINI_BASE_URL", env: { GEMINI_API_KEY: "key", GEMINI_BASE_URL: "not a url" } },

@@ -33,6 +33,15 @@ function analyze(image: Buffer, prompt: string): Promise<Response> {
   return fetch(`${server.url}/api/analyze`, { method: "POST", body: form });
 }
 
+/** A follow-up: the kept image's id and the earlier turns instead of the file. */
+function followUp(imageId: string, history: Array<{ task: string; answer: string }>, prompt: string): Promise<Response> {
+  const form = new FormData();
+  form.append("prompt", prompt);
+  form.append("imageId", imageId);
+  form.append("history", JSON.stringify(history));
+  return fetch(`${server.url}/api/analyze`, { method: "POST", body: form });
+}
+
 async function answerOf(response: Response): Promise<{ events: AnalyzeEvent[]; text: string }> {
   const events: AnalyzeEvent[] = [];
   for await (const event of readAnalyzeEvents(response.body!)) events.push(event);
@@ -53,6 +62,24 @@ describe("offline analyzer through the route", () => {
     for (const label of DIAGRAM_LABELS) expect(text.replace(/\s/g, "")).toContain(label.replace(/\s/g, ""));
     // Sections stream one by one, not as one block.
     expect(events.filter((event) => event.event === "delta").length).toBeGreaterThan(2);
+    expect(await readdir(uploadDir)).toEqual([]);
+  });
+
+  it("answers a follow-up about the kept image, taking “it” to be the component asked about before", async () => {
+    const task = "What does Lambda Functions do?";
+    const first = await answerOf(await analyze(await diagramPng(1500), task));
+    const meta = first.events[0]?.event === "meta" ? first.events[0].data : undefined;
+    expect(meta?.imageId).toMatch(/^[\w-]{43}$/);
+    expect(first.text.replace(/\s/g, "")).toContain("##LambdaFunctions");
+
+    const response = await followUp(meta!.imageId!, [{ task, answer: first.text }], "What does it connect to?");
+    expect(response.status).toBe(200);
+    const second = await answerOf(response);
+    expect(second.events[0]).toEqual({ event: "meta", data: meta });
+    expect(second.events.at(-1)).toMatchObject({ event: "done", data: { finishReason: "stop" } });
+    // The same component's story, not the walk-through of the whole diagram.
+    expect(second.text).toBe(first.text);
+    expect(second.text).not.toContain("## Overview");
     expect(await readdir(uploadDir)).toEqual([]);
   });
 

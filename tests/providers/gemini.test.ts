@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createGeminiProvider } from "@/lib/providers/gemini";
 import { SYSTEM_INSTRUCTION } from "@/lib/providers/system-instruction";
-import type { ProviderEvent } from "@/lib/providers/types";
-import { candidateChunk, errorReply, streamReply, textReply } from "@/tests/helpers/fake-gemini";
+import { THINKING_DEPTHS, type ThinkingDepth } from "@/lib/providers/thinking";
+import type { AnalysisInput, ProviderEvent } from "@/lib/providers/types";
+import { candidateChunk, errorReply, streamReply, textReply, thinkingReply, thoughtPart } from "@/tests/helpers/fake-gemini";
 import { closedPortUrl } from "@/tests/helpers/fake-model-server";
 import { collect, failure, setUpProviderBench } from "@/tests/helpers/provider-run";
 
@@ -12,15 +13,30 @@ interface Options {
   maxRetries?: number;
   baseUrl?: string;
   model?: string;
+  /** GEMINI_THINKING_LEVEL. */
+  thinkingLevel?: ThinkingDepth;
 }
 
-function provider({ maxRetries = 0, baseUrl = bench.fake.url, model = "gemini-test" }: Options = {}) {
-  return createGeminiProvider({ apiKey: "test-key", model, baseUrl }, { maxRetries });
+function provider({ maxRetries = 0, baseUrl = bench.fake.url, model = "gemini-test", thinkingLevel }: Options = {}) {
+  return createGeminiProvider({ apiKey: "test-key", model, baseUrl, thinkingLevel }, { maxRetries });
 }
 
-/** One answer from a fresh provider, as the route asks for it. */
-function analyze(options: Options = {}, prompt = "Explain this architecture", signal = new AbortController().signal) {
-  return provider(options).analyze({ image: bench.image, prompt, signal });
+/** One answer from a fresh provider, as the route asks for a first question unless `input` says otherwise. */
+function analyze(options: Options = {}, input: Partial<Omit<AnalysisInput, "image">> = {}) {
+  return provider(options).analyze({
+    image: bench.image,
+    prompt: "Explain this architecture",
+    history: [],
+    signal: new AbortController().signal,
+    ...input,
+  });
+}
+
+/** The one request the fake received. */
+function onlyRequest() {
+  const requests = bench.fake.requestsFor("gemini");
+  expect(requests).toHaveLength(1);
+  return requests[0]!;
 }
 
 describe("Gemini provider against a fake Gemini server", () => {
@@ -40,6 +56,98 @@ describe("Gemini provider against a fake Gemini server", () => {
     expect(parts[1]?.text).toBe("Explain this architecture");
     expect(request?.body.systemInstruction?.parts[0]?.text).toBe(SYSTEM_INSTRUCTION);
     expect(request?.body.generationConfig ?? {}).not.toHaveProperty("temperature");
+    // A first question is one user turn.
+    expect(request?.body.contents).toEqual([{ role: "user", parts: [parts[0], parts[1]] }]);
+  });
+
+  it("offers every thinking depth, and the configured level as its default", () => {
+    expect(provider().depths).toEqual(THINKING_DEPTHS);
+    expect(provider().defaultDepth).toBeUndefined();
+    expect(provider({ thinkingLevel: "medium" }).defaultDepth).toBe("medium");
+  });
+
+  describe("a follow-up question", () => {
+    const history = [
+      { task: "What does the API Gateway do?", answer: "## API Gateway\nIt routes requests to the function." },
+      { task: "And the queue?", answer: "It buffers orders." },
+    ];
+
+    it("sends the conversation as alternating turns, the image only with the first question", async () => {
+      await collect(analyze({}, { prompt: "What does it connect to?", history }));
+      const { contents } = onlyRequest().body;
+      expect(contents).toEqual([
+        {
+          role: "user",
+          parts: [{ inlineData: { mimeType: bench.image.mimeType, data: bench.image.data.toString("base64") } }, { text: history[0]!.task }],
+        },
+        { role: "model", parts: [{ text: history[0]!.answer }] },
+        { role: "user", parts: [{ text: history[1]!.task }] },
+        { role: "model", parts: [{ text: history[1]!.answer }] },
+        { role: "user", parts: [{ text: "What does it connect to?" }] },
+      ]);
+      expect(contents.flatMap((content) => content.parts).filter((part) => part.inlineData)).toHaveLength(1);
+    });
+
+    it("streams the follow-up's answer like any other", async () => {
+      bench.fake.reply(textReply(["It connects to the queue."]));
+      const events = await collect(analyze({}, { prompt: "What does it connect to?", history: history.slice(0, 1) }));
+      expect(events[0]).toEqual({ type: "delta", text: "It connects to the queue." });
+      expect(events.at(-1)).toMatchObject({ type: "done", finishReason: "stop" });
+    });
+  });
+
+  describe("thinking", () => {
+    const thinkingConfig = () => onlyRequest().body.generationConfig?.thinkingConfig;
+
+    it("always asks for thought summaries, leaving the level to the model when nothing sets one", async () => {
+      await collect(analyze());
+      expect(thinkingConfig()).toEqual({ includeThoughts: true });
+    });
+
+    it.each([
+      ["minimal", "MINIMAL"],
+      ["low", "LOW"],
+      ["medium", "MEDIUM"],
+      ["high", "HIGH"],
+    ] as const)("sends the request's depth %s as thinkingLevel %s", async (depth, level) => {
+      await collect(analyze({}, { depth }));
+      expect(thinkingConfig()).toEqual({ includeThoughts: true, thinkingLevel: level });
+    });
+
+    it("uses GEMINI_THINKING_LEVEL when the request names no depth", async () => {
+      await collect(analyze({ thinkingLevel: "low" }));
+      expect(thinkingConfig()).toEqual({ includeThoughts: true, thinkingLevel: "LOW" });
+    });
+
+    it("lets the request's depth win over GEMINI_THINKING_LEVEL", async () => {
+      await collect(analyze({ thinkingLevel: "low" }, { depth: "high" }));
+      expect(thinkingConfig()).toEqual({ includeThoughts: true, thinkingLevel: "HIGH" });
+    });
+
+    it("yields thought summaries as thought events, in order, and never as part of the answer", async () => {
+      bench.fake.reply(
+        streamReply([
+          candidateChunk([thoughtPart("**Thinking about** the gateway…")]),
+          candidateChunk([thoughtPart("more thoughts"), { text: "## Overview" }]),
+          candidateChunk([{ text: " done." }], "STOP"),
+        ]),
+      );
+      const events = await collect(analyze());
+      expect(events).toEqual([
+        { type: "thought", text: "**Thinking about** the gateway…" },
+        { type: "thought", text: "more thoughts" },
+        { type: "delta", text: "## Overview" },
+        { type: "delta", text: " done." },
+        { type: "done", finishReason: "stop" },
+      ]);
+    });
+
+    it("streams the thoughts before an answer that follows them, with usage at the end", async () => {
+      bench.fake.reply(thinkingReply(["Reading the labels.", "Following the arrows."], ["An API", " and a queue."]));
+      const events = await collect(analyze({}, { depth: "high" }));
+      expect(events.map((event) => event.type)).toEqual(["thought", "thought", "delta", "delta", "done"]);
+      expect(events.at(-1)).toEqual({ type: "done", finishReason: "stop", usage: { inputTokens: 1290, outputTokens: 42, totalTokens: 1332 } });
+    });
   });
 
   it("maps a quota error to 503 with the retry time the API gave", async () => {
@@ -48,8 +156,10 @@ describe("Gemini provider against a fake Gemini server", () => {
         { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "37s" },
       ]),
     );
-    const { error } = await failure(analyze());
+    const { error, started } = await failure(analyze());
     expect(error).toMatchObject({ code: "provider_quota", status: 503, retryAfterSeconds: 37 });
+    // An HTTP error: analyze() rejects, so the route answers with this status.
+    expect(started).toBe(false);
     expect(error.message).toContain("37 s");
   });
 
@@ -78,8 +188,9 @@ describe("Gemini provider against a fake Gemini server", () => {
     [403, "PERMISSION_DENIED"],
   ])("maps HTTP %i to provider_auth 502", async (status, statusName) => {
     bench.fake.reply(errorReply(status, "The caller does not have permission", statusName));
-    const { error } = await failure(analyze());
+    const { error, started } = await failure(analyze());
     expect(error).toMatchObject({ code: "provider_auth", status: 502 });
+    expect(started).toBe(false);
   });
 
   it("maps a 404 to model_not_found 502 naming the model and the server", async () => {
@@ -120,12 +231,14 @@ describe("Gemini provider against a fake Gemini server", () => {
     expect(error).toMatchObject({ code: "provider_timeout", status: 504 });
   });
 
-  it("maps promptFeedback.blockReason to content_blocked 422", async () => {
+  it("maps promptFeedback.blockReason to content_blocked 422, inside the answer Gemini accepted", async () => {
     bench.fake.reply(streamReply([{ promptFeedback: { blockReason: "PROHIBITED_CONTENT" } }]));
-    const { error, events } = await failure(analyze());
+    const { error, events, started } = await failure(analyze());
     expect(error).toMatchObject({ code: "content_blocked", status: 422 });
     expect(error.message).toContain("PROHIBITED_CONTENT");
     expect(events).toEqual([]);
+    // The block comes in the 200 stream: the route has sent meta by then.
+    expect(started).toBe(true);
   });
 
   it("yields the text sent before a SAFETY stop, then fails with content_blocked", async () => {
@@ -137,22 +250,6 @@ describe("Gemini provider against a fake Gemini server", () => {
     ]);
     expect(error).toMatchObject({ code: "content_blocked", status: 422 });
     expect(error.message).toContain("SAFETY");
-  });
-
-  it("does not yield thought summaries as part of the answer", async () => {
-    bench.fake.reply(
-      streamReply([
-        candidateChunk([{ text: "**Thinking about** the gateway…", thought: true }]),
-        candidateChunk([{ text: "more thoughts", thought: true }, { text: "## Overview" }]),
-        candidateChunk([{ text: " done." }], "STOP"),
-      ]),
-    );
-    const events = await collect(analyze());
-    expect(events.filter((event) => event.type === "delta")).toEqual([
-      { type: "delta", text: "## Overview" },
-      { type: "delta", text: " done." },
-    ]);
-    expect(events.at(-1)).toEqual({ type: "done", finishReason: "stop" });
   });
 
   it('reports MAX_TOKENS as finishReason "length"', async () => {
@@ -169,9 +266,10 @@ describe("Gemini provider against a fake Gemini server", () => {
 
   it("maps a refused connection to provider_unreachable 502 naming the URL", async () => {
     const url = await closedPortUrl();
-    const { error } = await failure(analyze({ baseUrl: url }));
+    const { error, started } = await failure(analyze({ baseUrl: url }));
     expect(error).toMatchObject({ code: "provider_unreachable", status: 502 });
     expect(error.message).toContain(url);
+    expect(started).toBe(false);
   });
 
   it("ends quietly when aborted mid-answer, and closes the connection to Gemini", async () => {
@@ -179,7 +277,7 @@ describe("Gemini provider against a fake Gemini server", () => {
     const controller = new AbortController();
     const events: ProviderEvent[] = [];
     let disconnected: Promise<void> | undefined;
-    for await (const event of analyze({}, "Explain", controller.signal)) {
+    for await (const event of await analyze({}, { prompt: "Explain", signal: controller.signal })) {
       events.push(event);
       disconnected = bench.fake.nextClientDisconnect();
       controller.abort();
@@ -195,6 +293,7 @@ describe("Gemini provider against a fake Gemini server", () => {
     expect(error.status).toBeGreaterThanOrEqual(500);
     expect(error.code).not.toBe("internal_error");
   });
+
   describe("errors Gemini sends inside the stream, after HTTP 200", () => {
     const streamError = (code: number, message: string, status: string, details: object[]) =>
       streamReply([{ error: { code, message, status, details } }]);
@@ -205,8 +304,9 @@ describe("Gemini provider against a fake Gemini server", () => {
           { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "21s" },
         ]),
       );
-      const { error, events } = await failure(analyze());
+      const { error, events, started } = await failure(analyze());
       expect(events).toEqual([]);
+      expect(started).toBe(true);
       expect(error).toMatchObject({ code: "provider_quota", status: 503, retryAfterSeconds: 21 });
       expect(error.message).toContain("Try again in 21 s.");
     });

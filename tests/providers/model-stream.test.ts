@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { AppError } from "@/lib/errors";
-import { streamModelAnswer, type FinishClass, type ModelStream } from "@/lib/providers/model-stream";
+import { startModelAnswer, type FinishClass, type ModelStream } from "@/lib/providers/model-stream";
 import type { ProviderEvent, TokenUsage } from "@/lib/providers/types";
 import { collect, failure } from "@/tests/helpers/provider-run";
 
@@ -12,6 +12,7 @@ import { collect, failure } from "@/tests/helpers/provider-run";
 
 /** A chunk in the stand-in SDK's own shape. */
 interface Chunk {
+  thoughts?: string[];
   texts?: string[];
   finish?: string;
   usage?: TokenUsage;
@@ -29,7 +30,7 @@ function modelStream(sdk: () => AsyncIterable<Chunk>, overrides: Partial<ModelSt
     providerName: "the test model",
     signal: new AbortController().signal,
     open: () => Promise.resolve(sdk()),
-    read: (chunk) => ({ texts: chunk.texts ?? [], finishReason: chunk.finish, usage: chunk.usage, blockReason: chunk.block }),
+    read: (chunk) => ({ thoughts: chunk.thoughts, texts: chunk.texts ?? [], finishReason: chunk.finish, usage: chunk.usage, blockReason: chunk.block }),
     classifyFinish: (reason) => (reason === undefined ? "stop" : (FINISHES[reason] ?? "other")),
     toAppError: mapped,
     ...overrides,
@@ -42,10 +43,10 @@ async function* chunks(...list: Chunk[]): AsyncGenerator<Chunk> {
 
 const resetByPeer = () => Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
 
-describe("streamModelAnswer", () => {
+describe("startModelAnswer", () => {
   it("yields each piece of text in order, then done with the finish reason and the latest usage", async () => {
     const events = await collect(
-      streamModelAnswer(
+      startModelAnswer(
         modelStream(() =>
           chunks(
             { texts: ["## Overview", "\nAn API"], usage: { inputTokens: 10 } },
@@ -66,7 +67,7 @@ describe("streamModelAnswer", () => {
   });
 
   it("reports a stream without a finish reason as stop, without usage when none came", async () => {
-    const events = await collect(streamModelAnswer(modelStream(() => chunks({ texts: ["Hi"] }))));
+    const events = await collect(startModelAnswer(modelStream(() => chunks({ texts: ["Hi"] }))));
     expect(events).toEqual([
       { type: "delta", text: "Hi" },
       { type: "done", finishReason: "stop" },
@@ -75,12 +76,15 @@ describe("streamModelAnswer", () => {
   });
 
   it('reports an unfamiliar finish reason as "other"', async () => {
-    const events = await collect(streamModelAnswer(modelStream(() => chunks({ texts: ["Hi"], finish: "SOMETHING_NEW" }))));
+    const events = await collect(startModelAnswer(modelStream(() => chunks({ texts: ["Hi"], finish: "SOMETHING_NEW" }))));
     expect(events.at(-1)).toEqual({ type: "done", finishReason: "other" });
   });
 
-  it("fails with content_blocked 422 naming the block reason, before any text", async () => {
-    const { error, events } = await failure(streamModelAnswer(modelStream(() => chunks({ block: "PROHIBITED_CONTENT" }))));
+  it("fails with content_blocked 422 naming the block reason, before any text, inside the answer it started", async () => {
+    // The model accepted the request (HTTP 200) and then refused in its first chunk: the route has
+    // already sent `meta`, so this is an error in the stream, not a rejection of the start.
+    const answer = await startModelAnswer(modelStream(() => chunks({ block: "PROHIBITED_CONTENT" })));
+    const { error, events } = await failure(Promise.resolve(answer));
     expect(events).toEqual([]);
     expect(error).toMatchObject({ code: "content_blocked", status: 422 });
     expect(error.message).toContain("The test model declined to answer");
@@ -89,7 +93,7 @@ describe("streamModelAnswer", () => {
 
   it("keeps the text sent before a blocked finish, then fails with content_blocked naming the reason", async () => {
     const { error, events } = await failure(
-      streamModelAnswer(modelStream(() => chunks({ texts: ["The diagram shows"] }, { texts: [" a"], finish: "SAFETY" }))),
+      startModelAnswer(modelStream(() => chunks({ texts: ["The diagram shows"] }, { texts: [" a"], finish: "SAFETY" }))),
     );
     expect(events).toEqual([
       { type: "delta", text: "The diagram shows" },
@@ -106,7 +110,7 @@ describe("streamModelAnswer", () => {
       yield { texts: ["Partial"] };
       throw cause;
     }
-    const { error, events } = await failure(streamModelAnswer(modelStream(breaking, { toAppError })));
+    const { error, events } = await failure(startModelAnswer(modelStream(breaking, { toAppError })));
     expect(events).toEqual([{ type: "delta", text: "Partial" }]);
     expect(error).toMatchObject({ code: "provider_error", status: 502 });
     expect(error.message).toContain("The connection to the test model broke off in the middle of the answer");
@@ -121,7 +125,7 @@ describe("streamModelAnswer", () => {
       throw new SdkConnectionError("Connection error.");
     }
     const isConnectionFailure = (error: unknown) => error instanceof SdkConnectionError;
-    const { error } = await failure(streamModelAnswer(modelStream(breaking, { isConnectionFailure })));
+    const { error } = await failure(startModelAnswer(modelStream(breaking, { isConnectionFailure })));
     expect(error).toMatchObject({ code: "provider_error", status: 502 });
     expect(error.message).toContain("broke off");
   });
@@ -131,7 +135,7 @@ describe("streamModelAnswer", () => {
       yield { texts: ["Partial"] };
       throw new Error("HTTP/2 stream error");
     }
-    const { error, events } = await failure(streamModelAnswer(modelStream(failing)));
+    const { error, events } = await failure(startModelAnswer(modelStream(failing)));
     expect(events).toEqual([{ type: "delta", text: "Partial" }]);
     expect(error).toMatchObject({ code: "provider_unavailable", message: "mapped by the provider" });
   });
@@ -142,17 +146,79 @@ describe("streamModelAnswer", () => {
       yield { texts: [] };
       throw cause;
     }
-    const { error, events } = await failure(streamModelAnswer(modelStream(failing)));
+    const answer = await startModelAnswer(modelStream(failing));
+    const { error, events } = await failure(Promise.resolve(answer));
     expect(events).toEqual([]);
     expect(error).toMatchObject({ code: "provider_unavailable", message: "mapped by the provider" });
     expect(error.cause).toBe(cause);
   });
 
-  it("lets the provider map a failure to open the stream", async () => {
+  it("rejects, mapped by the provider, when the stream cannot be opened (no answer to iterate)", async () => {
     const cause = new Error("HTTP 500");
-    const { error } = await failure(streamModelAnswer(modelStream(chunks, { open: () => Promise.reject(cause) })));
-    expect(error).toMatchObject({ code: "provider_unavailable" });
-    expect(error.cause).toBe(cause);
+    const toAppError = vi.fn(mapped);
+    const started = startModelAnswer(modelStream(chunks, { open: () => Promise.reject(cause), toAppError }));
+    // The route turns this rejection into the HTTP status of its response.
+    await expect(started).rejects.toMatchObject({ code: "provider_unavailable", cause });
+    expect(toAppError).toHaveBeenCalledExactlyOnceWith(cause);
+  });
+
+  it("resolves as soon as the model accepts the request, before its first chunk", async () => {
+    let sendFirstChunk!: () => void;
+    const firstChunk = new Promise<void>((resolve) => (sendFirstChunk = resolve));
+    async function* thinking(): AsyncGenerator<Chunk> {
+      await firstChunk;
+      yield { texts: ["At last."] };
+    }
+    const answer = await startModelAnswer(modelStream(thinking));
+    const iterator = answer[Symbol.asyncIterator]();
+    const next = iterator.next();
+    sendFirstChunk();
+    expect(await next).toEqual({ done: false, value: { type: "delta", text: "At last." } });
+  });
+
+  it("resolves to an empty answer, not an error, when the request was stopped before the model accepted it", async () => {
+    const controller = new AbortController();
+    const toAppError = vi.fn(mapped);
+    const open = () => {
+      controller.abort();
+      return Promise.reject(new DOMException("This operation was aborted", "AbortError"));
+    };
+    const answer = await startModelAnswer(modelStream(chunks, { open, signal: controller.signal, toAppError }));
+    expect(await collect(Promise.resolve(answer))).toEqual([]);
+    expect(toAppError).not.toHaveBeenCalled();
+  });
+
+  it("yields thoughts as thought events, before the text of the same chunk, in order", async () => {
+    const events = await collect(
+      startModelAnswer(
+        modelStream(() =>
+          chunks(
+            { thoughts: ["**Reading** the diagram", "…the gateway"] },
+            { thoughts: ["Then the queue."], texts: ["## Overview"] },
+            { texts: [" An API."], finish: "STOP" },
+          ),
+        ),
+      ),
+    );
+    expect(events).toEqual([
+      { type: "thought", text: "**Reading** the diagram" },
+      { type: "thought", text: "…the gateway" },
+      { type: "thought", text: "Then the queue." },
+      { type: "delta", text: "## Overview" },
+      { type: "delta", text: " An API." },
+      { type: "done", finishReason: "stop" },
+    ]);
+  });
+
+  it("says the connection broke when it fails after thoughts only: the model had started", async () => {
+    async function* breaking(): AsyncGenerator<Chunk> {
+      yield { thoughts: ["Looking at the gateway"] };
+      throw resetByPeer();
+    }
+    const { error, events } = await failure(startModelAnswer(modelStream(breaking)));
+    expect(events).toEqual([{ type: "thought", text: "Looking at the gateway" }]);
+    expect(error).toMatchObject({ code: "provider_error", status: 502 });
+    expect(error.message).toContain("broke off");
   });
 
   it("ends quietly, without done, when aborted mid-answer even though the SDK ends normally", async () => {
@@ -165,7 +231,7 @@ describe("streamModelAnswer", () => {
       sdkFinished = true;
     }
     const events: ProviderEvent[] = [];
-    for await (const event of streamModelAnswer(modelStream(sdk, { signal: controller.signal }))) {
+    for await (const event of await startModelAnswer(modelStream(sdk, { signal: controller.signal }))) {
       events.push(event);
       controller.abort();
     }
@@ -182,7 +248,7 @@ describe("streamModelAnswer", () => {
       throw new DOMException("This operation was aborted", "AbortError");
     }
     const events: ProviderEvent[] = [];
-    for await (const event of streamModelAnswer(modelStream(sdk, { signal: controller.signal, toAppError }))) {
+    for await (const event of await startModelAnswer(modelStream(sdk, { signal: controller.signal, toAppError }))) {
       events.push(event);
       controller.abort();
     }
@@ -195,7 +261,7 @@ describe("streamModelAnswer", () => {
       yield { texts: ["First words"] };
       throw new DOMException("The operation timed out", "AbortError");
     }
-    const { error } = await failure(streamModelAnswer(modelStream(sdk)));
+    const { error } = await failure(startModelAnswer(modelStream(sdk)));
     expect(error).toMatchObject({ code: "provider_unavailable" });
   });
 });

@@ -4,7 +4,7 @@ import type { ImageAnalysis } from "@/lib/offline/analyze-image";
 import type { AnalyzeFunction } from "@/lib/offline/analyzer";
 import { composeAnswer, OFFLINE_NOTICE } from "@/lib/offline/answer/compose-answer";
 import { createOfflineProvider } from "@/lib/providers/offline";
-import type { ProviderEvent } from "@/lib/providers/types";
+import type { ConversationTurn, ProviderEvent } from "@/lib/providers/types";
 import { clickstream } from "@/tests/offline/analysis-fixtures";
 import { collect, failure } from "@/tests/helpers/provider-run";
 
@@ -30,8 +30,8 @@ function fakeAnalyze(analysis: ImageAnalysis = clickstream()) {
   return { analyze, calls };
 }
 
-function run(analyze: AnalyzeFunction, signal = new AbortController().signal, prompt = TASK) {
-  return createOfflineProvider(analyze).analyze({ image, prompt, signal });
+function run(analyze: AnalyzeFunction, signal = new AbortController().signal, prompt = TASK, history: ConversationTurn[] = []) {
+  return createOfflineProvider(analyze).analyze({ image, prompt, history, signal });
 }
 
 const text = (events: ProviderEvent[]) => events.map((event) => (event.type === "delta" ? event.text : "")).join("");
@@ -42,6 +42,9 @@ describe("offline provider", () => {
     expect(provider.id).toBe("offline");
     expect(provider.model).toBe("PP-OCRv4 + layout + catalogue");
     expect(provider.label).toMatch(/^Offline analyzer/);
+    // It does not think: the page hides its Depth control.
+    expect(provider.depths).toEqual([]);
+    expect(provider.defaultDepth).toBeUndefined();
   });
 
   it("streams the notice, then each section of the answer, then done", async () => {
@@ -67,7 +70,7 @@ describe("offline provider", () => {
   it("sends the notice before the analysis has finished", async () => {
     let finish!: (analysis: ImageAnalysis) => void;
     const analyze: AnalyzeFunction = () => new Promise((resolve) => (finish = resolve));
-    const answer = run(analyze)[Symbol.asyncIterator]();
+    const answer = (await run(analyze))[Symbol.asyncIterator]();
     expect(await answer.next()).toEqual({ done: false, value: NOTICE_EVENT });
     const next = answer.next();
     finish(clickstream());
@@ -113,12 +116,39 @@ describe("offline provider", () => {
   it("stops between sections when the request is aborted mid-answer", async () => {
     const controller = new AbortController();
     const events: ProviderEvent[] = [];
-    for await (const event of run(fakeAnalyze().analyze, controller.signal)) {
+    for await (const event of await run(fakeAnalyze().analyze, controller.signal)) {
       events.push(event);
       if (events.length === 2) controller.abort();
     }
     expect(events).toHaveLength(2);
     expect(events[0]).toEqual(NOTICE_EVENT);
     expect(events[1]).toMatchObject({ type: "delta", text: expect.stringMatching(/^## Overview/) });
+  });
+});
+
+describe("offline provider: follow-up questions", () => {
+  const earlier = (task: string): ConversationTurn => ({ task, answer: "(the answer the person read)" });
+
+  it("answers “What does it connect to?” about the component the previous question named", async () => {
+    const events = await collect(
+      run(fakeAnalyze().analyze, undefined, "What does it connect to?", [earlier("What does Kinesis Streams do?")]),
+    );
+    expect(events[0]).toEqual(NOTICE_EVENT);
+    expect(text(events)).toContain("## Kinesis Streams");
+    expect(text(events)).toContain("It sends to: **Amazon S3**.");
+    // That component's story, not the walk-through of the whole diagram.
+    expect(text(events)).not.toContain("## Overview");
+    expect(events.at(-1)).toEqual({ type: "done", finishReason: "stop" });
+  });
+
+  it("answers the same follow-up without history with what it can read, not a made-up component", async () => {
+    const events = await collect(run(fakeAnalyze().analyze, undefined, "What does it connect to?"));
+    expect(text(events)).not.toContain("## Kinesis Streams");
+  });
+
+  it("analyzes the image once per question and hands the history to the answer, not to the analyzer", async () => {
+    const { analyze, calls } = fakeAnalyze();
+    await collect(run(analyze, undefined, "What does it connect to?", [earlier("What does API Gateway do?")]));
+    expect(calls).toEqual([image.data]);
   });
 });

@@ -1,9 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { createOpenAICompatibleProvider } from "@/lib/providers/openai-compatible";
 import { SYSTEM_INSTRUCTION } from "@/lib/providers/system-instruction";
-import type { ProviderEvent } from "@/lib/providers/types";
+import type { AnalysisInput, ProviderEvent } from "@/lib/providers/types";
 import { closedPortUrl, DEFAULT_ANSWER } from "@/tests/helpers/fake-model-server";
-import { deltaChunk, errorReply, ollamaErrorReply, streamReply, textReply } from "@/tests/helpers/fake-openai";
+import {
+  deltaChunk,
+  errorReply,
+  ollamaErrorReply,
+  reasoningChunk,
+  reasoningReply,
+  streamReply,
+  textReply,
+} from "@/tests/helpers/fake-openai";
 import { collect, failure, setUpProviderBench } from "@/tests/helpers/provider-run";
 
 /** The OpenAI-compatible provider, through the real `openai` SDK, against the fake's Chat Completions route. */
@@ -21,10 +29,18 @@ function provider({ maxRetries = 0, baseUrl = bench.fake.openaiBaseUrl, model = 
   return createOpenAICompatibleProvider({ baseUrl, model, apiKey }, { maxRetries });
 }
 
-/** One answer from a fresh provider, as the route asks for it. */
-function analyze(options: Options = {}, prompt = "Explain this architecture", signal = new AbortController().signal) {
-  return provider(options).analyze({ image: bench.image, prompt, signal });
+/** One answer from a fresh provider, as the route asks for a first question unless `input` says otherwise. */
+function analyze(options: Options = {}, input: Partial<Omit<AnalysisInput, "image">> = {}) {
+  return provider(options).analyze({
+    image: bench.image,
+    prompt: "Explain this architecture",
+    history: [],
+    signal: new AbortController().signal,
+    ...input,
+  });
 }
+
+const imageDataUrl = () => `data:image/png;base64,${bench.image.data.toString("base64")}`;
 
 describe("OpenAI-compatible provider against a fake Chat Completions server", () => {
   it("sends the system instruction, the image as a data URL and the task, streaming with usage", async () => {
@@ -56,6 +72,84 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
     expect(bench.image.mimeType).toBe("image/png");
   });
 
+  it("offers no thinking depths: servers differ in what reasoning controls they take", () => {
+    expect(provider().depths).toEqual([]);
+    expect(provider().defaultDepth).toBeUndefined();
+  });
+
+  it("sends no reasoning setting even when the request names a depth", async () => {
+    await collect(analyze({}, { depth: "high" }));
+    const [request] = bench.fake.requestsFor("openai");
+    expect(Object.keys(request?.body ?? {}).sort()).toEqual(["messages", "model", "stream", "stream_options"]);
+  });
+
+  it("sends a follow-up as the whole conversation, the image only with the first question", async () => {
+    const history = [
+      { task: "What does the API Gateway do?", answer: "## API Gateway\nIt routes requests to the function." },
+      { task: "And the queue?", answer: "It buffers orders." },
+    ];
+    await collect(analyze({}, { prompt: "What does it connect to?", history }));
+    const [request] = bench.fake.requestsFor("openai");
+    expect(request?.body.messages).toEqual([
+      { role: "system", content: SYSTEM_INSTRUCTION },
+      {
+        role: "user",
+        content: [
+          { type: "image_url", image_url: { url: imageDataUrl() } },
+          { type: "text", text: "What does the API Gateway do?" },
+        ],
+      },
+      { role: "assistant", content: "## API Gateway\nIt routes requests to the function." },
+      { role: "user", content: "And the queue?" },
+      { role: "assistant", content: "It buffers orders." },
+      { role: "user", content: "What does it connect to?" },
+    ]);
+  });
+
+  describe("a reasoning model's thinking", () => {
+    it.each(["reasoning_content", "reasoning"] as const)("yields %s deltas as thought events, apart from the answer", async (field) => {
+      bench.fake.reply(reasoningReply(["The user wants", " an overview."], ["## Overview", "\nAn API."], { field }));
+      const events = await collect(analyze());
+      expect(events).toEqual([
+        { type: "thought", text: "The user wants" },
+        { type: "thought", text: " an overview." },
+        { type: "delta", text: "## Overview" },
+        { type: "delta", text: "\nAn API." },
+        { type: "done", finishReason: "stop", usage: { inputTokens: 1290, outputTokens: 42, totalTokens: 1332 } },
+      ]);
+    });
+
+    it("prefers reasoning_content when a server sends both fields, so a thought is not shown twice", async () => {
+      bench.fake.reply(
+        streamReply([
+          deltaChunk({ role: "assistant", reasoning_content: "Once.", reasoning: "Once." } as never),
+          deltaChunk({ content: "Answer." }, "stop"),
+        ]),
+      );
+      expect(await collect(analyze())).toEqual([
+        { type: "thought", text: "Once." },
+        { type: "delta", text: "Answer." },
+        { type: "done", finishReason: "stop" },
+      ]);
+    });
+
+    it("ignores empty and null reasoning, as servers send beside the answer's content", async () => {
+      bench.fake.reply(
+        streamReply([
+          deltaChunk({ role: "assistant", content: "An", reasoning_content: null } as never),
+          deltaChunk({ content: " API.", reasoning_content: "" } as never),
+          reasoningChunk("", "reasoning"),
+          deltaChunk({}, "stop"),
+        ]),
+      );
+      expect(await collect(analyze())).toEqual([
+        { type: "delta", text: "An" },
+        { type: "delta", text: " API." },
+        { type: "done", finishReason: "stop" },
+      ]);
+    });
+  });
+
   it("ends the answer at [DONE] without the usage chunk when the server sends none", async () => {
     bench.fake.reply(textReply(["Short answer."], { usage: null }));
     const events = await collect(analyze());
@@ -73,7 +167,7 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
     { name: "without usage", usage: null, done: { type: "done", finishReason: "stop" } },
   ])("finishes at [DONE] $name even when the server keeps the connection open after it", async ({ usage, done }) => {
     bench.fake.reply(textReply(["Short answer."], { usage, keepOpenAfterEnd: true }));
-    const events = await collect(analyze({}, "Explain", AbortSignal.timeout(2_000)));
+    const events = await collect(analyze({}, { prompt: "Explain", signal: AbortSignal.timeout(2_000) }));
     expect(events).toEqual([{ type: "delta", text: "Short answer." }, done]);
   });
 
@@ -92,8 +186,10 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
 
   it.each([401, 403])("maps HTTP %i to provider_auth 502 without repeating the key", async (status) => {
     bench.fake.reply(errorReply(status, "Incorrect API key provided: sk-wrong.", { type: "invalid_request_error", code: "invalid_api_key" }));
-    const { error } = await failure(analyze({ apiKey: "sk-wrong" }));
+    const { error, started } = await failure(analyze({ apiKey: "sk-wrong" }));
     expect(error).toMatchObject({ code: "provider_auth", status: 502 });
+    // An HTTP error: analyze() rejects, so the route answers with this status.
+    expect(started).toBe(false);
     expect(error.message).toContain("API key");
     expect(error.message).not.toContain("sk-wrong");
   });
@@ -181,8 +277,9 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
 
   it("maps a refused connection to provider_unreachable 502 naming the URL", async () => {
     const url = `${await closedPortUrl()}/v1`;
-    const { error, events } = await failure(analyze({ baseUrl: url }));
+    const { error, events, started } = await failure(analyze({ baseUrl: url }));
     expect(events).toEqual([]);
+    expect(started).toBe(false);
     expect(error).toMatchObject({ code: "provider_unreachable", status: 502 });
     expect(error.message).toContain(`Cannot reach the model server at ${url}`);
   });
@@ -213,7 +310,7 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
     const controller = new AbortController();
     const events: ProviderEvent[] = [];
     let disconnected: Promise<void> | undefined;
-    for await (const event of analyze({}, "Explain", controller.signal)) {
+    for await (const event of await analyze({}, { prompt: "Explain", signal: controller.signal })) {
       events.push(event);
       disconnected ??= bench.fake.nextClientDisconnect();
       controller.abort();
@@ -238,8 +335,10 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
 
   it("turns an error event before any text into provider_error quoting the server", async () => {
     bench.fake.reply(streamReply([{ error: { message: "The engine is shutting down.", type: "server_error", param: null, code: null } }]));
-    const { error, events } = await failure(analyze());
+    const { error, events, started } = await failure(analyze());
     expect(events).toEqual([]);
+    // After HTTP 200: the route has sent meta, so this is an error event in the stream.
+    expect(started).toBe(true);
     expect(error).toMatchObject({ code: "provider_error", status: 502 });
     expect(error.message).toContain("“The engine is shutting down.”");
   });

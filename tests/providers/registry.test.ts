@@ -68,11 +68,27 @@ describe("provider choice", () => {
   it("describes providers by name and model, never by secret", () => {
     const summaries = getProviders(parseConfig({ ...GEMINI, ...OPENAI })).providers.map(summarise);
     expect(summaries).toEqual([
-      { provider: "gemini", model: "gemini-x", label: "Gemini · gemini-x" },
-      { provider: "openai", model: "qwen2.5vl:7b", label: "qwen2.5vl:7b · localhost:11434" },
-      { provider: "offline", model: "PP-OCRv4 + layout + catalogue", label: "Offline analyzer · no model, nothing leaves the server" },
+      { provider: "gemini", model: "gemini-x", label: "Gemini · gemini-x", depths: ["minimal", "low", "medium", "high"] },
+      { provider: "openai", model: "qwen2.5vl:7b", label: "qwen2.5vl:7b · localhost:11434", depths: [] },
+      {
+        provider: "offline",
+        model: "PP-OCRv4 + layout + catalogue",
+        label: "Offline analyzer · no model, nothing leaves the server",
+        depths: [],
+      },
     ]);
     expect(JSON.stringify(summaries)).not.toMatch(/secret/);
+  });
+
+  it("tells the page Gemini's default depth when GEMINI_THINKING_LEVEL sets one", () => {
+    const [gemini] = getProviders(parseConfig({ ...GEMINI, GEMINI_THINKING_LEVEL: "low" })).providers.map(summarise);
+    expect(gemini).toEqual({
+      provider: "gemini",
+      model: "gemini-x",
+      label: "Gemini · gemini-x",
+      depths: ["minimal", "low", "medium", "high"],
+      defaultDepth: "low",
+    });
   });
 
   it("reuses the providers for the same configuration", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { initialAnswer, reduceAnswer, type AnswerAction, type AnswerState } from "@/lib/streaming/answer-state";
+import { initialAnswer, isRunning, reduceAnswer, type AnswerAction, type AnswerState } from "@/lib/streaming/answer-state";
 import type { MetaEvent } from "@/lib/streaming/events";
 
 const META: MetaEvent = {
@@ -14,19 +14,69 @@ function run(...actions: AnswerAction[]): AnswerState {
 
 const streaming: AnswerAction[] = [
   { type: "start", startedAt: 1000 },
+  { event: "upload", data: { loaded: 150, total: 300 } },
+  { event: "upload", data: { loaded: 300, total: 300 } },
+  { event: "sent", data: { withImage: true } },
   { event: "meta", data: META },
+  { event: "thought", data: { text: "Reading the labels. " } },
+  { event: "thought", data: { text: "Following the arrows." } },
   { event: "delta", data: { text: "## Overview\n" } },
   { event: "delta", data: { text: "An API." } },
 ];
 
 describe("reduceAnswer", () => {
   it("starts idle and empty", () => {
-    expect(initialAnswer).toMatchObject({ phase: "idle", markdown: "", error: null, meta: null, finish: null });
+    expect(initialAnswer).toMatchObject({
+      phase: "idle",
+      upload: null,
+      sentImage: false,
+      thoughts: "",
+      markdown: "",
+      error: null,
+      meta: null,
+      finish: null,
+    });
+    expect(isRunning(initialAnswer)).toBe(false);
   });
 
-  it("goes from sending to streaming, accumulating deltas in order", () => {
-    expect(run({ type: "start", startedAt: 1000 })).toMatchObject({ phase: "sending", startedAt: 1000, markdown: "" });
-    expect(run(...streaming)).toMatchObject({ phase: "streaming", meta: META, markdown: "## Overview\nAn API." });
+  it("goes through uploading, preparing, thinking and streaming, step by step", () => {
+    const phases = streaming.map((_, index) => run(...streaming.slice(0, index + 1)).phase);
+    expect(phases).toEqual(["preparing", "uploading", "uploading", "preparing", "thinking", "thinking", "thinking", "streaming", "streaming"]);
+    expect(run(...streaming.slice(0, 1))).toMatchObject({ startedAt: 1000, markdown: "", upload: null });
+  });
+
+  it("counts every phase before the end as running", () => {
+    for (let index = 0; index < streaming.length; index++) expect(isRunning(run(...streaming.slice(0, index + 1)))).toBe(true);
+  });
+
+  it("shows the upload's progress while it goes, and forgets it once the request is sent", () => {
+    expect(run(...streaming.slice(0, 2))).toMatchObject({ phase: "uploading", upload: { loaded: 150, total: 300 }, sentImage: true });
+    expect(run(...streaming.slice(0, 4))).toMatchObject({ phase: "preparing", upload: null, sentImage: true });
+  });
+
+  it("knows a follow-up that named a kept image sent no image", () => {
+    // Small requests may end without any progress event: `sent` alone says what went.
+    const state = run({ type: "start", startedAt: 1000 }, { event: "sent", data: { withImage: false } });
+    expect(state).toMatchObject({ phase: "preparing", sentImage: false, upload: null });
+  });
+
+  it("keeps meta while the model thinks, and gathers its thoughts in order", () => {
+    expect(run(...streaming.slice(0, 5))).toMatchObject({ phase: "thinking", meta: META, thoughts: "" });
+    expect(run(...streaming.slice(0, 7))).toMatchObject({ phase: "thinking", thoughts: "Reading the labels. Following the arrows.", markdown: "" });
+  });
+
+  it("accumulates deltas in order, apart from the thoughts", () => {
+    expect(run(...streaming)).toMatchObject({
+      phase: "streaming",
+      meta: META,
+      thoughts: "Reading the labels. Following the arrows.",
+      markdown: "## Overview\nAn API.",
+    });
+  });
+
+  it("keeps streaming when a thought comes between deltas", () => {
+    const state = run(...streaming, { event: "thought", data: { text: " And the queue." } }, { event: "delta", data: { text: " More." } });
+    expect(state).toMatchObject({ phase: "streaming", thoughts: "Reading the labels. Following the arrows. And the queue.", markdown: "## Overview\nAn API. More." });
   });
 
   it("ends done with the finish reason and usage, keeping the answer", () => {
@@ -44,8 +94,24 @@ describe("reduceAnswer", () => {
     expect(state).toMatchObject({ phase: "failed", markdown: "## Overview\nAn API.", error: "Try again." });
   });
 
-  it("keeps the markdown when the person stops", () => {
-    expect(run(...streaming, { type: "stopped" })).toMatchObject({ phase: "stopped", markdown: "## Overview\nAn API.", error: null });
+  it("keeps the markdown and the thoughts when the person stops", () => {
+    expect(run(...streaming, { type: "stopped" })).toMatchObject({
+      phase: "stopped",
+      markdown: "## Overview\nAn API.",
+      thoughts: "Reading the labels. Following the arrows.",
+      error: null,
+    });
+  });
+
+  it("stops an upload under way, forgetting its progress", () => {
+    const state = run(...streaming.slice(0, 2), { type: "stopped" });
+    expect(state).toMatchObject({ phase: "stopped", upload: null, markdown: "" });
+    expect(isRunning(state)).toBe(false);
+  });
+
+  it("ignores Stop once the answer has ended", () => {
+    const done = run(...streaming, { event: "done", data: { finishReason: "stop" } });
+    expect(reduceAnswer(done, { type: "stopped" })).toBe(done);
   });
 
   it("keeps the markdown when the request fails on the client side", () => {
@@ -59,6 +125,7 @@ describe("reduceAnswer", () => {
   it("goes back to the empty initial state when the server refuses the request before any answer", () => {
     // The form shows the reason (AnalyzerApp); the answer panel shows its placeholder again.
     expect(run({ type: "start", startedAt: 1000 }, { type: "rejected" })).toEqual(initialAnswer);
+    expect(run(...streaming.slice(0, 4), { type: "rejected" })).toEqual(initialAnswer);
   });
 
   it("turns a stream that closed without done into a failure with a message, keeping the text", () => {
@@ -68,8 +135,14 @@ describe("reduceAnswer", () => {
     expect(state.error).toMatch(/connection closed before the answer was finished/i);
   });
 
-  it("treats a close before any event as a failure too", () => {
-    expect(run({ type: "start", startedAt: 1 }, { type: "closed" })).toMatchObject({ phase: "failed" });
+  it.each([
+    ["preparing", 1],
+    ["uploading", 2],
+    ["thinking", 6],
+  ])("treats a close while %s as a failure too", (phase, actions) => {
+    const before = run(...streaming.slice(0, actions));
+    expect(before.phase).toBe(phase);
+    expect(reduceAnswer(before, { type: "closed" })).toMatchObject({ phase: "failed", error: expect.stringMatching(/connection closed/i) });
   });
 
   it.each([
@@ -84,7 +157,7 @@ describe("reduceAnswer", () => {
 
   it("a new start clears the previous answer", () => {
     const state = run(...streaming, { event: "error", data: { code: "internal_error", message: "Boom." } }, { type: "start", startedAt: 2000 });
-    expect(state).toEqual({ ...initialAnswer, phase: "sending", startedAt: 2000 });
+    expect(state).toEqual({ ...initialAnswer, phase: "preparing", startedAt: 2000 });
   });
 
   it("does not mutate the previous state", () => {

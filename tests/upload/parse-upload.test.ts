@@ -30,6 +30,12 @@ function png(bytes: Uint8Array, name = "diagram.png"): File {
   return new File([new Uint8Array(bytes)], name, { type: "image/png" });
 }
 
+/** The stored file of an upload that must have one. */
+function fileOf(upload: ParsedUpload) {
+  if (!upload.file) throw new Error("expected the upload to carry a file");
+  return upload.file;
+}
+
 async function rejection(promise: Promise<unknown>): Promise<AppError> {
   try {
     await promise;
@@ -71,18 +77,20 @@ describe("parseUpload", () => {
       ]),
       limits,
     );
-    expect(path.dirname(parsed.file.path)).toBe(directory);
-    expect(await readFile(parsed.file.path)).toEqual(image);
+    const file = fileOf(parsed);
+    expect(path.dirname(file.path)).toBe(directory);
+    expect(await readFile(file.path)).toEqual(image);
     // Only what the server trusts: where the bytes are and how many. The client's name and type are not kept.
-    expect(parsed.file).toEqual({ path: parsed.file.path, bytes: image.length });
+    expect(file).toEqual({ path: file.path, bytes: image.length });
     expect(parsed.fields).toEqual({ prompt: "Explain this architecture" });
   });
 
   it("keeps no client-chosen extension or name on the stored file", async () => {
     parsed = await parseUpload(multipart([["image", png(await diagramPng(100), "../../evil.sh")]]), limits);
-    expect(path.dirname(parsed.file.path)).toBe(directory);
-    expect(path.basename(parsed.file.path)).not.toContain("evil");
-    expect(path.extname(parsed.file.path)).toBe("");
+    const file = fileOf(parsed);
+    expect(path.dirname(file.path)).toBe(directory);
+    expect(path.basename(file.path)).not.toContain("evil");
+    expect(path.extname(file.path)).toBe("");
   });
 
   it("cleanup() removes the file, and can be called twice", async () => {
@@ -120,7 +128,7 @@ describe("parseUpload", () => {
 
     parsed = await parseUpload(request, limits);
     expect(parsed.fields).toEqual({ prompt: "What is this?" });
-    expect(await readFile(parsed.file.path)).toEqual(image);
+    expect(await readFile(fileOf(parsed).path)).toEqual(image);
   });
 
   it("rejects a file over the limit with 413 file_too_large and leaves no file behind", async () => {
@@ -140,7 +148,7 @@ describe("parseUpload", () => {
 
   it("accepts a file of exactly the limit", async () => {
     parsed = await parseUpload(multipart([["image", png(new Uint8Array(limits.maxFileBytes).fill(7))]]), limits);
-    expect(parsed.file.bytes).toBe(limits.maxFileBytes);
+    expect(fileOf(parsed).bytes).toBe(limits.maxFileBytes);
   });
 
   it("rejects two files with 400 too_many_files and leaves no file behind", async () => {
@@ -173,10 +181,46 @@ describe("parseUpload", () => {
     expect(await filesLeft()).toEqual([]);
   });
 
-  it("rejects a form without an image with 400 missing_image", async () => {
-    const error = await rejection(parseUpload(multipart([["prompt", "Explain"]]), limits));
-    expect(error).toMatchObject({ code: "missing_image", status: 400 });
-    expect(error.message).toContain("'image'");
+  // A follow-up names the image the server kept instead of sending it; whether a form without a
+  // file is acceptable is the route's decision (it needs an imageId then).
+  it("reads a form without a file, for a follow-up that names a kept image", async () => {
+    parsed = await parseUpload(
+      multipart([
+        ["prompt", "What does it connect to?"],
+        ["imageId", "kept-image-id"],
+      ]),
+      limits,
+    );
+    expect(parsed.file).toBeUndefined();
+    expect(parsed.fields).toEqual({ prompt: "What does it connect to?", imageId: "kept-image-id" });
+    expect(await readdir(directory)).toEqual([]);
+  });
+
+  it("reads a follow-up's history field far larger than a task (200,000 characters of earlier turns)", async () => {
+    // Worst case for its size in bytes: characters JSON escapes, and characters of 3 UTF-8 bytes.
+    const history = JSON.stringify([
+      { task: "Explain", answer: "\u0001".repeat(100_000) },
+      { task: "And then?", answer: "図".repeat(99_983) },
+    ]);
+    expect(Buffer.byteLength(history)).toBeGreaterThan(64 * 1024 * 10);
+    parsed = await parseUpload(multipart([["prompt", "More"], ["history", history], ["image", png(await diagramPng(100))]]), limits);
+    expect(parsed.fields.history).toBe(history);
+    expect(fileOf(parsed).bytes).toBeGreaterThan(0);
+  });
+
+  it("rejects text fields beyond any conversation's size with 400, keeping no file", async () => {
+    const error = await rejection(
+      parseUpload(
+        multipart([
+          ["prompt", "More"],
+          ["history", "x".repeat(3 * MB)],
+          ["image", png(await diagramPng(100))],
+        ]),
+        { ...limits, maxFileBytes: 8 * MB },
+      ),
+    );
+    expect(error).toMatchObject({ code: "invalid_request", status: 400, message: "The form has too many or too large text fields." });
+    expect(await filesLeft()).toEqual([]);
   });
 
   it("rejects a file sent under the wrong field name as missing_image and removes it", async () => {

@@ -292,6 +292,44 @@ describe("composeAnswer: one component", () => {
   });
 });
 
+describe("composeAnswer: follow-up questions", () => {
+  const turn = (task: string) => ({ task, answer: "An answer the person read." });
+
+  it("takes “it” to mean the component the previous question named", () => {
+    const sections = composeAnswer(clickstream(), "What does it connect to?", [turn("What does Kinesis Streams do?")]);
+    expect(sections).toEqual(composeAnswer(clickstream(), "What does Kinesis Streams do?"));
+  });
+
+  it("takes “them” to mean every component the previous question named", () => {
+    const sections = composeAnswer(clickstream(), "Where do they send data?", [turn("What do Amazon S3 and API Gateway do?")]);
+    expect(sections.slice(1).map(heading)).toEqual(["## API Gateway", "## Amazon S3"]);
+  });
+
+  it("goes back to the latest question that named a component, past those that named none", () => {
+    const history = [turn("What does API Gateway do?"), turn("What does Lambda Functions do?"), turn("Explain this architecture")];
+    expect(composeAnswer(clickstream(), "And what does it receive?", history).slice(1).map(heading)).toEqual(["## Lambda Functions"]);
+  });
+
+  it("answers about a component the follow-up names itself, whatever came before", () => {
+    const sections = composeAnswer(clickstream(), "And what does Amazon S3 do with it?", [turn("What does Kinesis Streams do?")]);
+    expect(sections.slice(1).map(heading)).toEqual(["## Amazon S3"]);
+  });
+
+  it("does not carry a component over to a follow-up that does not point back", () => {
+    const history = [turn("What does Kinesis Streams do?")];
+    expect(composeAnswer(clickstream(), "Translate the labels to French", history)).toEqual(
+      composeAnswer(clickstream(), "Translate the labels to French"),
+    );
+  });
+
+  it.each(["Explain this architecture", "List every component and its role", "Is it a single point of failure?", "Redraw this as Mermaid"])(
+    "keeps answering %j as it would without history: the task's own kind wins",
+    (task) => {
+      expect(composeAnswer(clickstream(), task, [turn("What does Kinesis Streams do?")])).toEqual(composeAnswer(clickstream(), task));
+    },
+  );
+});
+
 describe("composeAnswer: Mermaid", () => {
   it("redraws the groups as subgraphs and the arrows as edges, with their labels", () => {
     const sections = composeAnswer(clickstream(), "Redraw as a Mermaid diagram");

@@ -13,7 +13,7 @@ function run(...actions: AnswerAction[]): AnswerState {
 }
 
 const streaming: AnswerAction[] = [
-  { type: "start", startedAt: 1000 },
+  { type: "start", startedAt: 1000, sendsImage: true },
   { event: "upload", data: { loaded: 150, total: 300 } },
   { event: "upload", data: { loaded: 300, total: 300 } },
   { event: "sent", data: { withImage: true } },
@@ -41,7 +41,7 @@ describe("reduceAnswer", () => {
 
   it("goes through uploading, preparing, thinking and streaming, step by step", () => {
     const phases = streaming.map((_, index) => run(...streaming.slice(0, index + 1)).phase);
-    expect(phases).toEqual(["preparing", "uploading", "uploading", "preparing", "thinking", "thinking", "thinking", "streaming", "streaming"]);
+    expect(phases).toEqual(["uploading", "uploading", "uploading", "preparing", "thinking", "thinking", "thinking", "streaming", "streaming"]);
     expect(run(...streaming.slice(0, 1))).toMatchObject({ startedAt: 1000, markdown: "", upload: null });
   });
 
@@ -54,10 +54,15 @@ describe("reduceAnswer", () => {
     expect(run(...streaming.slice(0, 4))).toMatchObject({ phase: "preparing", upload: null, sentImage: true });
   });
 
-  it("knows a follow-up that named a kept image sent no image", () => {
+  it("starts a follow-up that names a kept image as sending, with no upload", () => {
+    expect(run({ type: "start", startedAt: 1000, sendsImage: false })).toMatchObject({ phase: "preparing", sentImage: false, upload: null });
     // Small requests may end without any progress event: `sent` alone says what went.
-    const state = run({ type: "start", startedAt: 1000 }, { event: "sent", data: { withImage: false } });
+    const state = run({ type: "start", startedAt: 1000, sendsImage: false }, { event: "sent", data: { withImage: false } });
     expect(state).toMatchObject({ phase: "preparing", sentImage: false, upload: null });
+  });
+
+  it("starts a question that carries the file as uploading, before any progress is known", () => {
+    expect(run({ type: "start", startedAt: 1000, sendsImage: true })).toMatchObject({ phase: "uploading", sentImage: true, upload: null });
   });
 
   it("keeps meta while the model thinks, and gathers its thoughts in order", () => {
@@ -124,7 +129,7 @@ describe("reduceAnswer", () => {
 
   it("goes back to the empty initial state when the server refuses the request before any answer", () => {
     // The form shows the reason (AnalyzerApp); the answer panel shows its placeholder again.
-    expect(run({ type: "start", startedAt: 1000 }, { type: "rejected" })).toEqual(initialAnswer);
+    expect(run({ type: "start", startedAt: 1000, sendsImage: true }, { type: "rejected" })).toEqual(initialAnswer);
     expect(run(...streaming.slice(0, 4), { type: "rejected" })).toEqual(initialAnswer);
   });
 
@@ -136,8 +141,8 @@ describe("reduceAnswer", () => {
   });
 
   it.each([
-    ["preparing", 1],
     ["uploading", 2],
+    ["preparing", 4],
     ["thinking", 6],
   ])("treats a close while %s as a failure too", (phase, actions) => {
     const before = run(...streaming.slice(0, actions));
@@ -156,7 +161,7 @@ describe("reduceAnswer", () => {
   });
 
   it("a new start clears the previous answer", () => {
-    const state = run(...streaming, { event: "error", data: { code: "internal_error", message: "Boom." } }, { type: "start", startedAt: 2000 });
+    const state = run(...streaming, { event: "error", data: { code: "internal_error", message: "Boom." } }, { type: "start", startedAt: 2000, sendsImage: false });
     expect(state).toEqual({ ...initialAnswer, phase: "preparing", startedAt: 2000 });
   });
 

@@ -49,7 +49,7 @@ describe("reduceConversation", () => {
     expect(state.image).toBe(image);
     expect(state.imageId).toBeNull();
     expect(state.turns).toHaveLength(1);
-    expect(state.turns[0]).toMatchObject({ id: 1, task: "Explain this architecture", answer: { phase: "preparing", startedAt: 1000 } });
+    expect(state.turns[0]).toMatchObject({ id: 1, task: "Explain this architecture", answer: { phase: "uploading", sentImage: true, startedAt: 1000 } });
     expect(isBusy(state)).toBe(true);
   });
 
@@ -87,6 +87,7 @@ describe("reduceConversation", () => {
     expect(state.imageId).toBe("kept-1");
     expect(state.turns.map((turn) => [turn.id, turn.task, turn.answer.phase])).toEqual([
       [1, "Explain", "done"],
+      // The server keeps the image: nothing to upload.
       [2, "What does it connect to?", "preparing"],
     ]);
   });

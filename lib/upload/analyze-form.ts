@@ -26,7 +26,8 @@ const turnSchema = z.object(
       .trim()
       .min(1, "Each earlier turn needs its task.")
       .max(MAX_PROMPT_CHARS, `An earlier task is longer than ${MAX_PROMPT_CHARS.toLocaleString("en")} characters.`),
-    answer: z.string({ error: NOT_TURNS }),
+    // Gemini refuses an empty model turn; the page never sends one.
+    answer: z.string({ error: NOT_TURNS }).refine((answer) => answer.trim() !== "", "Each earlier turn needs the answer it got."),
   },
   { error: NOT_TURNS },
 );

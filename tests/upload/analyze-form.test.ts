@@ -97,8 +97,13 @@ describe("readAnalyzeForm: imageId", () => {
 describe("readAnalyzeForm: history", () => {
   const turns = [
     { task: "What does the API Gateway do?", answer: "It routes requests." },
-    { task: "And the queue?", answer: "" },
+    { task: "And the queue?", answer: "It buffers orders." },
   ];
+
+  it("refuses an earlier turn without an answer, which Gemini would refuse too", () => {
+    const error = formError({ prompt: "More", history: JSON.stringify([{ task: "And the queue?", answer: " \n" }]) });
+    expect(error).toMatchObject({ code: "invalid_request", status: 400, message: "Each earlier turn needs the answer it got." });
+  });
 
   it("reads the earlier turns, oldest first, from one JSON field", () => {
     expect(readAnalyzeForm({ prompt: "What does it connect to?", history: JSON.stringify(turns) }).history).toEqual(turns);
@@ -150,7 +155,7 @@ describe("readAnalyzeForm: history", () => {
   });
 
   it("rejects an earlier task over the prompt limit, naming the limit", () => {
-    const error = formError({ prompt: "More", history: JSON.stringify([{ task: "a".repeat(MAX_PROMPT_CHARS + 1), answer: "" }]) });
+    const error = formError({ prompt: "More", history: JSON.stringify([{ task: "a".repeat(MAX_PROMPT_CHARS + 1), answer: "An answer." }]) });
     expect(error.code).toBe("invalid_request");
     expect(error.message).toContain("10,000 characters");
   });

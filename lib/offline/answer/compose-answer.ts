@@ -7,8 +7,11 @@ import type { LayoutContainer, LayoutNode } from "@/lib/offline/types";
 export const OFFLINE_NOTICE =
   "> **Offline analysis.** No language model was used: this answer is built from the text, layout and known components the built-in analyzer read in the image.";
 
-/** Words by which a follow-up points back at what the previous question was about. */
-const REFERS_BACK = /\b(it|its|that|this|these|those|them|they|their)\b/i;
+/**
+ * Words by which a follow-up points back at what the previous question was about. Not “this”,
+ * which usually means the diagram (“translate this”, “what does this show”).
+ */
+const REFERS_BACK = /\b(it|its|that|those|them|they|their)\b/i;
 
 /**
  * The markdown answer to a task, as sections in the order they are shown; the provider streams

@@ -5,7 +5,7 @@ import net, { type AddressInfo } from "node:net";
 import * as gemini from "@/tests/helpers/fake-gemini";
 import type { GeminiRequestBody } from "@/tests/helpers/fake-gemini";
 import * as openai from "@/tests/helpers/fake-openai";
-import type { OpenAIRequestBody } from "@/tests/helpers/fake-openai";
+import type { OpenAIContentPart, OpenAIRequestBody } from "@/tests/helpers/fake-openai";
 
 /**
  * One local stand-in for every model API the app talks to, on 127.0.0.1, speaking their real wire
@@ -24,6 +24,8 @@ import type { OpenAIRequestBody } from "@/tests/helpers/fake-openai";
  * - `POST /__control/release`: as `release()`.
  * - `POST /__control/reset`: as `reset()`.
  * - `GET /__control/requests`: the recorded requests, summarised, image data replaced by its length.
+ * - `GET /__control/disconnects`: `{ count }`, how many streams the client closed before their end
+ *   since the last reset.
  */
 
 export type Protocol = "gemini" | "openai";
@@ -74,6 +76,12 @@ export interface RecordedRequestSummary {
   prompt: string | undefined;
   systemInstruction: string | undefined;
   image: { mimeType: string; base64Length: number } | undefined;
+  /** The conversation sent, system instruction apart: each message's role and its text parts joined. */
+  turns: Array<{ role: string; text: string }>;
+  /** Images anywhere in the conversation. */
+  imageCount: number;
+  /** Gemini's `generationConfig.thinkingConfig`, as sent. */
+  thinkingConfig?: Record<string, unknown>;
 }
 
 export interface FakeModelServer {
@@ -95,6 +103,8 @@ export interface FakeModelServer {
   reset(): void;
   /** Resolves when the client closes a connection the fake was still streaming on. */
   nextClientDisconnect(): Promise<void>;
+  /** How many streams the client closed before their end, since the last reset. */
+  readonly clientDisconnects: number;
   summarise(): RecordedRequestSummary[];
   close(): Promise<void>;
 }
@@ -113,7 +123,7 @@ interface WireProtocol {
   end?: string;
   /** Whether a scripted chunk is sent for this request. */
   sends?(chunk: object, body: unknown): boolean;
-  summarise(body: unknown): Pick<RecordedRequestSummary, "prompt" | "systemInstruction" | "image">;
+  summarise(body: unknown): Omit<RecordedRequestSummary, "protocol" | "model" | "apiKey">;
 }
 
 const GEMINI_PATH = /^\/v1beta\/models\/([^/:]+):streamGenerateContent$/;
@@ -127,13 +137,17 @@ const PROTOCOLS: Record<Protocol, WireProtocol> = {
     apiKey: (request) => header(request, "x-goog-api-key"),
     event: (chunk) => `data: ${JSON.stringify(chunk)}\r\n\r\n`,
     summarise: (body) => {
-      const { contents, systemInstruction } = body as GeminiRequestBody;
+      const { contents, systemInstruction, generationConfig } = body as GeminiRequestBody;
       const parts = contents[0]?.parts ?? [];
       const inline = parts.find((part) => part.inlineData)?.inlineData;
+      const thinkingConfig = generationConfig?.thinkingConfig as Record<string, unknown> | undefined;
       return {
         prompt: parts.find((part) => typeof part.text === "string")?.text,
         systemInstruction: systemInstruction?.parts[0]?.text,
         image: inline ? { mimeType: inline.mimeType, base64Length: inline.data.length } : undefined,
+        turns: contents.map((content) => ({ role: content.role, text: textOf(content.parts.map((part) => part.text)) })),
+        imageCount: contents.flatMap((content) => content.parts).filter((part) => part.inlineData).length,
+        ...(thinkingConfig ? { thinkingConfig } : {}),
       };
     },
   },
@@ -154,10 +168,14 @@ const PROTOCOLS: Record<Protocol, WireProtocol> = {
       const parts = typeof user === "string" ? [{ type: "text" as const, text: user }] : (user ?? []);
       const url = parts.find((part) => part.type === "image_url")?.image_url?.url;
       const dataUrl = url ? /^data:([^;,]+);base64,(.*)$/s.exec(url) : null;
+      const conversation = messages.filter((message) => message.role !== "system");
+      const partsOf = (content: string | OpenAIContentPart[]) => (typeof content === "string" ? [{ type: "text" as const, text: content }] : content);
       return {
         prompt: parts.find((part) => part.type === "text")?.text,
         systemInstruction: typeof system === "string" ? system : undefined,
         image: dataUrl ? { mimeType: dataUrl[1]!, base64Length: dataUrl[2]!.length } : undefined,
+        turns: conversation.map((message) => ({ role: message.role, text: textOf(partsOf(message.content).map((part) => part.text)) })),
+        imageCount: conversation.flatMap((message) => partsOf(message.content)).filter((part) => part.type === "image_url").length,
       };
     },
   },
@@ -174,6 +192,7 @@ export async function startFakeModelServer(options: { port?: number } = {}): Pro
   const queues = defaultQueues();
   const gates = new Set<Gate>();
   let disconnectWaiters: Array<() => void> = [];
+  let clientDisconnects = 0;
 
   const openGates = () => {
     for (const gate of gates) gate.open();
@@ -199,8 +218,12 @@ export async function startFakeModelServer(options: { port?: number } = {}): Pro
       openGates();
       Object.assign(queues, defaultQueues());
       requests.length = 0;
+      clientDisconnects = 0;
     },
     nextClientDisconnect: () => new Promise((resolve) => disconnectWaiters.push(resolve)),
+    get clientDisconnects() {
+      return clientDisconnects;
+    },
     summarise: () =>
       requests.map(({ protocol, model, apiKey, body }) => ({ protocol, model, apiKey, ...PROTOCOLS[protocol].summarise(body) })),
     close: async () => {
@@ -251,6 +274,7 @@ export async function startFakeModelServer(options: { port?: number } = {}): Pro
     response.on("close", () => {
       if (response.writableFinished || droppedByUs) return;
       clientGone = true;
+      clientDisconnects++;
       const waiters = disconnectWaiters;
       disconnectWaiters = [];
       waiters.forEach((resolve) => resolve());
@@ -307,6 +331,9 @@ export async function startFakeModelServer(options: { port?: number } = {}): Pro
       case "GET /__control/requests":
         sendJson(response, 200, fake.summarise());
         return;
+      case "GET /__control/disconnects":
+        sendJson(response, 200, { count: fake.clientDisconnects });
+        return;
       default:
         sendJson(response, 404, { error: `No control route ${route}` });
     }
@@ -323,6 +350,11 @@ export async function startFakeModelServer(options: { port?: number } = {}): Pro
 /** Both protocols answer DEFAULT_ANSWER until a test says otherwise. */
 function defaultQueues(): Record<Protocol, FakeReply[]> {
   return { gemini: [gemini.textReply([DEFAULT_ANSWER])], openai: [openai.textReply([DEFAULT_ANSWER])] };
+}
+
+/** A message's text parts, joined. */
+function textOf(texts: Array<string | undefined>): string {
+  return texts.filter((text) => typeof text === "string").join("");
 }
 
 function isUsageOnlyChunk(chunk: object): boolean {

@@ -70,6 +70,11 @@ export default defineConfig({
       OPENAI_BASE_URL: E2E_OPENAI_BASE_URL,
       OPENAI_MODEL: E2E_OPENAI_MODEL,
       MODEL_MAX_RETRIES: "0",
+      // A small image store, so a spec can make the server let a kept image go by analysing two
+      // others of about 0.7 MiB each (tests/e2e/conversation.spec.ts); the diagrams the other
+      // specs use are 16 KB.
+      IMAGE_CACHE_MB: "1",
+      IMAGE_CACHE_MINUTES: "30",
     },
   },
 });

@@ -34,7 +34,8 @@ export function ReasoningPanel({ thoughts, thinking, answering }: ReasoningPanel
         <svg aria-hidden="true" viewBox="0 0 16 16" className="size-3 transition-transform group-open:rotate-90" fill="currentColor">
           <path d="M5 3l6 5-6 5z" />
         </svg>
-        Reasoning
+        {/* The space keeps "Reasoning · thinking…" apart for screen readers; the gap does it on screen. */}
+        Reasoning{" "}
         {thinking && <span className="font-normal">· thinking…</span>}
       </summary>
       <div className="max-h-80 overflow-y-auto border-t border-border px-3 py-2 text-muted-foreground">

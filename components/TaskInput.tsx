@@ -1,6 +1,6 @@
 "use client";
 
-import { useId } from "react";
+import { useId, useRef } from "react";
 import { MAX_PROMPT_CHARS } from "@/lib/upload/analyze-form";
 
 export const EXAMPLE_TASKS = [
@@ -23,6 +23,13 @@ export interface TaskInputProps {
  */
 export function TaskInput({ value, onChange, onSubmitShortcut }: TaskInputProps) {
   const id = useId();
+  const textarea = useRef<HTMLTextAreaElement>(null);
+  // An example goes into the box and so does the focus (setting the value puts the caret at its
+  // end): ready to edit, or to send with Ctrl/Cmd+Enter without finding the box again.
+  const chooseExample = (example: string) => {
+    onChange(example);
+    textarea.current?.focus();
+  };
   return (
     <div className="flex flex-col gap-2">
       <label htmlFor={id} className="font-medium">
@@ -30,6 +37,7 @@ export function TaskInput({ value, onChange, onSubmitShortcut }: TaskInputProps)
       </label>
       <textarea
         id={id}
+        ref={textarea}
         value={value}
         onChange={(event) => onChange(event.target.value)}
         onKeyDown={(event) => {
@@ -49,7 +57,7 @@ export function TaskInput({ value, onChange, onSubmitShortcut }: TaskInputProps)
           <button
             key={example}
             type="button"
-            onClick={() => onChange(example)}
+            onClick={() => chooseExample(example)}
             className="rounded-full border border-border bg-card px-3 py-1 text-sm text-muted-foreground hover:border-primary hover:text-foreground focus-visible:outline-2 focus-visible:outline-ring"
           >
             {example}

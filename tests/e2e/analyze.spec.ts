@@ -1,12 +1,13 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import * as gemini from "../helpers/fake-gemini";
 import * as openai from "../helpers/fake-openai";
 import { diagramPng, TEXT_FILE } from "../helpers/images";
 import { APP_URL, E2E_API_KEY, E2E_MODEL, E2E_OPENAI_LABEL, E2E_OPENAI_MODEL } from "./e2e-env";
 import { fakeModel } from "./fake-control";
+import { controls, screenshot } from "./page-helpers";
 
 const DIAGRAM_NAME = "serverless-diagram.png";
 const TASK = "Explain this architecture";
@@ -49,24 +50,6 @@ test.afterAll(async () => {
 test.beforeEach(async () => {
   await fakeModel.reset();
 });
-
-function controls(page: Page) {
-  return {
-    upload: page.getByLabel("Upload image"),
-    task: page.getByRole("textbox", { name: "Task" }),
-    analyze: page.getByRole("button", { name: "Analyze", exact: true }),
-    stop: page.getByRole("button", { name: "Stop", exact: true }),
-    form: page.getByRole("form", { name: "Analyze an image" }),
-    /** The latest question and its answer. */
-    answer: page.getByTestId("turn").last(),
-    conversation: page.getByRole("region", { name: "Conversation" }),
-    model: page.getByRole("combobox", { name: "Model" }),
-  };
-}
-
-async function screenshot(page: Page, name: string) {
-  await page.screenshot({ path: path.join(test.info().project.outputDir, "screenshots", `${name}.png`), fullPage: true, animations: "disabled" });
-}
 
 test("streams a markdown answer about an uploaded diagram and renders it safely", async ({ page }) => {
   const dialogs: string[] = [];

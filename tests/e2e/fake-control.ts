@@ -13,12 +13,16 @@ export const fakeModel = {
   /** Default replies, no held streams, no recorded requests. */
   reset: () => post("/__control/reset"),
   /** What the SDKs sent, image data replaced by its length. */
-  async requests(): Promise<RecordedRequestSummary[]> {
-    const response = await fetch(`${FAKE_MODEL_URL}/__control/requests`);
-    if (!response.ok) throw new Error(`fake model control: HTTP ${response.status}`);
-    return (await response.json()) as RecordedRequestSummary[];
-  },
+  requests: () => get<RecordedRequestSummary[]>("/__control/requests"),
+  /** How many streams the client (the Next server) closed before their end, since the last reset. */
+  disconnects: async () => (await get<{ count: number }>("/__control/disconnects")).count,
 };
+
+async function get<T>(path: string): Promise<T> {
+  const response = await fetch(`${FAKE_MODEL_URL}${path}`);
+  if (!response.ok) throw new Error(`fake model control ${path}: HTTP ${response.status}`);
+  return (await response.json()) as T;
+}
 
 async function post(path: string, body?: object): Promise<void> {
   const response = await fetch(`${FAKE_MODEL_URL}${path}`, {

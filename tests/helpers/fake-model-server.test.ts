@@ -124,6 +124,10 @@ describe("fake model server", () => {
     const disconnected = fake.nextClientDisconnect();
     await reader.cancel();
     await disconnected;
+    // Other processes read the count.
+    expect(await (await fetch(`${fake.url}/__control/disconnects`)).json()).toEqual({ count: 1 });
+    fake.reset();
+    expect(fake.clientDisconnects).toBe(0);
   });
 
   it("summarises the requests for other processes, image data replaced by its length", async () => {
@@ -137,6 +141,7 @@ describe("fake model server", () => {
         userTurns: 1,
         systemInstruction: "Be brief.",
         image: { mimeType: "image/png", base64Length: IMAGE_BASE64.length },
+        turns: [{ role: "user", text: "Explain" }],
         imageCount: 1,
       },
     ]);

@@ -24,6 +24,8 @@ import type { OpenAIContentPart, OpenAIRequestBody } from "@/tests/helpers/fake-
  * - `POST /__control/release`: as `release()`.
  * - `POST /__control/reset`: as `reset()`.
  * - `GET /__control/requests`: the recorded requests, summarised, image data replaced by its length.
+ * - `GET /__control/disconnects`: `{ count }`, how many streams the client closed before their end
+ *   since the last reset.
  */
 
 export type Protocol = "gemini" | "openai";
@@ -87,6 +89,10 @@ export interface RecordedRequestSummary {
   image: { mimeType: string; base64Length: number } | undefined;
   /** How many images the whole conversation carries (a follow-up should still carry one). */
   imageCount: number;
+  /** The conversation sent, system instruction apart: each message's role and its text parts joined. */
+  turns: Array<{ role: string; text: string }>;
+  /** Gemini's `generationConfig.thinkingConfig`, as sent. */
+  thinkingConfig?: Record<string, unknown>;
 }
 
 export interface FakeModelServer {
@@ -108,6 +114,8 @@ export interface FakeModelServer {
   reset(): void;
   /** Resolves when the client closes a connection the fake was still streaming on. */
   nextClientDisconnect(): Promise<void>;
+  /** How many streams the client closed before their end, since the last reset. */
+  readonly clientDisconnects: number;
   summarise(): RecordedRequestSummary[];
   close(): Promise<void>;
 }
@@ -126,7 +134,7 @@ interface WireProtocol {
   end?: string;
   /** Whether a scripted chunk is sent for this request. */
   sends?(chunk: object, body: unknown): boolean;
-  summarise(body: unknown): Pick<RecordedRequestSummary, "prompt" | "userTurns" | "systemInstruction" | "image" | "imageCount">;
+  summarise(body: unknown): Omit<RecordedRequestSummary, "protocol" | "model" | "apiKey">;
 }
 
 const GEMINI_PATH = /^\/v1beta\/models\/([^/:]+):streamGenerateContent$/;
@@ -140,15 +148,18 @@ const PROTOCOLS: Record<Protocol, WireProtocol> = {
     apiKey: (request) => header(request, "x-goog-api-key"),
     event: (chunk) => `data: ${JSON.stringify(chunk)}\r\n\r\n`,
     summarise: (body) => {
-      const { contents, systemInstruction } = body as GeminiRequestBody;
+      const { contents, systemInstruction, generationConfig } = body as GeminiRequestBody;
       const userTurns = contents.filter((content) => content.role === "user");
       const images = contents.flatMap((content) => content.parts).flatMap((part) => (part.inlineData ? [part.inlineData] : []));
+      const thinkingConfig = generationConfig?.thinkingConfig as Record<string, unknown> | undefined;
       return {
         prompt: userTurns.at(-1)?.parts.find((part) => typeof part.text === "string")?.text,
         userTurns: userTurns.length,
         systemInstruction: systemInstruction?.parts[0]?.text,
         image: images[0] ? { mimeType: images[0].mimeType, base64Length: images[0].data.length } : undefined,
         imageCount: images.length,
+        turns: contents.map((content) => ({ role: content.role, text: textOf(content.parts.map((part) => part.text)) })),
+        ...(thinkingConfig ? { thinkingConfig } : {}),
       };
     },
   },
@@ -172,12 +183,14 @@ const PROTOCOLS: Record<Protocol, WireProtocol> = {
         const dataUrl = part.type === "image_url" ? /^data:([^;,]+);base64,(.*)$/s.exec(part.image_url?.url ?? "") : null;
         return dataUrl ? [{ mimeType: dataUrl[1]!, base64Length: dataUrl[2]!.length }] : [];
       });
+      const conversation = messages.filter((message) => message.role !== "system");
       return {
         prompt: userTurns.at(-1)?.find((part) => part.type === "text")?.text,
         userTurns: userTurns.length,
         systemInstruction: typeof system === "string" ? system : undefined,
         image: images[0],
         imageCount: images.length,
+        turns: conversation.map((message) => ({ role: message.role, text: textOf(partsOf(message.content).map((part) => part.text)) })),
       };
     },
   },
@@ -194,6 +207,7 @@ export async function startFakeModelServer(options: { port?: number } = {}): Pro
   const queues = defaultQueues();
   const gates = new Set<Gate>();
   let disconnectWaiters: Array<() => void> = [];
+  let clientDisconnects = 0;
 
   const openGates = () => {
     for (const gate of gates) gate.open();
@@ -219,8 +233,12 @@ export async function startFakeModelServer(options: { port?: number } = {}): Pro
       openGates();
       Object.assign(queues, defaultQueues());
       requests.length = 0;
+      clientDisconnects = 0;
     },
     nextClientDisconnect: () => new Promise((resolve) => disconnectWaiters.push(resolve)),
+    get clientDisconnects() {
+      return clientDisconnects;
+    },
     summarise: () =>
       requests.map(({ protocol, model, apiKey, body }) => ({ protocol, model, apiKey, ...PROTOCOLS[protocol].summarise(body) })),
     close: async () => {
@@ -271,6 +289,7 @@ export async function startFakeModelServer(options: { port?: number } = {}): Pro
     response.on("close", () => {
       if (response.writableFinished || droppedByUs) return;
       clientGone = true;
+      clientDisconnects++;
       const waiters = disconnectWaiters;
       disconnectWaiters = [];
       waiters.forEach((resolve) => resolve());
@@ -333,6 +352,9 @@ export async function startFakeModelServer(options: { port?: number } = {}): Pro
       case "GET /__control/requests":
         sendJson(response, 200, fake.summarise());
         return;
+      case "GET /__control/disconnects":
+        sendJson(response, 200, { count: fake.clientDisconnects });
+        return;
       default:
         sendJson(response, 404, { error: `No control route ${route}` });
     }
@@ -349,6 +371,11 @@ export async function startFakeModelServer(options: { port?: number } = {}): Pro
 /** Both protocols answer DEFAULT_ANSWER until a test says otherwise. */
 function defaultQueues(): Record<Protocol, FakeReply[]> {
   return { gemini: [gemini.textReply([DEFAULT_ANSWER])], openai: [openai.textReply([DEFAULT_ANSWER])] };
+}
+
+/** A message's text parts, joined. */
+function textOf(texts: Array<string | undefined>): string {
+  return texts.filter((text) => typeof text === "string").join("");
 }
 
 function isUsageOnlyChunk(chunk: object): boolean {

@@ -3,12 +3,12 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { FollowUpForm } from "@/components/FollowUpForm";
 import { ImagePicker, type PickedImage } from "@/components/ImagePicker";
-import { DepthPicker, MODEL_DEFAULT_DEPTH, ModelPicker } from "@/components/ProviderControls";
+import { DepthPicker, MODEL_DEFAULT_DEPTH, ModelPicker, type DepthChoice } from "@/components/ProviderControls";
+import { SUBMIT_SHORTCUT } from "@/components/submit-shortcut";
 import { TaskInput } from "@/components/TaskInput";
 import { TurnView } from "@/components/TurnView";
 import { useConversation, type AskOptions } from "@/components/useConversation";
 import type { ProviderSummary } from "@/lib/providers";
-import type { ThinkingDepth } from "@/lib/providers/thinking";
 import { isRunning } from "@/lib/streaming/answer-state";
 import { checkImageFile } from "@/lib/upload/check-image-file";
 
@@ -17,8 +17,6 @@ export interface AnalyzerAppProps {
   /** The providers this server offers, its default first. */
   providers: ProviderSummary[];
 }
-
-type DepthChoice = ThinkingDepth | typeof MODEL_DEFAULT_DEPTH;
 
 export function AnalyzerApp({ maxUploadBytes, providers }: AnalyzerAppProps) {
   const [image, setImage] = useState<PickedImage | null>(null);
@@ -151,6 +149,7 @@ export function AnalyzerApp({ maxUploadBytes, providers }: AnalyzerAppProps) {
             <DepthPicker
               provider={chosenProvider}
               value={depth}
+              disabled={busy}
               onChange={(choice) => setDepthChoices((choices) => ({ ...choices, [chosenProvider.provider]: choice }))}
             />
           )}
@@ -162,7 +161,7 @@ export function AnalyzerApp({ maxUploadBytes, providers }: AnalyzerAppProps) {
           <button
             type="submit"
             disabled={!file || !task.trim() || busy}
-            aria-keyshortcuts="Control+Enter Meta+Enter"
+            aria-keyshortcuts={SUBMIT_SHORTCUT}
             className="rounded-lg bg-primary px-4 py-2.5 font-medium text-primary-foreground shadow-sm transition hover:opacity-90 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring disabled:cursor-not-allowed disabled:opacity-40"
           >
             Analyze

@@ -1,6 +1,7 @@
 "use client";
 
 import { useId, useState, type FormEvent } from "react";
+import { SUBMIT_SHORTCUT, submitOnCtrlEnter } from "@/components/submit-shortcut";
 import { MAX_PROMPT_CHARS } from "@/lib/upload/analyze-form";
 
 export interface FollowUpFormProps {
@@ -35,16 +36,11 @@ export function FollowUpForm({ imageName, busy, onAsk, textareaRef }: FollowUpFo
           ref={textareaRef}
           value={task}
           onChange={(event) => setTask(event.target.value)}
-          onKeyDown={(event) => {
-            if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-              event.preventDefault();
-              ask();
-            }
-          }}
+          onKeyDown={submitOnCtrlEnter(ask)}
           rows={2}
           maxLength={MAX_PROMPT_CHARS}
           placeholder="e.g. What happens if the queue is down?"
-          aria-keyshortcuts="Control+Enter Meta+Enter"
+          aria-keyshortcuts={SUBMIT_SHORTCUT}
           className="min-w-0 flex-1 resize-y rounded-lg border border-input bg-card px-3 py-2 shadow-sm placeholder:text-muted-foreground focus-visible:outline-2 focus-visible:outline-ring"
         />
         <button

@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useId, useRef, useState, type DragEvent, type RefObject } from "react";
+import { useEffect, useRef, useState, type DragEvent, type RefObject } from "react";
 import { ImageViewer } from "@/components/ImageViewer";
 import { formatBytes } from "@/lib/format";
 import { ACCEPT_ATTRIBUTE } from "@/lib/upload/check-image-file";
@@ -24,8 +24,6 @@ export function ImagePicker({ image, disabled, onPick, onRemove }: ImagePickerPr
   const uploadButton = useRef<HTMLButtonElement>(null);
   const zoomButton = useRef<HTMLButtonElement>(null);
   const [dragging, setDragging] = useState(false);
-  const promptId = useId();
-  const limitsId = useId();
 
   const hasImage = image !== null;
   const hadImage = useRef(hasImage);
@@ -103,17 +101,15 @@ export function ImagePicker({ image, disabled, onPick, onRemove }: ImagePickerPr
           type="button"
           onClick={() => input.current?.click()}
           disabled={disabled}
-          aria-labelledby={promptId}
-          aria-describedby={limitsId}
           className="flex w-full cursor-pointer flex-col items-center gap-2 rounded-md py-8 text-center focus-visible:outline-2 focus-visible:outline-ring"
         >
           <svg aria-hidden="true" viewBox="0 0 24 24" className="size-10 text-muted-foreground" fill="none" stroke="currentColor" strokeWidth="1.5">
             <path d="M12 16V4m0 0 4 4m-4-4-4 4M4 16v2a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-2" strokeLinecap="round" strokeLinejoin="round" />
           </svg>
-          <span id={promptId} className="font-medium">
+          <span className="font-medium">
             Drop a diagram here, paste it, or <span className="text-primary underline underline-offset-2">browse</span>
           </span>
-          <span id={limitsId} className="text-sm text-muted-foreground">
+          <span className="text-sm text-muted-foreground">
             PNG or JPG, up to the server&apos;s size limit
           </span>
         </button>

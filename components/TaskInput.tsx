@@ -1,6 +1,7 @@
 "use client";
 
 import { useId, useRef } from "react";
+import { SUBMIT_SHORTCUT, submitOnCtrlEnter } from "@/components/submit-shortcut";
 import { MAX_PROMPT_CHARS } from "@/lib/upload/analyze-form";
 
 export const EXAMPLE_TASKS = [
@@ -40,16 +41,11 @@ export function TaskInput({ value, onChange, onSubmitShortcut }: TaskInputProps)
         ref={textarea}
         value={value}
         onChange={(event) => onChange(event.target.value)}
-        onKeyDown={(event) => {
-          if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-            event.preventDefault();
-            onSubmitShortcut();
-          }
-        }}
+        onKeyDown={submitOnCtrlEnter(onSubmitShortcut)}
         placeholder="e.g. Explain this architecture"
         rows={4}
         maxLength={MAX_PROMPT_CHARS}
-        aria-keyshortcuts="Control+Enter Meta+Enter"
+        aria-keyshortcuts={SUBMIT_SHORTCUT}
         className="w-full resize-y rounded-lg border border-input bg-card px-3 py-2 shadow-sm placeholder:text-muted-foreground focus-visible:outline-2 focus-visible:outline-ring"
       />
       <div className="flex flex-wrap gap-2" role="group" aria-label="Example tasks">

@@ -186,8 +186,9 @@ function AnswerFooter({ answer, providers }: { answer: AnswerState; providers: P
   const { meta, finish } = answer;
   if (!meta) return null;
   const known = providers.find((each) => each.provider === meta.provider && each.model === meta.model);
+  const running = isRunning(answer);
   const facts = [
-    `Answered by ${known?.label ?? `${meta.provider} · ${meta.model}`}`,
+    `${running ? "Answering with" : "Answered by"} ${known?.label ?? `${meta.provider} · ${meta.model}`}`,
     `image sent ${meta.image.width} × ${meta.image.height} px, ${formatBytes(meta.image.bytes)}`,
   ];
   if (finish?.usage?.totalTokens) facts.push(`${finish.usage.totalTokens.toLocaleString("en")} tokens`);

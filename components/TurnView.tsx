@@ -101,15 +101,17 @@ function AnswerStatus({ answer, onStop }: { answer: AnswerState; onStop(): void 
       <div className="flex min-h-8 flex-wrap items-center gap-x-2 gap-y-1 text-sm text-muted-foreground">
         {running && <span aria-hidden="true" className="size-2 animate-pulse rounded-full bg-primary" />}
         {/* Only the phase is announced: the streaming text itself would drown a screen reader. */}
-        <span role="status" data-testid="answer-status">
-          {statusText(answer)}
-        </span>
-        {/* Visual progress only: read aloud four times a second it would be noise. */}
-        {elapsed !== null && (
-          <span aria-hidden="true" className="tabular-nums" data-testid="elapsed">
-            · {elapsed.toFixed(1)} s
+        <span>
+          <span role="status" data-testid="answer-status">
+            {statusText(answer)}
           </span>
-        )}
+          {/* Visual progress only: read aloud ten times a second it would be noise. */}
+          {elapsed !== null && (
+            <span aria-hidden="true" className="tabular-nums" data-testid="elapsed">
+              {` · ${elapsed.toFixed(1)} s`}
+            </span>
+          )}
+        </span>
         {running && (
           <button type="button" onClick={onStop} className={`${buttonClass} ml-auto`} aria-keyshortcuts="Escape">
             Stop

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { AppError } from "@/lib/errors";
 import { prepareImage, type PreparedImage } from "@/lib/image/prepare-image";
-import type { ProviderEvent } from "@/lib/providers/types";
+import type { AnalysisInput, ProviderEvent } from "@/lib/providers/types";
 import { startFakeModelServer, type FakeModelServer } from "@/tests/helpers/fake-model-server";
 import { diagramPng } from "@/tests/helpers/images";
 import { writeTemp } from "@/tests/helpers/temp-files";
@@ -67,4 +67,12 @@ export function setUpProviderBench(): ProviderBench {
   afterAll(() => bench.fake?.close());
   beforeEach(() => bench.fake.reset());
   return bench;
+}
+
+/**
+ * What the route hands a provider for a first question about the bench's diagram, unless `input`
+ * says otherwise (a follow-up's history, a depth, a signal to abort).
+ */
+export function analysisInput(bench: ProviderBench, input: Partial<Omit<AnalysisInput, "image">> = {}): AnalysisInput {
+  return { image: bench.image, prompt: "Explain this architecture", history: [], signal: new AbortController().signal, ...input };
 }

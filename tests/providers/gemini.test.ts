@@ -5,7 +5,7 @@ import { THINKING_DEPTHS, type ThinkingDepth } from "@/lib/providers/thinking";
 import type { AnalysisInput, ProviderEvent } from "@/lib/providers/types";
 import { candidateChunk, errorReply, streamReply, textReply, thinkingReply, thoughtPart } from "@/tests/helpers/fake-gemini";
 import { closedPortUrl } from "@/tests/helpers/fake-model-server";
-import { collect, failure, setUpProviderBench } from "@/tests/helpers/provider-run";
+import { analysisInput, collect, failure, setUpProviderBench } from "@/tests/helpers/provider-run";
 
 const bench = setUpProviderBench();
 
@@ -23,13 +23,7 @@ function provider({ maxRetries = 0, baseUrl = bench.fake.url, model = "gemini-te
 
 /** One answer from a fresh provider, as the route asks for a first question unless `input` says otherwise. */
 function analyze(options: Options = {}, input: Partial<Omit<AnalysisInput, "image">> = {}) {
-  return provider(options).analyze({
-    image: bench.image,
-    prompt: "Explain this architecture",
-    history: [],
-    signal: new AbortController().signal,
-    ...input,
-  });
+  return provider(options).analyze(analysisInput(bench, input));
 }
 
 /** The one request the fake received. */

@@ -12,7 +12,7 @@ import {
   streamReply,
   textReply,
 } from "@/tests/helpers/fake-openai";
-import { collect, failure, setUpProviderBench } from "@/tests/helpers/provider-run";
+import { analysisInput, collect, failure, setUpProviderBench } from "@/tests/helpers/provider-run";
 
 /** The OpenAI-compatible provider, through the real `openai` SDK, against the fake's Chat Completions route. */
 
@@ -31,13 +31,7 @@ function provider({ maxRetries = 0, baseUrl = bench.fake.openaiBaseUrl, model = 
 
 /** One answer from a fresh provider, as the route asks for a first question unless `input` says otherwise. */
 function analyze(options: Options = {}, input: Partial<Omit<AnalysisInput, "image">> = {}) {
-  return provider(options).analyze({
-    image: bench.image,
-    prompt: "Explain this architecture",
-    history: [],
-    signal: new AbortController().signal,
-    ...input,
-  });
+  return provider(options).analyze(analysisInput(bench, input));
 }
 
 const imageDataUrl = () => `data:image/png;base64,${bench.image.data.toString("base64")}`;

@@ -102,7 +102,8 @@ export function AnalyzerApp({ maxUploadBytes, providers }: AnalyzerAppProps) {
   const lastTurnId = lastTurn?.id;
   useEffect(() => {
     if (lastTurnId === undefined) return;
-    document.getElementById(turnElementId(lastTurnId))?.scrollIntoView({ behavior: "smooth", block: "nearest" });
+    const calm = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    document.getElementById(turnElementId(lastTurnId))?.scrollIntoView({ behavior: calm ? "auto" : "smooth", block: "nearest" });
   }, [lastTurnId]);
 
   const analyze = async () => {

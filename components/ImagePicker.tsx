@@ -158,6 +158,7 @@ function FilePreview({ image: { file, previewUrl }, disabled, zoomButtonRef, onR
         <button
           ref={zoomButtonRef}
           type="button"
+          // The name starts with the visible hint, as speech input users say what they see.
           aria-label={`Click to zoom into ${file.name}`}
           aria-haspopup="dialog"
           onClick={() => setViewedUrl(previewUrl)}

@@ -122,7 +122,8 @@ export function ImageViewer({ src, fileName, width, height, onClose }: ImageView
               <ToolbarButton label="Zoom out" shortcut="-" onClick={() => zoomBy(1 / ZOOM_FACTOR)}>
                 <ToolbarIcon path="M5 12h14" />
               </ToolbarButton>
-              <output aria-live="polite" aria-label="Zoom level" className="min-w-14 text-center text-sm tabular-nums">
+              {/* Not announced: a turn of the wheel would read out every step. */}
+              <output aria-live="off" aria-label="Zoom level" className="min-w-14 text-center text-sm tabular-nums">
                 {percent} %
               </output>
               <ToolbarButton label="Zoom in" shortcut="+" onClick={() => zoomBy(ZOOM_FACTOR)}>

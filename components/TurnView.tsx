@@ -30,7 +30,6 @@ export function TurnView({ turn, position, imageName, providers, onRetry, onStop
   return (
     <article
       aria-labelledby={questionId}
-      aria-busy={running}
       data-testid="turn"
       data-phase={answer.phase}
       className="flex flex-col gap-3 rounded-lg border border-border bg-card p-5 shadow-sm sm:p-6"

@@ -29,6 +29,9 @@ export interface ConversationControls {
   stop(): void;
 }
 
+/** Why a request is made: only a refused first question empties the conversation. */
+type RequestKind = "begin" | "follow-up" | "retry";
+
 /** The page's questions and answers about one image, and the requests behind them. */
 export function useConversation(): ConversationControls {
   const [conversation, dispatch] = useReducer(reduceConversation, emptyConversation);
@@ -38,12 +41,20 @@ export function useConversation(): ConversationControls {
     latest.current = conversation;
   }, [conversation]);
   const running = useRef<AbortController | null>(null);
+  /**
+   * The request that owns each turn's answer. A regenerated turn has a new owner at once, while
+   * its old request may still be closing: what that one says no longer reaches the turn.
+   */
+  const owners = useRef(new Map<number, AbortController>());
   const busy = isBusy(conversation);
 
-  const run = useCallback(async (turnId: number, request: TurnRequest, options: AskOptions): Promise<string | null> => {
+  const run = useCallback(async (kind: RequestKind, turnId: number, request: TurnRequest, options: AskOptions): Promise<string | null> => {
     const controller = new AbortController();
     running.current = controller;
-    const update = (action: AnswerAction) => dispatch({ type: "answer", turnId, action });
+    owners.current.set(turnId, controller);
+    const update = (action: AnswerAction) => {
+      if (owners.current.get(turnId) === controller) dispatch({ type: "answer", turnId, action });
+    };
     try {
       const events = requestAnalysis({ ...request, provider: options.provider, depth: options.depth, signal: controller.signal });
       for await (const event of events) update(event);
@@ -54,7 +65,7 @@ export function useConversation(): ConversationControls {
         update({ type: "stopped" });
         return null;
       }
-      if (error instanceof AnalysisRequestError && request.history.length === 0 && !request.imageId) {
+      if (error instanceof AnalysisRequestError && kind === "begin") {
         // A first question refused before any answer: the reason belongs next to the form.
         dispatch({ type: "discard", turnId });
         return error.message;
@@ -64,6 +75,7 @@ export function useConversation(): ConversationControls {
       return null;
     } finally {
       if (running.current === controller) running.current = null;
+      if (owners.current.get(turnId) === controller) owners.current.delete(turnId);
     }
   }, []);
 
@@ -78,7 +90,7 @@ export function useConversation(): ConversationControls {
     (image: File, task: string, options: AskOptions) => {
       const turnId = latest.current.nextTurnId;
       dispatch({ type: "begin", image, task, startedAt: Date.now() });
-      return run(turnId, { image, prompt: task, history: [] }, options);
+      return run("begin", turnId, { image, prompt: task, history: [] }, options);
     },
     [run],
   );
@@ -88,7 +100,7 @@ export function useConversation(): ConversationControls {
     const request = requestFor(turnId, task);
     if (!request) return;
     dispatch({ type: "ask", task, startedAt: Date.now() });
-    void run(turnId, request, options);
+    void run("follow-up", turnId, request, options);
   };
 
   const retry = (turnId: number, options: AskOptions) => {
@@ -96,17 +108,18 @@ export function useConversation(): ConversationControls {
     const request = turn && requestFor(turnId, turn.task);
     if (!request) return;
     dispatch({ type: "retry", turnId, startedAt: Date.now() });
-    void run(turnId, request, options);
+    void run("retry", turnId, request, options);
   };
 
   const stop = useCallback(() => running.current?.abort(), []);
 
-  // Esc stops the answer, unless something else on the page (an open dialog) wants the key.
+  // Esc stops the answer, unless something else wants the key: an open dialog (the image viewer,
+  // a link's confirmation) or an input method composing text.
   useEffect(() => {
     if (!busy) return;
     const onKeyDown = (event: KeyboardEvent) => {
-      if (event.key !== "Escape" || event.defaultPrevented) return;
-      if (event.target instanceof Element && event.target.closest("dialog[open]")) return;
+      if (event.key !== "Escape" || event.defaultPrevented || event.isComposing) return;
+      if (document.querySelector('dialog[open], [aria-modal="true"], [role="dialog"], [data-streamdown="link-safety-modal"]')) return;
       stop();
     };
     window.addEventListener("keydown", onKeyDown);

@@ -3,7 +3,7 @@ import { AppError, errorResponse, toAppError } from "@/lib/errors";
 import { getImageStore } from "@/lib/image/image-store";
 import { prepareImage, type PreparedImage } from "@/lib/image/prepare-image";
 import { getProviders } from "@/lib/providers";
-import { firstTokenTimeoutError as providerFirstTokenTimeout, idleTimeoutError } from "@/lib/providers/provider-errors";
+import { firstTokenTimeoutError, idleTimeoutError } from "@/lib/providers/provider-errors";
 import type { Provider } from "@/lib/providers/types";
 import { createAnswerStream, type AnswerOutcome } from "@/lib/streaming/answer-stream";
 import { within } from "@/lib/streaming/deadline";
@@ -30,7 +30,7 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
 
     const seconds = (ms: number) => Math.round(ms / 1000);
     const { firstTokenTimeoutMs, idleTimeoutMs } = config.model;
-    const firstTokenTimeoutError = () => providerFirstTokenTimeout(provider.label, seconds(firstTokenTimeoutMs));
+    const firstTokenTimeout = () => firstTokenTimeoutError(provider.label, seconds(firstTokenTimeoutMs));
     const modelCalledAt = Date.now();
     // Waiting until the model has accepted the request lets a refused key, a quota or an
     // unreachable server answer with its own HTTP status rather than a 200 with an error inside.
@@ -38,7 +38,7 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
       provider.analyze({ image, prompt: form.prompt, history: form.history, depth: form.depth, signal: abort.signal }),
       firstTokenTimeoutMs,
       abort,
-      firstTokenTimeoutError,
+      firstTokenTimeout,
     );
     if (abort.signal.aborted) throw cancelled();
 
@@ -53,7 +53,7 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
       events: answer[Symbol.asyncIterator](),
       abort,
       firstTokenTimeoutMs: firstTokenTimeoutMs - (Date.now() - modelCalledAt),
-      firstTokenTimeoutError,
+      firstTokenTimeoutError: firstTokenTimeout,
       idleTimeoutMs,
       idleTimeoutError: () => idleTimeoutError(provider.label, seconds(idleTimeoutMs)),
       onEnd: (outcome) => logRequest({ ...log, ...outcomeLog(outcome) }),

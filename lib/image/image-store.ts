@@ -17,6 +17,8 @@ export interface ImageStore {
   put(image: PreparedImage): string | undefined;
   /** The image, if it is still kept; each use starts its time again. */
   get(id: string): PreparedImage | undefined;
+  /** Lets go of the images whose time is up (also done on every put and get). */
+  sweep(): void;
   readonly size: number;
   readonly bytes: number;
 }
@@ -73,6 +75,7 @@ export function createImageStore(limits: ImageStoreLimits, now: () => number = D
       entries.set(id, { image: entry.image, lastUsed: now() });
       return entry.image;
     },
+    sweep: dropExpired,
     get size() {
       return entries.size;
     },
@@ -82,10 +85,20 @@ export function createImageStore(limits: ImageStoreLimits, now: () => number = D
   };
 }
 
-let cached: { config: AppConfig; store: ImageStore } | undefined;
+let cached: { config: AppConfig; store: ImageStore; sweeper: ReturnType<typeof setInterval> } | undefined;
+
+/** How often an idle server lets go of expired images, so their memory does not wait for traffic. */
+const SWEEP_INTERVAL_MS = 60_000;
 
 /** The process's image store, sized by IMAGE_CACHE_MB and IMAGE_CACHE_MINUTES. */
 export function getImageStore(config: AppConfig = getConfig()): ImageStore {
-  if (cached?.config !== config) cached = { config, store: createImageStore(config.imageCache) };
+  if (cached?.config !== config) {
+    if (cached) clearInterval(cached.sweeper);
+    const store = createImageStore(config.imageCache);
+    const sweeper = setInterval(() => store.sweep(), SWEEP_INTERVAL_MS);
+    // A sweep timer must not keep the process alive.
+    sweeper.unref();
+    cached = { config, store, sweeper };
+  }
   return cached.store;
 }

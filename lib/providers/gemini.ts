@@ -46,12 +46,13 @@ export function createGeminiProvider(settings: GeminiSettings, options: { maxRet
     },
   });
 
+  const takesThinkingLevels = hasThinkingLevels(settings.model);
   return {
     id: "gemini",
     model: settings.model,
     label: `Gemini · ${settings.model}`,
-    depths: THINKING_DEPTHS,
-    defaultDepth: settings.thinkingLevel,
+    depths: takesThinkingLevels ? THINKING_DEPTHS : [],
+    defaultDepth: takesThinkingLevels ? settings.thinkingLevel : undefined,
     analyze: (input) =>
       startModelAnswer<GenerateContentResponse>({
         providerName: PROVIDER_NAME,
@@ -63,7 +64,7 @@ export function createGeminiProvider(settings: GeminiSettings, options: { maxRet
             contents: conversation(input),
             config: {
               systemInstruction: SYSTEM_INSTRUCTION,
-              thinkingConfig: thinkingConfig(input.depth ?? settings.thinkingLevel),
+              thinkingConfig: thinkingConfig(takesThinkingLevels ? (input.depth ?? settings.thinkingLevel) : undefined),
               abortSignal: input.signal,
             },
           }),
@@ -91,6 +92,15 @@ const THINKING_LEVELS: Record<ThinkingDepth, ThinkingLevel> = {
   medium: ThinkingLevel.MEDIUM,
   high: ThinkingLevel.HIGH,
 };
+
+/**
+ * Thinking levels came with Gemini 3; Gemini 2.5 models take a token budget instead and refuse a
+ * level, so they are offered no Depth (they still share their thoughts).
+ */
+export function hasThinkingLevels(model: string): boolean {
+  const major = /^gemini-(\d+)/.exec(model)?.[1];
+  return major !== undefined && Number(major) >= 3;
+}
 
 /** Thought summaries always: the page shows them as the model's reasoning while it works. */
 function thinkingConfig(depth: ThinkingDepth | undefined): ThinkingConfig {

@@ -28,8 +28,6 @@ export type AnswerAction =
   /** `sendsImage`: the file goes with the request, rather than the id of the server's copy. */
   | { type: "start"; startedAt: number; sendsImage: boolean }
   | { type: "stopped" }
-  /** The server refused the request before any answer; the form shows why. */
-  | { type: "rejected" }
   | { type: "failed"; message: string }
   | { type: "closed" };
 
@@ -81,8 +79,6 @@ export function reduceAnswer(state: AnswerState, action: AnswerAction): AnswerSt
       };
     case "stopped":
       return isRunning(state) ? { ...state, phase: "stopped", upload: null } : state;
-    case "rejected":
-      return initialAnswer;
     case "failed":
       return { ...state, phase: "failed", upload: null, error: action.message };
     case "closed":

@@ -1,5 +1,4 @@
-import { type EventSourceMessage } from "eventsource-parser";
-import { EventSourceParserStream } from "eventsource-parser/stream";
+import type { EventSourceMessage } from "eventsource-parser";
 import type { AnalyzeEvent, AnalyzeEventName } from "@/lib/streaming/events";
 
 const EVENT_NAMES = new Set<AnalyzeEventName>(["meta", "thought", "delta", "done", "error"]);
@@ -11,20 +10,4 @@ const EVENT_NAMES = new Set<AnalyzeEventName>(["meta", "thought", "delta", "done
 export function toAnalyzeEvent(message: EventSourceMessage): AnalyzeEvent | null {
   if (!message.event || !EVENT_NAMES.has(message.event as AnalyzeEventName)) return null;
   return { event: message.event, data: JSON.parse(message.data) } as AnalyzeEvent;
-}
-
-/** Reads the SSE body of POST /api/analyze, as fetch gives it, as typed events. */
-export async function* readAnalyzeEvents(body: ReadableStream<BufferSource>): AsyncGenerator<AnalyzeEvent> {
-  const messages = body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
-  const reader = messages.getReader();
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      const event = toAnalyzeEvent(value);
-      if (event) yield event;
-    }
-  } finally {
-    reader.releaseLock();
-  }
 }

@@ -93,9 +93,12 @@ function send(request: AnalysisRequest, source: ImageSource): AsyncGenerator<Req
       const abort = () => xhr.abort();
 
       xhr.open("POST", "/api/analyze");
-      xhr.upload.onprogress = (progress) => {
-        if (progress.lengthComputable) controller.enqueue({ event: "upload", data: { loaded: progress.loaded, total: progress.total } });
-      };
+      // Only a file is worth a progress bar: a follow-up's history goes up in a blink.
+      if ("file" in source) {
+        xhr.upload.onprogress = (progress) => {
+          if (progress.lengthComputable) controller.enqueue({ event: "upload", data: { loaded: progress.loaded, total: progress.total } });
+        };
+      }
       xhr.upload.onload = () => controller.enqueue({ event: "sent", data: { withImage: "file" in source } });
       xhr.onprogress = readNewText;
       xhr.onload = () => {

@@ -1,11 +1,7 @@
 import { z } from "zod";
 import { THINKING_DEPTHS } from "@/lib/providers/thinking";
 import { AppError } from "@/lib/errors";
-
-export const MAX_PROMPT_CHARS = 10_000;
-/** Earlier turns a follow-up may carry: their tasks and answers together, in characters. */
-export const MAX_HISTORY_CHARS = 200_000;
-export const MAX_HISTORY_TURNS = 50;
+import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_PROMPT_CHARS } from "@/lib/upload/limits";
 
 const MISSING_PROMPT = "Type a task for the model, e.g. “Explain this architecture”.";
 

@@ -11,13 +11,13 @@ import { AppError } from "@/lib/errors";
 
 export const IMAGE_FIELD = "image";
 
-/** Room for the multipart envelope and the text fields around the file itself. */
-const ENVELOPE_ALLOWANCE_BYTES = 1024 * 1024;
 /**
  * The text fields: the task, and a follow-up's earlier turns (at most 200,000 characters, as
  * JSON). A bound, not a check: analyze-form explains the limits in characters.
  */
 const MAX_FIELDS_BYTES = 2 * 1024 * 1024;
+/** Room for the text fields and the multipart envelope around the file itself. */
+const ENVELOPE_ALLOWANCE_BYTES = MAX_FIELDS_BYTES + 64 * 1024;
 
 export interface UploadedFile {
   path: string;

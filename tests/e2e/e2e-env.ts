@@ -10,7 +10,7 @@ export const APP_PORT = Number(process.env.E2E_APP_PORT ?? 3107);
 export const APP_URL = `http://127.0.0.1:${APP_PORT}`;
 
 /** The Gemini model the server is configured with (its default provider), shown back in the page. */
-export const E2E_MODEL = "gemini-e2e";
+export const E2E_MODEL = "gemini-3-e2e";
 export const E2E_API_KEY = "e2e-key";
 
 /** The OpenAI-compatible server's model: the fake again, at /v1, with no key, like a local server. */

@@ -139,7 +139,6 @@ test("Stop mid-answer ends the model call, keeps the words so far, and Retry wri
   await expect.poll(() => fakeModel.disconnects()).toBe(1);
   await expect(answer.getByTestId("answer-status")).toHaveText("Stopped");
   await expect(answer.getByTestId("stopped-note")).toHaveText("Stopped before the answer was finished.");
-  await expect(answer).toHaveAttribute("aria-busy", "false");
   await expect(answer.getByRole("heading", { name: "Overview" })).toBeVisible();
   await expect(text).toContainText(PARTIAL);
   await expect(text).not.toContainText(REST);
@@ -186,4 +185,26 @@ test("Esc stops the answer like the Stop button", async ({ page, diagramPath }) 
   await expect(answer.getByTestId("answer-text")).not.toContainText(REST);
   // Nothing else happened to the form: the task is still there.
   await expect(task).toHaveValue(TASK);
+});
+
+test("a Retry the server refuses keeps the question and says why in it", async ({ page, diagramPath }) => {
+  // The model never accepts the first request, so it is stopped before any answer or kept image.
+  await fakeModel.reply([{ ...gemini.textReply(ANSWER_PIECES), holdHeaders: true }]);
+  await page.goto("/");
+  const { answer, turns, stop, form } = controls(page);
+  await analyze(page, diagramPath, TASK);
+  await expect(answer.getByTestId("answer-status")).toHaveText("Preparing the image…");
+  await stop.click();
+  await expect(answer.getByTestId("answer-status")).toHaveText("Stopped");
+  await expect(answer.getByTestId("stopped-note")).toHaveText("Stopped before the model answered.");
+
+  await fakeModel.reset();
+  await fakeModel.reply([gemini.errorReply(429, "Resource has been exhausted (e.g. check quota).", "RESOURCE_EXHAUSTED")]);
+  await answer.getByRole("button", { name: "Retry" }).click();
+
+  // The refusal belongs to the question it answers, not to the form, and the question stays.
+  await expect(answer.getByRole("alert")).toContainText("Gemini is rate-limiting this server or its quota is used up.");
+  await expect(answer.getByTestId("answer-status")).toHaveText("Stopped by an error");
+  await expect(turns).toHaveCount(1);
+  await expect(form.getByRole("alert")).toHaveCount(0);
 });

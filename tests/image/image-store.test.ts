@@ -141,6 +141,17 @@ describe("createImageStore", () => {
       expect(store.bytes).toBe(0);
     });
 
+    it("lets expired images go on a sweep, with no request to prompt it", () => {
+      const { store, clock } = storeWithClock(ROOMY);
+      store.put(image(100, 1));
+      clock.now = 20 * MINUTE;
+      store.put(image(200, 2));
+      clock.now = 31 * MINUTE;
+      store.sweep();
+      expect(store.size).toBe(1);
+      expect(store.bytes).toBe(200);
+    });
+
     it("lets an image never asked about again go after the time from its put", () => {
       const { store, clock } = storeWithClock({ maxBytes: 10_000, ttlMs: 1000 });
       const id = store.put(image(100))!;

@@ -5,7 +5,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AnalyzeEvent } from "@/lib/streaming/events";
-import { readAnalyzeEvents } from "@/lib/streaming/read-events";
+import { readAnalyzeEvents } from "@/tests/helpers/analyze-events";
 import * as gemini from "@/tests/helpers/fake-gemini";
 import { startFakeModelServer, type FakeModelServer } from "@/tests/helpers/fake-model-server";
 import * as openai from "@/tests/helpers/fake-openai";
@@ -30,7 +30,7 @@ beforeAll(async () => {
   uploadDir = await mkdtemp(path.join(os.tmpdir(), "mra-uploads-"));
   server = await startNextServer({
     GEMINI_API_KEY: "integration-key",
-    GEMINI_MODEL: "gemini-int",
+    GEMINI_MODEL: "gemini-3-int",
     GEMINI_BASE_URL: fake.url,
     OPENAI_BASE_URL: fake.openaiBaseUrl,
     OPENAI_MODEL,
@@ -124,7 +124,7 @@ describe("POST /api/analyze", () => {
       event: "meta",
       data: {
         provider: "gemini",
-        model: "gemini-int",
+        model: "gemini-3-int",
         image: { width: MAX_EDGE, height: 410, bytes: expect.any(Number), mimeType: "image/png" },
         // The server keeps the prepared image for follow-up questions.
         imageId: expect.stringMatching(IMAGE_ID),
@@ -138,7 +138,7 @@ describe("POST /api/analyze", () => {
 
     expect(fake.requests).toHaveLength(1);
     const [request] = fake.requestsFor("gemini");
-    expect(request?.model).toBe("gemini-int");
+    expect(request?.model).toBe("gemini-3-int");
     expect(request?.apiKey).toBe("integration-key");
     const [imagePart, textPart] = request?.body.contents[0]?.parts ?? [];
     expect(textPart?.text).toBe("Explain this architecture");
@@ -158,7 +158,7 @@ describe("POST /api/analyze", () => {
       status: 200,
       ms: expect.any(Number),
       provider: "gemini",
-      model: "gemini-int",
+      model: "gemini-3-int",
       image: `${MAX_EDGE}x410 image/png ${meta?.image.bytes}B`,
       finishReason: "stop",
       totalTokens: 1332,
@@ -231,7 +231,7 @@ describe("POST /api/analyze", () => {
   it.each([
     { name: "quota", reply: gemini.errorReply(429, "Quota exceeded", "RESOURCE_EXHAUSTED", [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "12s" }]), status: 503, code: "provider_quota" },
     { name: "bad key", reply: gemini.errorReply(400, "API key not valid. Please pass a valid API key.", "INVALID_ARGUMENT", [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID" }]), status: 502, code: "provider_auth" },
-    { name: "unknown model", reply: gemini.errorReply(404, "models/gemini-int is not found", "NOT_FOUND"), status: 502, code: "model_not_found" },
+    { name: "unknown model", reply: gemini.errorReply(404, "models/gemini-3-int is not found", "NOT_FOUND"), status: 502, code: "model_not_found" },
     { name: "outage", reply: gemini.errorReply(503, "The model is overloaded.", "UNAVAILABLE"), status: 503, code: "provider_unavailable" },
     { name: "refused key (401)", reply: gemini.errorReply(401, "Request had invalid authentication credentials.", "UNAUTHENTICATED"), status: 502, code: "provider_auth" },
     { name: "rate limit (429) on the OpenAI-compatible server", reply: openai.errorReply(429, "Rate limit reached", { headers: { "Retry-After": "20" } }), status: 503, code: "provider_quota", provider: "openai" },
@@ -593,7 +593,7 @@ describe("POST /api/analyze rejects bad input before streaming", () => {
 describe("GET /api/health", () => {
   it("reports the provider and model", async () => {
     const response = await fetch(`${server.url}/api/health`);
-    expect(await response.json()).toEqual({ status: "ok", provider: "gemini", model: "gemini-int" });
+    expect(await response.json()).toEqual({ status: "ok", provider: "gemini", model: "gemini-3-int" });
   });
 });
 
@@ -606,7 +606,7 @@ describe("choosing a provider", () => {
     expect(JSON.parse(text)).toEqual({
       default: "gemini",
       providers: [
-        { provider: "gemini", model: "gemini-int", label: "Gemini · gemini-int", depths: ["minimal", "low", "medium", "high"] },
+        { provider: "gemini", model: "gemini-3-int", label: "Gemini · gemini-3-int", depths: ["minimal", "low", "medium", "high"] },
         { provider: "openai", model: OPENAI_MODEL, label: `${OPENAI_MODEL} · ${new URL(fake.url).host}`, depths: [] },
         { provider: "offline", model: "PP-OCRv4 + layout + catalogue", label: "Offline analyzer · no model, nothing leaves the server", depths: [] },
       ],
@@ -651,7 +651,7 @@ describe("choosing a provider", () => {
   ])("answers $name with the default provider, Gemini", async ({ provider }) => {
     fake.reply(gemini.textReply(["From Gemini."]), openai.textReply(["From the model server."]));
     const events = await readAll(await analyzeWith(provider));
-    expect(metaOf(events)).toMatchObject({ provider: "gemini", model: "gemini-int" });
+    expect(metaOf(events)).toMatchObject({ provider: "gemini", model: "gemini-3-int" });
     expect(textOf(events)).toBe("From Gemini.");
     expect(fake.requestsFor("gemini")).toHaveLength(1);
     expect(fake.requestsFor("openai")).toHaveLength(0);
@@ -701,7 +701,7 @@ describe("a server that keeps no images (IMAGE_CACHE_MB=0)", () => {
   beforeAll(async () => {
     keepsNone = await startNextServer({
       GEMINI_API_KEY: "integration-key",
-      GEMINI_MODEL: "gemini-int",
+      GEMINI_MODEL: "gemini-3-int",
       GEMINI_BASE_URL: fake.url,
       MODEL_MAX_RETRIES: "0",
       UPLOAD_DIR: uploadDir,

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OFFLINE_NOTICE } from "@/lib/offline/answer/compose-answer";
 import type { AnalyzeEvent } from "@/lib/streaming/events";
-import { readAnalyzeEvents } from "@/lib/streaming/read-events";
+import { readAnalyzeEvents } from "@/tests/helpers/analyze-events";
 import { DIAGRAM_LABELS, diagramPng } from "@/tests/helpers/images";
 import { startNextServer, type RunningServer } from "@/tests/helpers/next-server";
 

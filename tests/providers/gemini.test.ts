@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createGeminiProvider } from "@/lib/providers/gemini";
+import { createGeminiProvider, hasThinkingLevels } from "@/lib/providers/gemini";
 import { SYSTEM_INSTRUCTION } from "@/lib/providers/system-instruction";
 import { THINKING_DEPTHS, type ThinkingDepth } from "@/lib/providers/thinking";
 import type { AnalysisInput, ProviderEvent } from "@/lib/providers/types";
@@ -17,7 +17,7 @@ interface Options {
   thinkingLevel?: ThinkingDepth;
 }
 
-function provider({ maxRetries = 0, baseUrl = bench.fake.url, model = "gemini-test", thinkingLevel }: Options = {}) {
+function provider({ maxRetries = 0, baseUrl = bench.fake.url, model = "gemini-3-test", thinkingLevel }: Options = {}) {
   return createGeminiProvider({ apiKey: "test-key", model, baseUrl, thinkingLevel }, { maxRetries });
 }
 
@@ -43,7 +43,7 @@ describe("Gemini provider against a fake Gemini server", () => {
       { type: "done", finishReason: "stop", usage: { inputTokens: 1290, outputTokens: 42, totalTokens: 1332 } },
     ]);
     const [request] = bench.fake.requestsFor("gemini");
-    expect(request?.model).toBe("gemini-test");
+    expect(request?.model).toBe("gemini-3-test");
     expect(request?.apiKey).toBe("test-key");
     const parts = request?.body.contents[0]?.parts ?? [];
     expect(parts[0]?.inlineData).toEqual({ mimeType: bench.image.mimeType, data: bench.image.data.toString("base64") });
@@ -116,6 +116,24 @@ describe("Gemini provider against a fake Gemini server", () => {
     it("lets the request's depth win over GEMINI_THINKING_LEVEL", async () => {
       await collect(analyze({ thinkingLevel: "low" }, { depth: "high" }));
       expect(thinkingConfig()).toEqual({ includeThoughts: true, thinkingLevel: "HIGH" });
+    });
+
+    it("offers no depth for Gemini 2.5 models and sends them no level, whatever asks for one", async () => {
+      const older = provider({ model: "gemini-2.5-flash", thinkingLevel: "low" });
+      expect(older.depths).toEqual([]);
+      expect(older.defaultDepth).toBeUndefined();
+      await collect(analyze({ model: "gemini-2.5-flash", thinkingLevel: "low" }, { depth: "high" }));
+      expect(thinkingConfig()).toEqual({ includeThoughts: true });
+    });
+
+    it.each([
+      ["gemini-3.6-flash", true],
+      ["gemini-3-pro-preview", true],
+      ["gemini-4.0-ultra", true],
+      ["gemini-2.5-pro", false],
+      ["gemini-flash-latest", false],
+    ])("knows whether %s takes thinking levels (%s)", (model, expected) => {
+      expect(hasThinkingLevels(model)).toBe(expected);
     });
 
     it("yields thought summaries as thought events, in order, and never as part of the answer", async () => {

@@ -3,7 +3,7 @@ import { parseConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { getProviders, summarise } from "@/lib/providers";
 
-const GEMINI = { GEMINI_API_KEY: "gemini-secret", GEMINI_MODEL: "gemini-x" };
+const GEMINI = { GEMINI_API_KEY: "gemini-secret", GEMINI_MODEL: "gemini-3-x" };
 const OPENAI = { OPENAI_BASE_URL: "http://localhost:11434/v1", OPENAI_MODEL: "qwen2.5vl:7b", OPENAI_API_KEY: "openai-secret" };
 
 const ids = (env: Record<string, string>) => getProviders(parseConfig(env)).providers.map((provider) => provider.id);
@@ -68,7 +68,7 @@ describe("provider choice", () => {
   it("describes providers by name and model, never by secret", () => {
     const summaries = getProviders(parseConfig({ ...GEMINI, ...OPENAI })).providers.map(summarise);
     expect(summaries).toEqual([
-      { provider: "gemini", model: "gemini-x", label: "Gemini · gemini-x", depths: ["minimal", "low", "medium", "high"] },
+      { provider: "gemini", model: "gemini-3-x", label: "Gemini · gemini-3-x", depths: ["minimal", "low", "medium", "high"] },
       { provider: "openai", model: "qwen2.5vl:7b", label: "qwen2.5vl:7b · localhost:11434", depths: [] },
       {
         provider: "offline",
@@ -84,8 +84,8 @@ describe("provider choice", () => {
     const [gemini] = getProviders(parseConfig({ ...GEMINI, GEMINI_THINKING_LEVEL: "low" })).providers.map(summarise);
     expect(gemini).toEqual({
       provider: "gemini",
-      model: "gemini-x",
-      label: "Gemini · gemini-x",
+      model: "gemini-3-x",
+      label: "Gemini · gemini-3-x",
       depths: ["minimal", "low", "medium", "high"],
       defaultDepth: "low",
     });

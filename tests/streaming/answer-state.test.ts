@@ -127,12 +127,6 @@ describe("reduceAnswer", () => {
     });
   });
 
-  it("goes back to the empty initial state when the server refuses the request before any answer", () => {
-    // The form shows the reason (AnalyzerApp); the answer panel shows its placeholder again.
-    expect(run({ type: "start", startedAt: 1000, sendsImage: true }, { type: "rejected" })).toEqual(initialAnswer);
-    expect(run(...streaming.slice(0, 4), { type: "rejected" })).toEqual(initialAnswer);
-  });
-
   it("turns a stream that closed without done into a failure with a message, keeping the text", () => {
     const state = run(...streaming, { type: "closed" });
     expect(state.phase).toBe("failed");

@@ -3,7 +3,7 @@ import { AppError } from "@/lib/errors";
 import type { ProviderEvent } from "@/lib/providers/types";
 import { createAnswerStream, type AnswerOutcome, type AnswerStreamSource } from "@/lib/streaming/answer-stream";
 import type { AnalyzeEvent, MetaEvent } from "@/lib/streaming/events";
-import { readAnalyzeEvents } from "@/lib/streaming/read-events";
+import { readAnalyzeEvents } from "@/tests/helpers/analyze-events";
 import { encodeEvent, encodeKeepAlive } from "@/lib/streaming/sse";
 
 const META: MetaEvent = {

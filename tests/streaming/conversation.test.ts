@@ -9,7 +9,7 @@ import {
   type ConversationAction,
 } from "@/lib/streaming/conversation";
 import type { MetaEvent } from "@/lib/streaming/events";
-import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS } from "@/lib/upload/analyze-form";
+import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS } from "@/lib/upload/limits";
 
 const image = new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], "diagram.png", { type: "image/png" });
 const other = new File([new Uint8Array([0xff, 0xd8, 0xff])], "other.jpg", { type: "image/jpeg" });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AnalyzeEvent } from "@/lib/streaming/events";
-import { readAnalyzeEvents } from "@/lib/streaming/read-events";
+import { readAnalyzeEvents } from "@/tests/helpers/analyze-events";
 import { encodeEvent, encodeKeepAlive } from "@/lib/streaming/sse";
 
 const EVENTS: AnalyzeEvent[] = [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "@/lib/errors";
-import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_PROMPT_CHARS, readAnalyzeForm } from "@/lib/upload/analyze-form";
+import { readAnalyzeForm } from "@/lib/upload/analyze-form";
+import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_PROMPT_CHARS } from "@/lib/upload/limits";
 
 function formError(fields: Record<string, string>): AppError {
   try {

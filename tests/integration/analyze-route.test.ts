@@ -380,7 +380,10 @@ describe("POST /api/analyze: follow-up questions about a kept image", () => {
 
   /** A first question about the diagram; its meta (with the kept image's id) and the request Gemini got. */
   async function firstQuestion(provider?: string) {
+    const mark = logMark();
     const events = await readAll(await post({ prompt: HISTORY[0]!.task, provider }, await diagramPng()));
+    // Its log line can reach the test after the stream's end: let it, before a later mark is taken.
+    await loggedSince(mark);
     const meta = metaOf(events);
     expect(meta?.imageId).toMatch(IMAGE_ID);
     return meta!;

@@ -1,6 +1,7 @@
 import type { ComponentReading, ImageAnalysis } from "@/lib/offline/analyze-image";
 import type { ConversationTurn } from "@/lib/providers/types";
 import { classifyTask } from "@/lib/offline/answer/classify-task";
+import { withoutVendor } from "@/lib/offline/catalog/catalog";
 import type { LayoutContainer, LayoutNode } from "@/lib/offline/types";
 
 /** The first line of every offline answer: what it is, so nobody mistakes it for a model. */
@@ -82,7 +83,10 @@ class DiagramReading {
     // Every run of consecutive words, squashed: "API Gateway" and "APIGateway" both name "apigateway".
     const phrases = new Set(words.flatMap((_, start) => words.slice(start).map((__, length) => words.slice(start, start + length + 1).join(""))));
     return this.ordered.filter(({ node, concept }) => {
-      const names = [node.label, concept?.name, concept?.alias].filter((name): name is string => Boolean(name)).map(squash);
+      // "Kinesis Data Streams" names Amazon Kinesis Data Streams: people drop the vendor.
+      const names = [node.label, concept?.name, concept && withoutVendor(concept.name), concept?.alias]
+        .filter((name): name is string => Boolean(name))
+        .map(squash);
       return names.some((name) => name.length >= 3 && phrases.has(name));
     });
   }

@@ -166,6 +166,16 @@ const VENDOR_PREFIXES: Partial<Record<ConceptVendor, readonly string[]>> = {
   gcp: ["Google Cloud", "Google", "GCP"],
   databricks: ["Databricks"],
 };
+const ALL_VENDOR_PREFIXES = Object.values(VENDOR_PREFIXES)
+  .flat()
+  .sort((a, b) => b.length - a.length);
+
+/** A concept's name as people say it without its vendor: "Amazon Kinesis Data Streams" → "Kinesis Data Streams". */
+export function withoutVendor(name: string): string {
+  const prefix = ALL_VENDOR_PREFIXES.find((each) => name.toLowerCase().startsWith(`${each.toLowerCase()} `));
+  return prefix ? name.slice(prefix.length + 1) : name;
+}
+
 const VENDOR_WORDS = new Set([
   "aws",
   "amazon",

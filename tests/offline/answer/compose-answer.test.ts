@@ -269,6 +269,13 @@ describe("composeAnswer: one component", () => {
     ]);
   });
 
+  it.each(["What does Kinesis Data Streams do?", "What does Amazon Kinesis Data Streams do?"])(
+    "knows the component by its catalogue name, with or without the vendor: %j",
+    (task) => {
+      expect(composeAnswer(clickstream(), task)).toEqual(composeAnswer(clickstream(), "What does Kinesis Streams do?"));
+    },
+  );
+
   it("gives the step of a numbered component", () => {
     const [, story] = composeAnswer(clickstream(), "What does API Gateway do?");
     expect(story).toContain("It sits in **Data Ingestion**, at step 1 of the flow.");

@@ -9,6 +9,7 @@ import {
   matchConcept,
   normalizeLabel,
   parseCatalog,
+  withoutVendor,
 } from "@/lib/offline/catalog/catalog";
 import catalogJson from "@/lib/offline/catalog/concepts.json";
 
@@ -444,6 +445,19 @@ describe("matchConcept: vendor prefixes", () => {
     expectMatch("ACL", "access-control-list");
     expectMatch("NATS", "nats");
     expectMatch("NAT", "nat-gateway");
+  });
+});
+
+describe("withoutVendor", () => {
+  it.each([
+    ["Amazon Kinesis Data Streams", "Kinesis Data Streams"],
+    ["AWS Lambda", "Lambda"],
+    ["Microsoft Azure Event Hubs", "Event Hubs"],
+    ["Google Cloud Pub/Sub", "Pub/Sub"],
+    ["Apache Kafka", "Apache Kafka"],
+    ["Amazonia", "Amazonia"],
+  ])("says %j as %j", (name, spoken) => {
+    expect(withoutVendor(name)).toBe(spoken);
   });
 });
 

@@ -10,6 +10,7 @@ import {
 import type { GeminiSettings } from "@/lib/config";
 import { THINKING_DEPTHS, type ThinkingDepth } from "@/lib/providers/thinking";
 import { AppError } from "@/lib/errors";
+import { chatTurns } from "@/lib/providers/chat-turns";
 import { startModelAnswer, type ChunkReading, type FinishClass } from "@/lib/providers/model-stream";
 import { displayEndpoint, isNetworkFailure, unreachableError, upstreamHttpError } from "@/lib/providers/provider-errors";
 import { SYSTEM_INSTRUCTION } from "@/lib/providers/system-instruction";
@@ -76,14 +77,13 @@ export function createGeminiProvider(settings: GeminiSettings, options: { maxRet
 }
 
 /** The image once, with the first question; then each answer and question in turn. */
-function conversation({ image, prompt, history }: AnalysisInput): Content[] {
-  const imagePart = { inlineData: { mimeType: image.mimeType, data: image.data.toString("base64") } };
-  const tasks = [...history.map((turn) => turn.task), prompt];
-  return tasks.flatMap((task, index): Content[] => {
-    const question: Content = { role: "user", parts: index === 0 ? [imagePart, { text: task }] : [{ text: task }] };
-    const answer = history[index]?.answer;
-    return answer === undefined ? [question] : [question, { role: "model", parts: [{ text: answer }] }];
-  });
+function conversation(input: AnalysisInput): Content[] {
+  const imagePart = { inlineData: { mimeType: input.image.mimeType, data: input.image.data.toString("base64") } };
+  return chatTurns(input).map((turn): Content =>
+    turn.role === "model"
+      ? { role: "model", parts: [{ text: turn.text }] }
+      : { role: "user", parts: turn.withImage ? [imagePart, { text: turn.text }] : [{ text: turn.text }] },
+  );
 }
 
 const THINKING_LEVELS: Record<ThinkingDepth, ThinkingLevel> = {

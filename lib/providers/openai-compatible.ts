@@ -2,6 +2,7 @@ import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 
 import type { ChatCompletionChunk, ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { OpenAISettings } from "@/lib/config";
 import { AppError } from "@/lib/errors";
+import { chatTurns } from "@/lib/providers/chat-turns";
 import { startModelAnswer, type ChunkReading, type FinishClass } from "@/lib/providers/model-stream";
 import {
   displayEndpoint,
@@ -63,19 +64,18 @@ export function createOpenAICompatibleProvider(settings: OpenAISettings, options
 }
 
 /** The image once, with the first question; then each answer and question in turn. */
-function messages({ image, prompt, history }: AnalysisInput): ChatCompletionMessageParam[] {
-  const imageUrl = `data:${image.mimeType};base64,${image.data.toString("base64")}`;
-  const tasks = [...history.map((turn) => turn.task), prompt];
+function messages(input: AnalysisInput): ChatCompletionMessageParam[] {
+  const imageUrl = `data:${input.image.mimeType};base64,${input.image.data.toString("base64")}`;
   return [
     { role: "system", content: SYSTEM_INSTRUCTION },
-    ...tasks.flatMap((task, index): ChatCompletionMessageParam[] => {
-      const question: ChatCompletionMessageParam = {
-        role: "user",
-        content: index === 0 ? [{ type: "image_url", image_url: { url: imageUrl } }, { type: "text", text: task }] : task,
-      };
-      const answer = history[index]?.answer;
-      return answer === undefined ? [question] : [question, { role: "assistant", content: answer }];
-    }),
+    ...chatTurns(input).map((turn): ChatCompletionMessageParam =>
+      turn.role === "model"
+        ? { role: "assistant", content: turn.text }
+        : {
+            role: "user",
+            content: turn.withImage ? [{ type: "image_url", image_url: { url: imageUrl } }, { type: "text", text: turn.text }] : turn.text,
+          },
+    ),
   ];
 }
 

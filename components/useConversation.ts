@@ -86,14 +86,11 @@ export function useConversation(): ConversationControls {
     return { image: state.image, imageId: state.imageId ?? undefined, prompt: task, history: historyBefore(state, turnId) };
   };
 
-  const begin = useCallback(
-    (image: File, task: string, options: AskOptions) => {
-      const turnId = latest.current.nextTurnId;
-      dispatch({ type: "begin", image, task, startedAt: Date.now() });
-      return run("begin", turnId, { image, prompt: task, history: [] }, options);
-    },
-    [run],
-  );
+  const begin = (image: File, task: string, options: AskOptions) => {
+    const turnId = latest.current.nextTurnId;
+    dispatch({ type: "begin", image, task, startedAt: Date.now() });
+    return run("begin", turnId, { image, prompt: task, history: [] }, options);
+  };
 
   const ask = (task: string, options: AskOptions) => {
     const turnId = latest.current.nextTurnId;

@@ -43,7 +43,7 @@ export const initialAnswer: AnswerState = {
   startedAt: null,
 };
 
-export const RUNNING_PHASES: ReadonlySet<AnswerPhase> = new Set(["uploading", "preparing", "thinking", "streaming"]);
+const RUNNING_PHASES: ReadonlySet<AnswerPhase> = new Set(["uploading", "preparing", "thinking", "streaming"]);
 
 export function isRunning(answer: AnswerState): boolean {
   return RUNNING_PHASES.has(answer.phase);

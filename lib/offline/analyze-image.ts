@@ -62,15 +62,15 @@ const CIRCLED_DIGITS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱�
  * back to the layout as text boxes on their markers.
  */
 async function readStepNumbers(ocr: OcrEngine, image: Buffer, markers: Box[]): Promise<TextBox[]> {
-  const digits: TextBox[] = [];
-  for (const marker of markers) {
+  const centres = markers.map((marker) => {
     const inset = marker.width * 0.2;
-    const centre = { x: marker.x + inset, y: marker.y + inset, width: marker.width - 2 * inset, height: marker.height - 2 * inset };
-    const read = await ocr.readLine(image, centre, { invert: true });
+    return { x: marker.x + inset, y: marker.y + inset, width: marker.width - 2 * inset, height: marker.height - 2 * inset };
+  });
+  const reads = markers.length ? await ocr.readLines(image, centres, { invert: true, only: "0123456789" }) : [];
+  return reads.flatMap((read, index) => {
     const number = read ? parseStepNumber(read.text) : Number.NaN;
-    if (Number.isFinite(number)) digits.push({ text: String(number), confidence: read!.confidence, box: marker });
-  }
-  return digits;
+    return Number.isFinite(number) ? [{ text: String(number), confidence: read!.confidence, box: markers[index]! }] : [];
+  });
 }
 
 export function parseStepNumber(text: string): number {

@@ -9,7 +9,23 @@ import type { Raster } from "@/lib/offline/layout/raster";
 /** Per-channel step that counts as an edge: above JPEG ringing and flat-fill noise. */
 const EDGE_STEP = 22;
 
+/**
+ * Masks already made, by the pixels they were made from: finding the step markers and the
+ * layout both need the mask of the same image, and it is a pass over every pixel. Callers
+ * only read a mask.
+ */
+const made = new WeakMap<Uint8Array, Uint8Array>();
+
 export function edgeMask(r: Raster, step = EDGE_STEP): Uint8Array {
+  if (step !== EDGE_STEP) return computeEdgeMask(r, step);
+  const known = made.get(r.rgb);
+  if (known) return known;
+  const mask = computeEdgeMask(r, step);
+  made.set(r.rgb, mask);
+  return mask;
+}
+
+function computeEdgeMask(r: Raster, step: number): Uint8Array {
   const { width, height, rgb } = r;
   const mask = new Uint8Array(width * height);
   const row = width * 3;

@@ -24,7 +24,22 @@ export interface Raster {
 /** Long side of the working image; a 1600×900 upload is used as it is. */
 const WORKING_SIDE = 1600;
 
+/**
+ * Rasters already made, by the pixels they came from: finding the step markers and the layout
+ * both work on the same image (and edgeMask keeps one mask per raster).
+ */
+const made = new WeakMap<Uint8Array, { source: RawPixels; raster: Raster }>();
+
 export function toRaster(pixels: RawPixels, maxSide = WORKING_SIDE): Raster {
+  if (maxSide !== WORKING_SIDE) return makeRaster(pixels, maxSide);
+  const known = made.get(pixels.data);
+  if (known && known.source === pixels) return known.raster;
+  const raster = makeRaster(pixels, maxSide);
+  made.set(pixels.data, { source: pixels, raster });
+  return raster;
+}
+
+function makeRaster(pixels: RawPixels, maxSide: number): Raster {
   const { width, height, channels, data } = pixels;
   if (width <= 0 || height <= 0 || channels < 1 || data.length < width * height * channels) {
     throw new Error(`layout: pixel buffer does not hold ${width}×${height}×${channels}`);

@@ -54,12 +54,14 @@ export async function createPaddleOcr(): Promise<OcrEngine> {
   const detector = new DetectionService(detectionSession, { maxSideLength: MAX_SIDE });
   const recognizer = await createTextRecognizer(simplifyModel(recognitionModel).model, dictionary, SESSION_OPTIONS);
 
-  const recognise = async (image: GreyImage, box: Box, only?: string): Promise<TextBox | null> => {
-    const { text, confidence } = await recognizer.read(image, box, { only });
-    const trimmed = text.trim();
-    const bar = /[\p{L}\p{N}]/u.test(trimmed) ? MIN_CONFIDENCE : MIN_CONFIDENCE_WITHOUT_LETTERS;
-    if (!trimmed || CJK.test(trimmed) || confidence < bar) return null;
-    return { text: trimmed, confidence, box };
+  /** The boxes' lines that read as text: confident enough, not CJK (icons), not blank. */
+  const recognise = async (image: GreyImage, boxes: Box[], only?: string): Promise<Array<TextBox | null>> => {
+    const readings = await recognizer.read(image, boxes, { only });
+    return readings.map(({ text, confidence }, index) => {
+      const trimmed = text.trim();
+      const bar = /[\p{L}\p{N}]/u.test(trimmed) ? MIN_CONFIDENCE : MIN_CONFIDENCE_WITHOUT_LETTERS;
+      return !trimmed || CJK.test(trimmed) || confidence < bar ? null : { text: trimmed, confidence, box: boxes[index]! };
+    });
   };
 
   return {
@@ -76,20 +78,13 @@ export async function createPaddleOcr(): Promise<OcrEngine> {
       const grey: GreyImage = { data, width: info.width, height: info.height };
       const png = await sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } }).png({ compressionLevel: 1 }).toBuffer();
       const boxes = (await detector.run(toArrayBuffer(png))).filter((box) => box.width > 0 && box.height > 0);
-      const lines: TextBox[] = [];
-      // One at a time: each run already uses every core.
-      for (const box of boxes) {
-        const line = await recognise(grey, box);
-        if (line) lines.push({ ...line, box: scaleBox(box, 1 / scale) });
-      }
-      return lines;
+      const lines = await recognise(grey, boxes);
+      return lines.flatMap((line) => (line ? [{ ...line, box: scaleBox(line.box, 1 / scale) }] : []));
     },
     async readLines(image, boxes, { invert, only }) {
       const { data, info } = await sharp(image).flatten({ background: "#ffffff" }).greyscale().negate(invert ? { alpha: false } : false).raw().toBuffer({ resolveWithObject: true });
       const grey: GreyImage = { data, width: info.width, height: info.height };
-      const lines: Array<TextBox | null> = [];
-      for (const box of boxes) lines.push(await recognise(grey, box, only));
-      return lines;
+      return recognise(grey, boxes, only);
     },
     async close() {
       await Promise.all([detectionSession.release(), recognizer.close()]);

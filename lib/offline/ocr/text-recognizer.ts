@@ -9,20 +9,27 @@ export interface GreyImage {
   height: number;
 }
 
-/** Reads the single line of text in a box of an image. */
+/** Reads lines of text: each box of an image holds one. */
 export interface TextRecognizer {
-  /** With `only`, the line is read as made of those characters alone. */
-  read(image: GreyImage, box: Box, options?: { only?: string }): Promise<DecodedLine>;
+  /** One reading per box, in order. With `only`, each line is read as made of those characters alone. */
+  read(image: GreyImage, boxes: readonly Box[], options?: { only?: string }): Promise<DecodedLine[]>;
   close(): Promise<void>;
 }
 
 /** The PP-OCR recogniser reads lines scaled to 48 px high, at least 8 px wide. */
 const LINE_HEIGHT = 48;
 const MIN_WIDTH = 8;
+/**
+ * Lines read in one run. Measured on this model on 2 CPU cores: four lines of about the same
+ * width take 25–45 % less time together than one by one; eight take longer again.
+ */
+const BATCH = 4;
+/** What a shorter line is padded with in its batch: 0 is mid-grey once scaled, as PaddleOCR pads. */
+const PADDING = 0;
 
 /**
- * PP-OCRv4 recognition on onnxruntime, one crop a run: batching crops into one run was measured
- * and is no faster for this model on CPU.
+ * PP-OCRv4 recognition on onnxruntime. Lines are read in batches of similar width (sorted by
+ * width, so little of a batch is padding); each line is decoded over its own width only.
  */
 export async function createTextRecognizer(
   model: Uint8Array,
@@ -35,15 +42,24 @@ export async function createTextRecognizer(
   const classesOf = (characters: string) => [...characters].map((character) => dictionary.indexOf(character)).filter((index) => index > 0);
 
   return {
-    async read(image, box, { only } = {}) {
-      const { tensor, width } = lineTensor(image, box);
-      const feed = new ort.Tensor("float32", tensor, [1, 3, LINE_HEIGHT, width]);
-      const results = await session.run({ [input!]: feed });
-      const probabilities = results[output!]!;
-      const [, steps, classes] = probabilities.dims as [number, number, number];
-      const line = decodeCtc(probabilities.data as Float32Array, 0, steps, classes, dictionary, only ? classesOf(only) : undefined);
-      probabilities.dispose();
-      return line;
+    async read(image, boxes, { only } = {}) {
+      const allowed = only ? classesOf(only) : undefined;
+      const lines = boxes.map((box) => lineTensor(image, box));
+      const order = lines.map((_, index) => index).sort((a, b) => lines[a]!.width - lines[b]!.width);
+      const readings: DecodedLine[] = new Array(lines.length);
+      for (let start = 0; start < order.length; start += BATCH) {
+        const batch = order.slice(start, start + BATCH);
+        const width = lines[batch.at(-1)!]!.width;
+        const results = await session.run({ [input!]: batchTensor(batch.map((index) => lines[index]!), width) });
+        const probabilities = results[output!]!;
+        const [, steps, classes] = probabilities.dims as [number, number, number];
+        batch.forEach((index, position) => {
+          const ownSteps = Math.min(steps, Math.ceil((steps * lines[index]!.width) / width));
+          readings[index] = decodeCtc(probabilities.data as Float32Array, position * steps * classes, ownSteps, classes, dictionary, allowed);
+        });
+        probabilities.dispose();
+      }
+      return readings;
     },
     close: () => session.release(),
   };
@@ -83,6 +99,19 @@ export function lineTensor(image: GreyImage, box: Box): { tensor: Float32Array; 
   tensor.copyWithin(plane, 0, plane);
   tensor.copyWithin(2 * plane, 0, plane);
   return { tensor, width };
+}
+
+/** Lines of the model's input shape side by side in one tensor, each padded on the right to `width`. */
+function batchTensor(lines: ReadonlyArray<{ tensor: Float32Array; width: number }>, width: number): ort.Tensor {
+  const plane = LINE_HEIGHT * width;
+  const data = new Float32Array(lines.length * 3 * plane).fill(PADDING);
+  lines.forEach((line, position) => {
+    for (let row = 0; row < 3 * LINE_HEIGHT; row++) {
+      const from = row * line.width;
+      data.set(line.tensor.subarray(from, from + line.width), position * 3 * plane + row * width);
+    }
+  });
+  return new ort.Tensor("float32", data, [lines.length, 3, LINE_HEIGHT, width]);
 }
 
 function clamp(value: number, low: number, high: number): number {

@@ -33,26 +33,40 @@ export function decodeCtc(
   dictionary: readonly string[],
   only?: readonly number[],
 ): DecodedLine {
+  const best = new Int32Array(steps);
+  const confidence = new Float32Array(steps);
+  for (let step = 0; step < steps; step++) {
+    const row = offset + step * classes;
+    best[step] = likeliest(probabilities, row, 0, classes);
+    if (best[step] !== BLANK && only) best[step] = only.reduce((a, b) => (probabilities[row + b]! > probabilities[row + a]! ? b : a));
+    // Read within `only`, the character's identity is forced: what is left to trust is that
+    // there is a character at all.
+    confidence[step] = only ? 1 - probabilities[row + BLANK]! : probabilities[row + best[step]!]!;
+  }
+  return decodeBestPath(best, confidence, dictionary);
+}
+
+/**
+ * Decodes one line from its best path: the class read at each time step and how likely it is
+ * (the model can compute these itself, see best-class-outputs.ts).
+ */
+export function decodeBestPath(best: ArrayLike<number>, confidence: ArrayLike<number>, dictionary: readonly string[]): DecodedLine {
   const characters: string[] = [];
   const positions: number[] = [];
   let confidenceSum = 0;
   let previous = -1;
-  for (let step = 0; step < steps; step++) {
-    const row = offset + step * classes;
-    let best = likeliest(probabilities, row, 0, classes);
-    if (best !== BLANK && only) best = only.reduce((a, b) => (probabilities[row + b]! > probabilities[row + a]! ? b : a));
-    if (best !== BLANK && best !== previous && best < dictionary.length) {
-      characters.push(dictionary[best]!);
+  for (let step = 0; step < best.length; step++) {
+    const current = best[step]!;
+    if (current !== BLANK && current !== previous && current < dictionary.length) {
+      characters.push(dictionary[current]!);
       positions.push(step);
-      // Read within `only`, the character's identity is forced: what is left to trust is that
-      // there is a character at all.
-      confidenceSum += only ? 1 - probabilities[row + BLANK]! : probabilities[row + best]!;
+      confidenceSum += confidence[step]!;
     }
-    previous = best;
+    previous = current;
   }
-  const confidence = characters.length ? confidenceSum / characters.length : 0;
+  const mean = characters.length ? confidenceSum / characters.length : 0;
   insertGapSpaces(characters, positions);
-  return { text: normalise(characters), confidence };
+  return { text: normalise(characters), confidence: mean };
 }
 
 /** The class with the highest probability in `row`, among the first `classes`. */

@@ -1,5 +1,6 @@
 import * as ort from "onnxruntime-node";
-import { decodeCtc, type DecodedLine } from "@/lib/offline/ocr/ctc-decode";
+import { addBestClassOutputs, BEST_CLASS, BEST_PROBABILITY } from "@/lib/offline/ocr/best-class-outputs";
+import { decodeBestPath, decodeCtc, type DecodedLine } from "@/lib/offline/ocr/ctc-decode";
 import type { Box } from "@/lib/offline/types";
 
 /** A one-channel (grey) image as raw pixels. */
@@ -36,7 +37,7 @@ export async function createTextRecognizer(
   dictionary: readonly string[],
   options: ort.InferenceSession.SessionOptions,
 ): Promise<TextRecognizer> {
-  const session = await ort.InferenceSession.create(model, options);
+  const session = await ort.InferenceSession.create(addBestClassOutputs(model), options);
   const [input] = session.inputNames;
   const [output] = session.outputNames;
   const classesOf = (characters: string) => [...characters].map((character) => dictionary.indexOf(character)).filter((index) => index > 0);
@@ -50,14 +51,24 @@ export async function createTextRecognizer(
       for (let start = 0; start < order.length; start += BATCH) {
         const batch = order.slice(start, start + BATCH);
         const width = lines[batch.at(-1)!]!.width;
-        const results = await session.run({ [input!]: batchTensor(batch.map((index) => lines[index]!), width) });
-        const probabilities = results[output!]!;
-        const [, steps, classes] = probabilities.dims as [number, number, number];
+        const feeds = { [input!]: batchTensor(batch.map((index) => lines[index]!), width) };
+        // The likeliest class per step is all a free read needs; a read within `only` needs
+        // every class's probability.
+        const results = await session.run(feeds, allowed ? [output!] : [BEST_CLASS, BEST_PROBABILITY]);
         batch.forEach((index, position) => {
-          const ownSteps = Math.min(steps, Math.ceil((steps * lines[index]!.width) / width));
-          readings[index] = decodeCtc(probabilities.data as Float32Array, position * steps * classes, ownSteps, classes, dictionary, allowed);
+          const ownWidth = lines[index]!.width;
+          if (allowed) {
+            const [, steps, classes] = results[output!]!.dims as [number, number, number];
+            const ownSteps = Math.min(steps, Math.ceil((steps * ownWidth) / width));
+            readings[index] = decodeCtc(results[output!]!.data as Float32Array, position * steps * classes, ownSteps, classes, dictionary, allowed);
+          } else {
+            const [, steps] = results[BEST_CLASS]!.dims as [number, number];
+            const [from, to] = [position * steps, position * steps + Math.min(steps, Math.ceil((steps * ownWidth) / width))];
+            const best = (results[BEST_CLASS]!.data as Int32Array).subarray(from, to);
+            readings[index] = decodeBestPath(best, (results[BEST_PROBABILITY]!.data as Float32Array).subarray(from, to), dictionary);
+          }
         });
-        probabilities.dispose();
+        for (const tensor of Object.values(results)) tensor.dispose();
       }
       return readings;
     },

@@ -27,10 +27,12 @@ const MIN_WIDTH = 8;
 const BATCH = 4;
 /** What a shorter line is padded with in its batch: 0 is mid-grey once scaled, as PaddleOCR pads. */
 const PADDING = 0;
+/** A line joins a batch only if it is at least this share of the batch's widest: padding is work too. */
+const SIMILAR_WIDTH = 0.75;
 
 /**
- * PP-OCRv4 recognition on onnxruntime. Lines are read in batches of similar width (sorted by
- * width, so little of a batch is padding); each line is decoded over its own width only.
+ * PP-OCRv4 recognition on onnxruntime. Lines are read in batches of similar width, so that
+ * little of a batch is padding; each line is decoded over its own width only.
  */
 export async function createTextRecognizer(
   model: Uint8Array,
@@ -46,11 +48,9 @@ export async function createTextRecognizer(
     async read(image, boxes, { only } = {}) {
       const allowed = only ? classesOf(only) : undefined;
       const lines = boxes.map((box) => lineTensor(image, box));
-      const order = lines.map((_, index) => index).sort((a, b) => lines[a]!.width - lines[b]!.width);
       const readings: DecodedLine[] = new Array(lines.length);
-      for (let start = 0; start < order.length; start += BATCH) {
-        const batch = order.slice(start, start + BATCH);
-        const width = lines[batch.at(-1)!]!.width;
+      for (const batch of similarWidths(lines.map((line) => line.width))) {
+        const width = lines[batch[0]!]!.width;
         const feeds = { [input!]: batchTensor(batch.map((index) => lines[index]!), width) };
         // The likeliest class per step is all a free read needs; a read within `only` needs
         // every class's probability.
@@ -110,6 +110,19 @@ export function lineTensor(image: GreyImage, box: Box): { tensor: Float32Array; 
   tensor.copyWithin(plane, 0, plane);
   tensor.copyWithin(2 * plane, 0, plane);
   return { tensor, width };
+}
+
+/** The lines' indices in batches: widest first, each batch as wide as its first line. */
+export function similarWidths(widths: readonly number[]): number[][] {
+  const order = widths.map((_, index) => index).sort((a, b) => widths[b]! - widths[a]!);
+  const batches: number[][] = [];
+  for (let next = 0; next < order.length; ) {
+    const batch = [order[next++]!];
+    const widest = widths[batch[0]!]!;
+    while (batch.length < BATCH && next < order.length && widths[order[next]!]! >= widest * SIMILAR_WIDTH) batch.push(order[next++]!);
+    batches.push(batch);
+  }
+  return batches;
 }
 
 /** Lines of the model's input shape side by side in one tensor, each padded on the right to `width`. */

@@ -193,16 +193,24 @@ describe("simplifyModel: a PP-LCNetV3-like block", () => {
 });
 
 describe("simplifyModel: where a rewrite does not apply", () => {
-  it("keeps the scale and shift before a convolution that pads", async () => {
-    // Padding reads zeros around the shifted input, where folding would put the shift's b.
+  it("makes the scale and shift before a convolution that pads a 1×1 per-channel convolution", async () => {
+    // Padding reads zeros around the shifted input, where folding would put the shift's b; a
+    // convolution of its own does the same arithmetic and stays in onnxruntime's NCHWc layout.
     const padded = buildModel({ secondConvolutionPads: true });
-    const { model, hardSwishes, foldedAfterConvolution, foldedBeforeConvolution } = simplifyModel(padded);
-    expect({ hardSwishes, foldedAfterConvolution, foldedBeforeConvolution }).toEqual({
+    const { model, hardSwishes, foldedAfterConvolution, foldedBeforeConvolution, affinesAsConvolutions } = simplifyModel(padded);
+    expect({ hardSwishes, foldedAfterConvolution, foldedBeforeConvolution, affinesAsConvolutions }).toEqual({
       hardSwishes: 1,
       foldedAfterConvolution: 1,
       foldedBeforeConvolution: 0,
+      affinesAsConvolutions: 1,
     });
-    expect(computing(model)).toEqual(["Conv", "HardSigmoid", "Mul", "Mul", "Add", "Conv"]);
+    expect(computing(model)).toEqual(["Conv", "HardSigmoid", "Mul", "Conv", "Conv"]);
+    const graph = onnx.ModelProto.decode(model).graph!;
+    // One weight and one bias a channel of the first convolution's output (4).
+    const perChannel = graph.node!.filter((node) => node.opType === "Conv")[1]!;
+    const group = perChannel.attribute!.find((attribute) => attribute.name === "group")?.i;
+    const weights = graph.initializer!.find((tensor) => tensor.name === perChannel.input![1])!;
+    expect({ group: Number(group), dims: weights.dims!.map(Number) }).toEqual({ group: 4, dims: [4, 1, 1, 1] });
     expect(await largestDifference(padded, model)).toBeLessThan(1e-5);
   });
 

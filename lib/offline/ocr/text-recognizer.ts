@@ -47,11 +47,11 @@ export async function createTextRecognizer(
   return {
     async read(image, boxes, { only } = {}) {
       const allowed = only ? classesOf(only) : undefined;
-      const lines = boxes.map((box) => lineTensor(image, box));
+      const lines = boxes.map((box) => lineCrop(image, box));
       const readings: DecodedLine[] = new Array(lines.length);
       for (const batch of similarWidths(lines.map((line) => line.width))) {
         const width = lines[batch[0]!]!.width;
-        const feeds = { [input!]: batchTensor(batch.map((index) => lines[index]!), width) };
+        const feeds = { [input!]: batchTensor(image, batch.map((index) => lines[index]!), width) };
         // The likeliest class per step is all a free read needs; a read within `only` needs
         // every class's probability.
         const results = await session.run(feeds, allowed ? [output!] : [BEST_CLASS, BEST_PROBABILITY]);
@@ -76,20 +76,46 @@ export async function createTextRecognizer(
   };
 }
 
-/**
- * The model's input for the box: the crop scaled to the line height with its shape kept
- * (bilinear, as OpenCV's INTER_LINEAR samples), scaled from 0–255 to −1–1, in three identical
- * channels. Written here in one pass rather than with sharp, because a hundred small crops each
- * crossing to sharp's thread pool and back cost more than the arithmetic.
- */
-export function lineTensor(image: GreyImage, box: Box): { tensor: Float32Array; width: number } {
+/** Where a box's line comes from in the image (clamped to it), and how wide it is once scaled. */
+interface LineCrop {
+  left: number;
+  top: number;
+  cropWidth: number;
+  cropHeight: number;
+  /** The line's width at the model's line height, its shape kept. */
+  width: number;
+}
+
+function lineCrop(image: GreyImage, box: Box): LineCrop {
   const left = clamp(Math.round(box.x), 0, image.width - 1);
   const top = clamp(Math.round(box.y), 0, image.height - 1);
   const cropWidth = clamp(Math.round(box.width), 1, image.width - left);
   const cropHeight = clamp(Math.round(box.height), 1, image.height - top);
-  const width = Math.max(MIN_WIDTH, Math.round((LINE_HEIGHT * cropWidth) / cropHeight));
-  const plane = LINE_HEIGHT * width;
+  return { left, top, cropWidth, cropHeight, width: Math.max(MIN_WIDTH, Math.round((LINE_HEIGHT * cropWidth) / cropHeight)) };
+}
+
+/**
+ * The model's input for the box: the crop scaled to the line height with its shape kept
+ * (bilinear, as OpenCV's INTER_LINEAR samples), scaled from 0–255 to −1–1, in three identical
+ * channels.
+ */
+export function lineTensor(image: GreyImage, box: Box): { tensor: Float32Array; width: number } {
+  const crop = lineCrop(image, box);
+  const plane = LINE_HEIGHT * crop.width;
   const tensor = new Float32Array(3 * plane);
+  writeLine(image, crop, tensor, 0, crop.width);
+  tensor.copyWithin(plane, 0, plane);
+  tensor.copyWithin(2 * plane, 0, plane);
+  return { tensor, width: crop.width };
+}
+
+/**
+ * Writes one channel of a line into `target` from `offset`, `rowStride` values a row. Done here
+ * in one pass rather than with sharp: a hundred small crops each crossing to sharp's thread pool
+ * and back cost more than the arithmetic.
+ */
+function writeLine(image: GreyImage, crop: LineCrop, target: Float32Array, offset: number, rowStride: number): void {
+  const { left, top, cropWidth, cropHeight, width } = crop;
   const [scaleX, scaleY] = [cropWidth / width, cropHeight / LINE_HEIGHT];
   for (let y = 0; y < LINE_HEIGHT; y++) {
     const sourceY = clamp((y + 0.5) * scaleY - 0.5, 0, cropHeight - 1);
@@ -104,12 +130,9 @@ export function lineTensor(image: GreyImage, box: Box): { tensor: Float32Array; 
       const fx = sourceX - x0;
       const upper = image.data[row0 + x0]! * (1 - fx) + image.data[row0 + x1]! * fx;
       const lower = image.data[row1 + x0]! * (1 - fx) + image.data[row1 + x1]! * fx;
-      tensor[y * width + x] = (upper * (1 - fy) + lower * fy) / 127.5 - 1;
+      target[offset + y * rowStride + x] = (upper * (1 - fy) + lower * fy) / 127.5 - 1;
     }
   }
-  tensor.copyWithin(plane, 0, plane);
-  tensor.copyWithin(2 * plane, 0, plane);
-  return { tensor, width };
 }
 
 /** The lines' indices in batches: widest first, each batch as wide as its first line. */
@@ -126,14 +149,14 @@ export function similarWidths(widths: readonly number[]): number[][] {
 }
 
 /** Lines of the model's input shape side by side in one tensor, each padded on the right to `width`. */
-function batchTensor(lines: ReadonlyArray<{ tensor: Float32Array; width: number }>, width: number): ort.Tensor {
+function batchTensor(image: GreyImage, lines: readonly LineCrop[], width: number): ort.Tensor {
   const plane = LINE_HEIGHT * width;
   const data = new Float32Array(lines.length * 3 * plane).fill(PADDING);
   lines.forEach((line, position) => {
-    for (let row = 0; row < 3 * LINE_HEIGHT; row++) {
-      const from = row * line.width;
-      data.set(line.tensor.subarray(from, from + line.width), position * 3 * plane + row * width);
-    }
+    const start = position * 3 * plane;
+    writeLine(image, line, data, start, width);
+    data.copyWithin(start + plane, start, start + plane);
+    data.copyWithin(start + 2 * plane, start, start + plane);
   });
   return new ort.Tensor("float32", data, [lines.length, 3, LINE_HEIGHT, width]);
 }

@@ -22,7 +22,23 @@ const MIN_DIAMETER = 7;
 const MAX_DIAMETER = 90;
 
 /** Marker circles, leaving out round glyphs of the text (a bold "e" in a title looks alike). */
+/**
+ * Markers already found, by the edge mask they were found in: `findStepMarkers` and
+ * `analyzeLayout` look for them in the same image with the same lines of text, and the search
+ * labels every strongly coloured pixel.
+ */
+const found = new WeakMap<Uint8Array, { text: string; markers: Box[] }>();
+
 export function detectMarkers(raster: Raster, mask: Uint8Array, text: Box[]): Box[] {
+  const key = text.map((box) => `${box.x},${box.y},${box.width},${box.height}`).join(";");
+  const known = found.get(mask);
+  if (known?.text === key) return known.markers.map((box) => ({ ...box }));
+  const markers = searchMarkers(raster, mask, text);
+  found.set(mask, { text: key, markers });
+  return markers.map((box) => ({ ...box }));
+}
+
+function searchMarkers(raster: Raster, mask: Uint8Array, text: Box[]): Box[] {
   // Only ink-free pixels of a strong colour can be a marker's fill: labelling just those keeps
   // this pass cheap on mostly white diagrams.
   const { width, height, rgb } = raster;

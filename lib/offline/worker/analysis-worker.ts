@@ -9,8 +9,8 @@ import type { AnalysisReply, AnalysisRequest } from "@/lib/offline/worker/protoc
  * at a time (the main thread queues them).
  */
 
-// Model files are read from disk; the OCR library falls back to downloading models when handed
-// anything else. This thread has no reason to touch the network, so it cannot.
+// Model files are read from disk (PaddleOCR libraries download models they are not handed).
+// This thread has no reason to touch the network, so it cannot.
 globalThis.fetch = () => Promise.reject(new Error("The offline analyzer does not use the network."));
 
 let engine: Promise<OcrEngine> | undefined;

@@ -29,8 +29,11 @@ const MIN_DIAGRAM_NODES = 3;
 
 /** OCR, layout and the catalogue, in that order: pure work, run inside the analysis thread. */
 export async function analyzeImage(ocr: OcrEngine, image: Buffer): Promise<ImageAnalysis> {
-  const texts = await ocr.read(image);
-  const { data, info } = await sharp(image).flatten({ background: "#ffffff" }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  // sharp decodes on its own threads while the OCR holds this one.
+  const [texts, { data, info }] = await Promise.all([
+    ocr.read(image),
+    sharp(image).flatten({ background: "#ffffff" }).removeAlpha().raw().toBuffer({ resolveWithObject: true }),
+  ]);
   const pixels: RawPixels = { data, width: info.width, height: info.height, channels: info.channels };
   const digits = await readStepNumbers(ocr, image, findStepMarkers(pixels, texts));
   const layout = analyzeLayout(pixels, [...texts, ...digits]);
@@ -82,20 +85,20 @@ export function parseStepNumber(text: string): number {
 
 /** The image's main colours, from a coarse histogram (4 bits a channel) of its pixels. */
 function dominantColours(data: Buffer, channels: number): Array<{ hex: string; share: number }> {
-  const counts = new Map<number, number>();
+  const counts = new Uint32Array(4096);
   const pixels = data.length / channels;
   // Every 7th pixel is plenty for a histogram and keeps a 3072² image fast.
   for (let pixel = 0; pixel < pixels; pixel += 7) {
     const offset = pixel * channels;
-    const key = ((data[offset]! >> 4) << 8) | ((data[offset + 1]! >> 4) << 4) | (data[offset + 2]! >> 4);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    counts[((data[offset]! >> 4) << 8) | ((data[offset + 1]! >> 4) << 4) | (data[offset + 2]! >> 4)]!++;
   }
   const sampled = Math.ceil(pixels / 7);
-  return [...counts]
-    .sort((a, b) => b[1] - a[1])
+  return [...counts.keys()]
+    .filter((key) => counts[key]! > 0)
+    .sort((a, b) => counts[b]! - counts[a]!)
     .slice(0, 5)
-    .map(([key, count]) => ({
+    .map((key) => ({
       hex: `#${[key >> 8, (key >> 4) & 15, key & 15].map((nibble) => ((nibble << 4) | 8).toString(16).padStart(2, "0")).join("")}`,
-      share: count / sampled,
+      share: counts[key]! / sampled,
     }));
 }

@@ -1,6 +1,6 @@
 /**
  * How long the offline analyzer takes per diagram on this machine: the engine's cold start once,
- * then the warm time per synthetic 1600 px diagram (median of 5 after a warm-up run), measured on
+ * then the warm time per synthetic 1600 px diagram (median of 7 after a warm-up run, the diagrams taken in turn), measured on
  * the analysis the worker thread runs (OCR, step digits, layout, catalogue). Part of `npm run bench`;
  * writes bench/results/offline-latency.md.
  */
@@ -13,7 +13,7 @@ import { createPaddleOcr } from "@/lib/offline/ocr/paddle-ocr";
 import { loadFixtures, publishReport } from "./fixtures";
 
 const RESULTS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "results/offline-latency.md");
-const RUNS = 5;
+const RUNS = 7;
 
 async function main() {
   const fixtures = (await loadFixtures().catch(() => [])).filter((fixture) => fixture.group === "synthetic 1600 px");
@@ -24,21 +24,24 @@ async function main() {
   const loadStarted = performance.now();
   const ocr = await createPaddleOcr();
   const coldMs = performance.now() - loadStarted;
-  const rows: string[] = [];
-  for (const fixture of fixtures) {
-    const image = await prepareImage(fixture.file, { maxPixels: 100_000_000, maxEdge: 3072 });
-    await analyzeImage(ocr, image.data);
-    const times: number[] = [];
-    for (let run = 0; run < RUNS; run++) {
+  const images = await Promise.all(fixtures.map((fixture) => prepareImage(fixture.file, { maxPixels: 100_000_000, maxEdge: 3072 })));
+  for (const image of images) await analyzeImage(ocr, image.data);
+  // Round after round over all the diagrams, not one diagram's runs in a row: on a shared
+  // machine a slow spell then slows a run of each diagram instead of every run of one.
+  const times: number[][] = fixtures.map(() => []);
+  for (let run = 0; run < RUNS; run++) {
+    for (const [index, image] of images.entries()) {
       const started = performance.now();
       await analyzeImage(ocr, image.data);
-      times.push(performance.now() - started);
+      times[index]!.push(performance.now() - started);
     }
-    times.sort((a, b) => a - b);
-    const median = times[Math.floor(RUNS / 2)]!;
-    rows.push(`| ${fixture.name} | ${median.toFixed(0)} | ${times.at(-1)!.toFixed(0)} |`);
-    process.stderr.write(`${fixture.name}: ${median.toFixed(0)} ms\n`);
   }
+  const rows = fixtures.map((fixture, index) => {
+    const sorted = times[index]!.sort((a, b) => a - b);
+    const median = sorted[Math.floor(RUNS / 2)]!;
+    process.stderr.write(`${fixture.name}: ${median.toFixed(0)} ms\n`);
+    return `| ${fixture.name} | ${median.toFixed(0)} | ${sorted.at(-1)!.toFixed(0)} |`;
+  });
   await ocr.close();
   const report = [
     "# Offline analyzer latency",

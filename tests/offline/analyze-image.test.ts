@@ -256,6 +256,11 @@ describe("readLines on a step circle", { timeout: TIMEOUT }, () => {
     const { image, centre } = await stepCrop(digit);
     expect((await ocr.readLines(image, [centre], { invert: true, only: "0123456789" }))[0]?.text).toBe(digit);
   });
+
+  it("refuses to read within characters the recogniser does not know", async () => {
+    const { image, centre } = await stepCrop("4");
+    await expect(ocr.readLines(image, [centre], { invert: true, only: "☃" })).rejects.toThrow(/knows none of the characters/);
+  });
 });
 
 describe("parseStepNumber", () => {

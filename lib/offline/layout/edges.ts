@@ -12,7 +12,8 @@ const EDGE_STEP = 22;
 /**
  * Masks already made, by the pixels they were made from: finding the step markers and the
  * layout both need the mask of the same image, and it is a pass over every pixel. Callers
- * only read a mask.
+ * only read a mask, and decoded pixels are never changed in place (a changed buffer would get
+ * its old mask back).
  */
 const made = new WeakMap<Uint8Array, Uint8Array>();
 

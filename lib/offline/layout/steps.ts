@@ -21,7 +21,6 @@ export interface Marker {
 const MIN_DIAMETER = 7;
 const MAX_DIAMETER = 90;
 
-/** Marker circles, leaving out round glyphs of the text (a bold "e" in a title looks alike). */
 /**
  * Markers already found, by the edge mask they were found in: `findStepMarkers` and
  * `analyzeLayout` look for them in the same image with the same lines of text, and the search
@@ -29,6 +28,7 @@ const MAX_DIAMETER = 90;
  */
 const found = new WeakMap<Uint8Array, { text: string; markers: Box[] }>();
 
+/** Marker circles, leaving out round glyphs of the text (a bold "e" in a title looks alike). */
 export function detectMarkers(raster: Raster, mask: Uint8Array, text: Box[]): Box[] {
   const key = text.map((box) => `${box.x},${box.y},${box.width},${box.height}`).join(";");
   const known = found.get(mask);
@@ -38,6 +38,7 @@ export function detectMarkers(raster: Raster, mask: Uint8Array, text: Box[]): Bo
   return markers.map((box) => ({ ...box }));
 }
 
+/** The search itself: round faces of a strong fill with a digit-sized hole in the middle. */
 function searchMarkers(raster: Raster, mask: Uint8Array, text: Box[]): Box[] {
   // Only ink-free pixels of a strong colour can be a marker's fill: labelling just those keeps
   // this pass cheap on mostly white diagrams.

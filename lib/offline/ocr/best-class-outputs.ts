@@ -16,6 +16,10 @@ export const BEST_PROBABILITY = "best_probability";
 export function addBestClassOutputs(bytes: Uint8Array): Uint8Array {
   const model = onnx.ModelProto.decode(bytes);
   const graph = model.graph!;
+  // ReduceMax takes its axes as an attribute up to opset 17, as written below.
+  const opset = Number(model.opsetImport?.find((entry) => !entry.domain)?.version ?? 0);
+  if (opset > 17) throw new Error(`addBestClassOutputs writes ReduceMax for opset 17 or older; this model uses opset ${opset}.`);
+  // The recogniser's one output: probabilities over every class, [lines, steps, classes].
   const probabilities = graph.output![0]!.name!;
   const classIndex = `${BEST_CLASS}_int64`;
   const int = (name: string, value: number) => onnx.AttributeProto.create({ name, i: value, type: onnx.AttributeProto.AttributeType.INT });

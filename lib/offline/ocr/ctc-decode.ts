@@ -14,7 +14,10 @@ export interface DecodedLine {
 
 /** Class 0 is CTC's blank. */
 const BLANK = 0;
-/** The gap, in multiples of the smallest step between characters, that reads as a space. */
+/**
+ * A gap reads as a space when it exceeds the line's median step between characters by this many
+ * times the smallest step: less between a letter and a digit, more between two letters.
+ */
 const GAP_BETWEEN_KINDS = 1.5;
 const GAP_WITHIN_KIND = 2.5;
 const CJK = /[\u2E80-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF]/;
@@ -37,7 +40,7 @@ export function decodeCtc(
   const confidence = new Float32Array(steps);
   for (let step = 0; step < steps; step++) {
     const row = offset + step * classes;
-    best[step] = likeliest(probabilities, row, 0, classes);
+    best[step] = likeliest(probabilities, row, classes);
     if (best[step] !== BLANK && only) best[step] = only.reduce((a, b) => (probabilities[row + b]! > probabilities[row + a]! ? b : a));
     // Read within `only`, the character's identity is forced: what is left to trust is that
     // there is a character at all.
@@ -69,10 +72,10 @@ export function decodeBestPath(best: ArrayLike<number>, confidence: ArrayLike<nu
   return { text: normalise(characters), confidence: mean };
 }
 
-/** The class with the highest probability in `row`, among the first `classes`. */
-function likeliest(probabilities: Float32Array, row: number, first: number, classes: number): number {
-  let best = first;
-  for (let index = first + 1; index < classes; index++) if (probabilities[row + index]! > probabilities[row + best]!) best = index;
+/** The class with the highest probability in `row`. */
+function likeliest(probabilities: Float32Array, row: number, classes: number): number {
+  let best = 0;
+  for (let index = 1; index < classes; index++) if (probabilities[row + index]! > probabilities[row + best]!) best = index;
   return best;
 }
 

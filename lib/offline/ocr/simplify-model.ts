@@ -9,8 +9,9 @@ type Tensor = onnxProto.onnx.ITensorProto;
 export interface Simplification {
   model: Uint8Array;
   hardSwishes: number;
-  /** Scalar scale-and-shift steps folded into the convolution before them, or after them. */
+  /** Scalar scale-and-shift steps folded into the convolution before them. */
   foldedAfterConvolution: number;
+  /** Scalar scale-and-shift steps folded into the convolution after them. */
   foldedBeforeConvolution: number;
   /** Scalar scale-and-shift steps left before a padded convolution, made a 1×1 convolution. */
   affinesAsConvolutions: number;
@@ -115,7 +116,7 @@ function foldAffineAfterConvolutions(graph: Graph, tensors: Map<string, Tensor>)
   const removed = new Set<Node>();
   let folded = 0;
   for (const convolution of graph.node ?? []) {
-    if (!ownsParameters(convolution, wiring)) continue;
+    if (!ownsParameters(convolution, wiring, tensors)) continue;
     const multiply = wiring.soleReader(convolution.output![0]!, "Mul");
     const scale = multiply && scalarOperand(multiply, tensors);
     if (!multiply || !scale) continue;
@@ -139,7 +140,7 @@ function foldAffineBeforeConvolutions(graph: Graph, tensors: Map<string, Tensor>
   const wiring = new Wiring(graph);
   const removed = new Set<Node>();
   for (const convolution of graph.node ?? []) {
-    if (!ownsParameters(convolution, wiring) || pads(convolution)) continue;
+    if (!ownsParameters(convolution, wiring, tensors) || pads(convolution)) continue;
     const add = wiring.producer(convolution.input![0]!, "Add");
     const shift = add && wiring.soleReader(add.output![0]!, "Conv") === convolution ? scalarOperand(add, tensors) : null;
     const multiply = shift ? wiring.producer(shift.other, "Mul") : null;
@@ -166,7 +167,7 @@ function foldAffineBeforeConvolutions(graph: Graph, tensors: Map<string, Tensor>
 
 function affinesToConvolutions(graph: Graph, tensors: Map<string, Tensor>): number {
   const wiring = new Wiring(graph);
-  let replaced = 0;
+  const removed = new Set<Node>();
   for (const add of graph.node ?? []) {
     if (add.opType !== "Add") continue;
     const convolution = wiring.soleReader(add.output![0]!, "Conv");
@@ -182,7 +183,7 @@ function affinesToConvolutions(graph: Graph, tensors: Map<string, Tensor>): numb
     const parameter = (suffix: string, value: number, dims: number[]) => {
       const tensor = onnx.TensorProto.create({ name: `${name}_${suffix}`, dims, dataType: onnx.TensorProto.DataType.FLOAT });
       editable(tensor, new Float32Array(channels).fill(value)).save();
-      graph.initializer = [...(graph.initializer ?? []), tensor];
+      (graph.initializer ??= []).push(tensor);
       return tensor.name!;
     };
     const perChannel = onnx.NodeProto.create({
@@ -195,16 +196,25 @@ function affinesToConvolutions(graph: Graph, tensors: Map<string, Tensor>): numb
         onnx.AttributeProto.create({ name: "kernel_shape", ints: [1, 1], type: onnx.AttributeProto.AttributeType.INTS }),
       ],
     });
-    graph.node!.splice(graph.node!.indexOf(multiply), 1, perChannel);
-    graph.node!.splice(graph.node!.indexOf(add), 1);
-    replaced++;
+    // The multiply becomes the convolution, in its place in the node order; the add goes.
+    Object.assign(multiply, { opType: perChannel.opType, name: perChannel.name, input: perChannel.input, output: perChannel.output, attribute: perChannel.attribute });
+    removed.add(add);
   }
-  return replaced;
+  graph.node = graph.node!.filter((node) => !removed.has(node));
+  return removed.size;
 }
 
-/** A convolution whose weights and bias no other node reads: folding into them changes it alone. */
-function ownsParameters(convolution: Node, wiring: Wiring): boolean {
-  return convolution.opType === "Conv" && (convolution.input ?? []).slice(1).every((parameter) => wiring.readerCount(parameter) === 1);
+/**
+ * A convolution whose weights and bias are float constants that no other node reads: folding
+ * into them changes this convolution alone, and they can be read and written here.
+ */
+function ownsParameters(convolution: Node, wiring: Wiring, tensors: Map<string, Tensor>): boolean {
+  const parameters = (convolution.input ?? []).slice(1).filter(Boolean);
+  return (
+    convolution.opType === "Conv" &&
+    parameters.length >= 1 &&
+    parameters.every((parameter) => wiring.readerCount(parameter) === 1 && tensors.get(parameter)?.dataType === onnx.TensorProto.DataType.FLOAT)
+  );
 }
 
 /** Drops the constants that the rewrites left unread (onnxruntime warns about each one). */
@@ -256,7 +266,7 @@ function convolutionParameters(convolution: Node, graph: Graph, tensors: Map<str
   let bias = convolution.input![2] ? tensors.get(convolution.input![2]) : undefined;
   if (!bias) {
     bias = onnx.TensorProto.create({ name: `${convolution.output![0]}_bias`, dims: [outputs], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(4 * outputs) });
-    graph.initializer = [...(graph.initializer ?? []), bias];
+    (graph.initializer ??= []).push(bias);
     tensors.set(bias.name!, bias);
     convolution.input = [convolution.input![0]!, convolution.input![1]!, bias.name!];
   }

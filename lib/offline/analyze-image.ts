@@ -29,13 +29,11 @@ const MIN_DIAGRAM_NODES = 3;
 
 /** OCR, layout and the catalogue, in that order: pure work, run inside the analysis thread. */
 export async function analyzeImage(ocr: OcrEngine, image: Buffer): Promise<ImageAnalysis> {
-  // sharp decodes on its own threads while the OCR holds this one.
-  const [texts, { data, info }] = await Promise.all([
-    ocr.read(image),
-    sharp(image).flatten({ background: "#ffffff" }).removeAlpha().raw().toBuffer({ resolveWithObject: true }),
-  ]);
+  // Decoded once, for the OCR and the layout alike.
+  const { data, info } = await sharp(image).flatten({ background: "#ffffff" }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const pixels: RawPixels = { data, width: info.width, height: info.height, channels: info.channels };
-  const digits = await readStepNumbers(ocr, image, findStepMarkers(pixels, texts));
+  const texts = await ocr.read(pixels);
+  const digits = await readStepNumbers(ocr, pixels, findStepMarkers(pixels, texts));
   const layout = analyzeLayout(pixels, [...texts, ...digits]);
   const components = layout.nodes.map((node) => {
     const match = matchConcept(node.label);
@@ -64,7 +62,7 @@ const CIRCLED_DIGITS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱�
  * the circles and each one's centre is read on its own, inverted to dark on light. The digits go
  * back to the layout as text boxes on their markers.
  */
-async function readStepNumbers(ocr: OcrEngine, image: Buffer, markers: Box[]): Promise<TextBox[]> {
+async function readStepNumbers(ocr: OcrEngine, image: RawPixels, markers: Box[]): Promise<TextBox[]> {
   const centres = markers.map((marker) => {
     const inset = marker.width * 0.2;
     return { x: marker.x + inset, y: marker.y + inset, width: marker.width - 2 * inset, height: marker.height - 2 * inset };

@@ -61,3 +61,11 @@ export interface DiagramLayout {
   /** Text that is neither a node, a container title nor an arrow label: notes, legends. */
   notes: TextBox[];
 }
+
+/** Decoded pixels as sharp's `.raw()` gives them (1–4 channels, 8-bit, row-major). */
+export interface RawPixels {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: number;
+}

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyzeImage, parseStepNumber, type ImageAnalysis } from "@/lib/offline/analyze-image";
 import { composeAnswer } from "@/lib/offline/answer/compose-answer";
 import { createPaddleOcr, ocrScale, type OcrEngine } from "@/lib/offline/ocr/paddle-ocr";
-import type { Box } from "@/lib/offline/types";
+import type { Box, RawPixels } from "@/lib/offline/types";
 import { photoLikePng } from "@/tests/helpers/images";
 
 /**
@@ -237,9 +237,10 @@ describe("analyzeImage on a photo-like picture", { timeout: TIMEOUT }, () => {
 });
 
 /** A step circle alone on a white page, and the crop analyzeImage reads its digit from. */
-async function stepCrop(digit: string): Promise<{ image: Buffer; centre: Box }> {
+async function stepCrop(digit: string): Promise<{ image: RawPixels; centre: Box }> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="120"><rect width="100%" height="100%" fill="#ffffff"/>${step(60, 60, digit)}</svg>`;
-  const image = await sharp(Buffer.from(svg)).png().toBuffer();
+  const { data, info } = await sharp(Buffer.from(svg)).flatten({ background: "#ffffff" }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const image = { data, width: info.width, height: info.height, channels: info.channels };
   // The marker box the layout reports for an r = 20 disc is 41 px; analyzeImage insets it by 20 %.
   const marker = { x: 40, y: 40, width: 41, height: 41 };
   const inset = marker.width * 0.2;

@@ -4,13 +4,9 @@
  * whatever was uploaded; a 1-pixel line stays visible after averaging, as a fainter line.
  */
 
-/** Decoded pixels as sharp's `.raw()` gives them (1–4 channels, 8-bit, row-major). */
-export interface RawPixels {
-  data: Uint8Array;
-  width: number;
-  height: number;
-  channels: number;
-}
+import type { RawPixels } from "@/lib/offline/types";
+
+export type { RawPixels };
 
 export interface Raster {
   width: number;

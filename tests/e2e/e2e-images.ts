@@ -1,5 +1,6 @@
 import sharp from "sharp";
 import { diagramPng } from "../helpers/images";
+import { mulberry32 } from "../helpers/random";
 
 /** Images the browser specs need beyond tests/helpers/images.ts: sized for uploads and the image store. */
 
@@ -18,13 +19,8 @@ export async function bigDiagramPng(): Promise<Buffer> {
  */
 export async function specklesPng(width: number, height: number, seed: number): Promise<Buffer> {
   const pixels = Buffer.alloc(width * height * 3);
-  let state = seed;
-  for (let index = 0; index < pixels.length; index++) {
-    // mulberry32: a plain LCG's patterns would compress and shrink the image unpredictably.
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    pixels[index] = 96 + 64 * (((t ^ (t >>> 14)) >>> 0) % 3);
-  }
+  // mulberry32: a plain LCG's patterns would compress and shrink the image unpredictably.
+  const next = mulberry32(seed);
+  for (let index = 0; index < pixels.length; index++) pixels[index] = 96 + 64 * (next() % 3);
   return sharp(pixels, { raw: { width, height, channels: 3 } }).png().toBuffer();
 }

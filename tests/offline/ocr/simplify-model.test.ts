@@ -5,6 +5,7 @@ import * as ort from "onnxruntime-node";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { simplifyModel } from "@/lib/offline/ocr/simplify-model";
+import { mulberry32 } from "@/tests/helpers/random";
 
 const { onnx } = onnxProto;
 
@@ -17,16 +18,10 @@ const { onnx } = onnxProto;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INPUT_SHAPE = [1, 2, 6, 6];
 
-/** Deterministic pseudo-random numbers in −1..1 (mulberry32), so a failure repeats. */
+/** Deterministic pseudo-random numbers in −1..1, so a failure repeats. */
 function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * 2 - 1;
-  };
+  const next = mulberry32(seed);
+  return () => (next() / 2 ** 32) * 2 - 1;
 }
 
 const randoms = (count: number, next: () => number, scale = 1) => Array.from({ length: count }, () => next() * scale);

@@ -1,4 +1,5 @@
 import onnxProto from "onnx-proto";
+import { floats, namedTensors, removeUnread } from "@/lib/offline/ocr/onnx-graph";
 
 const { onnx } = onnxProto;
 type Graph = onnxProto.onnx.IGraphProto;
@@ -43,16 +44,6 @@ export function simplifyModel(bytes: Uint8Array): Simplification {
   const affinesAsConvolutions = affinesToConvolutions(graph, tensors);
   removeUnread(graph);
   return { model: onnx.ModelProto.encode(model).finish(), hardSwishes, foldedAfterConvolution, foldedBeforeConvolution, affinesAsConvolutions };
-}
-
-/** Initializers and Constant nodes' values by name: the exporter writes scalars as either. */
-function namedTensors(graph: Graph): Map<string, Tensor> {
-  const tensors = new Map<string, Tensor>((graph.initializer ?? []).map((tensor) => [tensor.name!, tensor]));
-  for (const node of graph.node ?? []) {
-    const value = node.attribute?.find((attribute) => attribute.name === "value")?.t;
-    if (node.opType === "Constant" && value) tensors.set(node.output![0]!, value);
-  }
-  return tensors;
 }
 
 /** Who makes each value and who reads it; rebuilt after each pass removes nodes. */
@@ -217,13 +208,6 @@ function ownsParameters(convolution: Node, wiring: Wiring, tensors: Map<string, 
   );
 }
 
-/** Drops the constants that the rewrites left unread (onnxruntime warns about each one). */
-function removeUnread(graph: Graph): void {
-  const read = new Set([...(graph.node ?? []).flatMap((node) => node.input ?? []), ...(graph.output ?? []).map((output) => output.name!)]);
-  graph.node = graph.node!.filter((node) => node.opType !== "Constant" || node.output!.some((output) => read.has(output)));
-  graph.initializer = (graph.initializer ?? []).filter((tensor) => read.has(tensor.name!));
-}
-
 /** The scalar operand of a binary node and its other operand, when one operand is a scalar. */
 function scalarOperand(node: Node, tensors: Map<string, Tensor>): { value: number; other: string } | null {
   const [first, second] = node.input as [string, string];
@@ -283,9 +267,3 @@ function editable(tensor: Tensor, values = floats(tensor)): EditableTensor {
   };
 }
 
-/** A float tensor's values, copied: raw little-endian bytes or the repeated float field. */
-function floats(tensor: Tensor): Float32Array {
-  if (tensor.floatData?.length) return Float32Array.from(tensor.floatData);
-  // A copy into fresh memory: protobufjs hands out Buffers that view the whole model.
-  return new Float32Array(new Uint8Array(tensor.rawData ?? []).buffer);
-}

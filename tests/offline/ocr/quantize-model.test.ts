@@ -1,0 +1,196 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import onnxProto from "onnx-proto";
+import * as ort from "onnxruntime-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { quantizeConvolutions, type ActivationRanges } from "@/lib/offline/ocr/quantize-model";
+import { seededRandom } from "@/tests/helpers/random";
+
+const { onnx } = onnxProto;
+
+/**
+ * Static int8 quantization on small models built here: which convolutions it quantizes, that
+ * onnxruntime then runs them as QLinearConv, and that the answers stay within what 8 bits can
+ * hold. The real recogniser is read quantized in recognition-model.test.ts.
+ */
+
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const INPUT = [1, 4, 8, 8];
+
+const random = (seed: number) => {
+  const next = seededRandom(seed);
+  return () => next() * 2 - 1;
+};
+const randoms = (count: number, next: () => number, scale = 1) => Array.from({ length: count }, () => next() * scale);
+
+function tensor(name: string, dims: number[], values: number[]) {
+  return onnx.TensorProto.create({ name, dims, dataType: FLOAT, rawData: new Uint8Array(new Float32Array(values).buffer) });
+}
+const ints = (name: string, values: number[]) => onnx.AttributeProto.create({ name, ints: values, type: onnx.AttributeProto.AttributeType.INTS });
+const int = (name: string, value: number) => onnx.AttributeProto.create({ name, i: value, type: onnx.AttributeProto.AttributeType.INT });
+const float = (name: string, value: number) => onnx.AttributeProto.create({ name, f: value, type: onnx.AttributeProto.AttributeType.FLOAT });
+const node = (opType: string, input: string[], output: string, attribute: onnxProto.onnx.IAttributeProto[] = []) =>
+  onnx.NodeProto.create({ opType, input, output: [output], name: output, attribute });
+const valueInfo = (name: string, dims: number[]) =>
+  onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((dimValue) => ({ dimValue })) } } } });
+
+/**
+ * x [1,4,8,8] → Conv 3×3 (4→8, pads 1) → hard-swish → depthwise Conv 3×3 (group 8) → Conv 1×1
+ * (8→4, no bias) → y: PP-LCNetV3's pattern, at `opset`. With `slice`, x is first sliced
+ * (attributes, as opset 9 writes it) to its first 2 channels.
+ */
+function buildModel({ opset = 11, slice = false } = {}): Uint8Array {
+  const next = random(3);
+  const inputChannels = slice ? 2 : 4;
+  const nodes = [
+    ...(slice ? [node("Slice", ["x"], "sliced", [ints("starts", [0]), ints("ends", [2]), ints("axes", [1])])] : []),
+    node("Conv", [slice ? "sliced" : "x", "W1", "B1"], "c1", [ints("kernel_shape", [3, 3]), ints("pads", [1, 1, 1, 1])]),
+    node("HardSigmoid", ["c1"], "h1", [float("alpha", 1 / 6), float("beta", 0.5)]),
+    node("Mul", ["c1", "h1"], "a1"),
+    node("Conv", ["a1", "W2", "B2"], "c2", [ints("kernel_shape", [3, 3]), ints("pads", [1, 1, 1, 1]), int("group", 8)]),
+    node("Conv", ["c2", "W3"], "y", [ints("kernel_shape", [1, 1])]),
+  ];
+  const graph = onnx.GraphProto.create({
+    name: "block",
+    node: nodes,
+    initializer: [
+      tensor("W1", [8, inputChannels, 3, 3], randoms(8 * inputChannels * 9, next, 0.5)),
+      tensor("B1", [8], randoms(8, next)),
+      tensor("W2", [8, 1, 3, 3], randoms(72, next, 0.5)),
+      tensor("B2", [8], randoms(8, next)),
+      tensor("W3", [4, 8, 1, 1], randoms(32, next, 0.5)),
+    ],
+    input: [valueInfo("x", INPUT)],
+    output: [valueInfo("y", INPUT)],
+  });
+  return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 7, opsetImport: [{ domain: "", version: opset }], producerName: "test", graph })).finish();
+}
+
+const input = Float32Array.from(randoms(INPUT.reduce((a, b) => a * b), random(11), 2));
+
+/** The model's named values on the test input, run by onnxruntime. */
+async function run(bytes: Uint8Array, names = ["y"]): Promise<Record<string, Float32Array>> {
+  const model = onnx.ModelProto.decode(bytes);
+  const outputs = new Set(model.graph!.output!.map((output) => output.name));
+  for (const name of names) if (!outputs.has(name)) model.graph!.output!.push(onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: FLOAT } } }));
+  const session = await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish());
+  try {
+    const results = await session.run({ x: new ort.Tensor("float32", input, INPUT) }, names);
+    return Object.fromEntries(names.map((name) => [name, Float32Array.from(results[name]!.data as Float32Array)]));
+  } finally {
+    await session.release();
+  }
+}
+
+/** Each value's range on the test input: a calibration of one sample. */
+async function calibrate(bytes: Uint8Array, names: string[]): Promise<ActivationRanges> {
+  const values = await run(bytes, names);
+  return Object.fromEntries(names.map((name) => [name, [Math.min(...values[name]!), Math.max(...values[name]!)] as const]));
+}
+
+const largestDifference = (a: Float32Array, b: Float32Array) => a.reduce((largest, value, index) => Math.max(largest, Math.abs(value - b[index]!)), 0);
+const spread = (values: Float32Array) => Math.max(...values) - Math.min(...values);
+const graphOf = (bytes: Uint8Array) => onnx.ModelProto.decode(bytes).graph!;
+const initializer = (bytes: Uint8Array, name: string) => graphOf(bytes).initializer!.find((each) => each.name === name)!;
+
+let folder: string;
+beforeAll(async () => {
+  folder = await mkdtemp(path.join(os.tmpdir(), "quantize-"));
+});
+afterAll(async () => {
+  await rm(folder, { recursive: true, force: true });
+});
+
+/** The operators onnxruntime runs once it has optimised the model (written out, read back). */
+async function optimisedOperators(bytes: Uint8Array): Promise<string[]> {
+  const file = path.join(folder, `optimised-${Math.random().toString(36).slice(2)}.onnx`);
+  const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: "all", optimizedModelFilePath: file, logSeverityLevel: 3 });
+  await session.release();
+  return graphOf(new Uint8Array(await readFile(file))).node!.map((each) => each.opType!);
+}
+
+describe("quantizeConvolutions", () => {
+  const original = buildModel();
+  const measured = ["x", "c1", "a1", "c2", "y"];
+
+  it("quantizes the ungrouped convolutions and leaves the depthwise one float", async () => {
+    const { model, convolutions } = quantizeConvolutions(original, await calibrate(original, measured), { weightBits: 8 });
+    expect(convolutions).toBe(2);
+    const graph = graphOf(model);
+    const convolutionsOf = graph.node!.filter((each) => each.opType === "Conv");
+    // Both quantized convolutions read their weights through DequantizeLinear; the depthwise
+    // one still reads its float weights.
+    expect(convolutionsOf.map((each) => each.input![1])).toEqual(["c1_weight", "W2", "y_weight"]);
+    expect(initializer(model, "W2").dataType).toBe(FLOAT);
+    expect(initializer(model, "c1_weight_quantized").dataType).toBe(onnx.TensorProto.DataType.INT8);
+    // The float weights it replaced are gone.
+    expect(graph.initializer!.some((each) => each.name === "W1" || each.name === "W3")).toBe(false);
+  });
+
+  it("is run by onnxruntime as QLinearConv", async () => {
+    const { model } = quantizeConvolutions(original, await calibrate(original, measured), { weightBits: 8 });
+    const operators = await optimisedOperators(model);
+    expect(operators.filter((each) => each === "QLinearConv")).toHaveLength(2);
+    expect(await optimisedOperators(original)).not.toContain("QLinearConv");
+  });
+
+  it("computes what the float model computes, within the error of 8 bits", async () => {
+    const { model } = quantizeConvolutions(original, await calibrate(original, measured), { weightBits: 8 });
+    const [{ y: before }, { y: after }] = [await run(original), await run(model)];
+    const difference = largestDifference(before!, after!);
+    // Not the float model again: the answer moved, but by a few steps of 8 bits at most.
+    expect(difference).toBeGreaterThan(0);
+    expect(difference).toBeLessThan(0.03 * spread(before!));
+  });
+
+  it("keeps 7-bit weights within ±63 and 8-bit ones within ±127, each channel's largest at the limit", async () => {
+    const ranges = await calibrate(original, measured);
+    for (const [bits, limit] of [
+      [7, 63],
+      [8, 127],
+    ] as const) {
+      const { model } = quantizeConvolutions(original, ranges, { weightBits: bits });
+      const weights = new Int8Array(new Uint8Array(initializer(model, "c1_weight_quantized").rawData!).slice().buffer);
+      const perChannel = weights.length / 8;
+      for (let channel = 0; channel < 8; channel++) {
+        const channelWeights = Array.from(weights.subarray(channel * perChannel, (channel + 1) * perChannel), Math.abs);
+        expect(Math.max(...channelWeights)).toBe(limit);
+      }
+    }
+  });
+
+  it("gives 7-bit weights an answer as close as 8-bit ones, give or take a bit", async () => {
+    const ranges = await calibrate(original, measured);
+    const { y: before } = await run(original);
+    const { y: seven } = await run(quantizeConvolutions(original, ranges, { weightBits: 7 }).model);
+    expect(largestDifference(before!, seven!)).toBeLessThan(0.05 * spread(before!));
+  });
+
+  it("leaves float a convolution whose output range was not measured", async () => {
+    const ranges = await calibrate(original, ["x", "c1", "a1", "c2"]);
+    const { model, convolutions } = quantizeConvolutions(original, ranges, { weightBits: 8 });
+    expect(convolutions).toBe(1);
+    expect(graphOf(model).node!.filter((each) => each.opType === "Conv").map((each) => each.input![1])).toEqual(["c1_weight", "W2", "W3"]);
+  });
+
+  it("raises an opset 9 model to 10, its Slice's attributes made inputs", async () => {
+    const opset9 = buildModel({ opset: 9, slice: true });
+    const ranges = await calibrate(opset9, ["sliced", "c1", "a1", "c2", "y"]);
+    const { model, convolutions } = quantizeConvolutions(opset9, ranges, { weightBits: 8 });
+    expect(convolutions).toBe(2);
+    const decoded = onnx.ModelProto.decode(model);
+    expect(Number(decoded.opsetImport!.find((entry) => !entry.domain)!.version)).toBe(10);
+    const slice = decoded.graph!.node!.find((each) => each.opType === "Slice")!;
+    expect(slice.attribute).toEqual([]);
+    expect(slice.input).toEqual(["x", "sliced_starts", "sliced_ends", "sliced_axes"]);
+    const [{ y: before }, { y: after }] = [await run(opset9), await run(model)];
+    expect(largestDifference(before!, after!)).toBeLessThan(0.03 * spread(before!));
+  });
+
+  it("refuses an opset 9 model with an operator it cannot carry to opset 10", () => {
+    const model = onnx.ModelProto.decode(buildModel({ opset: 9 }));
+    model.graph!.node!.push(node("Upsample", ["y", "scales"], "up"));
+    expect(() => quantizeConvolutions(onnx.ModelProto.encode(model).finish(), {}, { weightBits: 8 })).toThrow(/Upsample/);
+  });
+});

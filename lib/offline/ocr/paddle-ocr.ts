@@ -4,6 +4,7 @@ import * as ort from "onnxruntime-node";
 import { ImageProcessor } from "ppu-ocv";
 import { DetectionService } from "ppu-paddle-ocr";
 import sharp, { type Sharp } from "sharp";
+import { recognitionModel, type RecognitionPrecision } from "@/lib/offline/ocr/recognition-model";
 import { simplifyModel } from "@/lib/offline/ocr/simplify-model";
 import { createTextRecognizer, type GreyImage } from "@/lib/offline/ocr/text-recognizer";
 import type { Box, RawPixels, TextBox } from "@/lib/offline/types";
@@ -23,6 +24,8 @@ export interface OcrEngine {
    * read: light on dark when `invert`, and made of the characters in `only` when given.
    */
   readLines(image: RawPixels, boxes: Box[], options: { invert: boolean; only?: string }): Promise<Array<TextBox | null>>;
+  /** The recogniser that runs: "float", or "int8 (…)" with how it was quantized. */
+  readonly recognition: string;
   close(): Promise<void>;
 }
 
@@ -38,21 +41,16 @@ const MIN_CONFIDENCE_WITHOUT_LETTERS = 0.8;
 
 const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { executionProviders: ["cpu"], graphOptimizationLevel: "all" };
 
-export async function createPaddleOcr(): Promise<OcrEngine> {
-  const [detectionModel, recognitionModel, keys] = await Promise.all([
-    readFile(models.detectionPath),
-    readFile(models.recognitionPath),
-    readFile(models.dictionaryPath, "utf8"),
-  ]);
-  // The recogniser has 6625 classes: a blank first, the 6623 keys, a space last.
-  const dictionary = ["", ...keys.replace(/\r?\n$/, "").split(/\r?\n/), " "];
+export async function createPaddleOcr({ precision = "int8" }: { precision?: RecognitionPrecision } = {}): Promise<OcrEngine> {
+  const [detectionModel, recognitionBytes, dictionary] = await Promise.all([readFile(models.detectionPath), readFile(models.recognitionPath), readDictionary()]);
   // The detector finds boxes in its probability map with OpenCV (wasm), which loads once.
   const [detectionSession] = await Promise.all([
     ort.InferenceSession.create(simplifyModel(detectionModel).model, SESSION_OPTIONS),
     ImageProcessor.initRuntime(),
   ]);
   const detector = new DetectionService(detectionSession, { maxSideLength: MAX_SIDE });
-  const recognizer = await createTextRecognizer(simplifyModel(recognitionModel).model, dictionary, SESSION_OPTIONS);
+  const recognition = recognitionModel(recognitionBytes, precision);
+  const recognizer = await createTextRecognizer(recognition.model, dictionary, SESSION_OPTIONS);
 
   /** The boxes' lines that read as text: confident enough, not CJK (icons), not blank. */
   const recognise = async (image: GreyImage, boxes: Box[], only?: string): Promise<Array<TextBox | null>> => {
@@ -65,16 +63,10 @@ export async function createPaddleOcr(): Promise<OcrEngine> {
   };
 
   return {
+    recognition: recognition.description,
     async read(image) {
-      const scale = ocrScale(image.width);
-      // Grey: dark text on saturated fills reads far better without the colour.
-      const { data, info } = await decoded(image)
-        .resize({ width: Math.round(image.width * scale), kernel: "lanczos3" })
-        .greyscale()
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      const grey: GreyImage = { data, width: info.width, height: info.height };
-      const png = await sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } }).png({ compressionLevel: 1 }).toBuffer();
+      const { grey, scale } = await ocrInput(image);
+      const png = await sharp(grey.data, { raw: { width: grey.width, height: grey.height, channels: 1 } }).png({ compressionLevel: 1 }).toBuffer();
       const boxes = (await detector.run(toArrayBuffer(png))).filter((box) => box.width > 0 && box.height > 0);
       const lines = await recognise(grey, boxes);
       return lines.flatMap((line) => (line ? [{ ...line, box: scaleBox(line.box, 1 / scale) }] : []));
@@ -88,6 +80,26 @@ export async function createPaddleOcr(): Promise<OcrEngine> {
       await Promise.all([detectionSession.release(), recognizer.close()]);
     },
   };
+}
+
+/** The recogniser's 6625 classes: a blank first, the 6623 keys of the dictionary file, a space last. */
+export async function readDictionary(): Promise<string[]> {
+  const keys = await readFile(models.dictionaryPath, "utf8");
+  return ["", ...keys.replace(/\r?\n$/, "").split(/\r?\n/), " "];
+}
+
+/**
+ * The image as the OCR reads it: grey, for dark text on saturated fills reads far better without
+ * the colour, and scaled by `scale` (ocrScale). Boxes found in it are in its own pixels.
+ */
+export async function ocrInput(image: RawPixels): Promise<{ grey: GreyImage; scale: number }> {
+  const scale = ocrScale(image.width);
+  const { data, info } = await decoded(image)
+    .resize({ width: Math.round(image.width * scale), kernel: "lanczos3" })
+    .greyscale()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { grey: { data, width: info.width, height: info.height }, scale };
 }
 
 /**
@@ -105,7 +117,7 @@ function decoded({ data, width, height, channels }: RawPixels): Sharp {
   return sharp(data, { raw: { width, height, channels: channels as 1 | 2 | 3 | 4 } });
 }
 
-function scaleBox(box: Box, factor: number): Box {
+export function scaleBox(box: Box, factor: number): Box {
   return { x: box.x * factor, y: box.y * factor, width: box.width * factor, height: box.height * factor };
 }
 

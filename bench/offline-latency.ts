@@ -1,7 +1,8 @@
 /**
  * How long the offline analyzer takes per diagram on this machine: the engine's cold start once,
- * then the warm time per synthetic 1600 px diagram (median of 7 after a warm-up run, the diagrams taken in turn), measured on
- * the analysis the worker thread runs (OCR, step digits, layout, catalogue). Part of `npm run bench`;
+ * then the warm time per synthetic 1600 px diagram (median of 7 after a warm-up run), measured on
+ * the analysis the worker thread runs (OCR, step digits, layout, catalogue). The recogniser runs
+ * int8, as the server runs it, and float beside it for comparison. Part of `npm run bench`;
  * writes bench/results/offline-latency.md.
  */
 import os from "node:os";
@@ -9,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { prepareImage } from "@/lib/image/prepare-image";
 import { analyzeImage } from "@/lib/offline/analyze-image";
-import { createPaddleOcr } from "@/lib/offline/ocr/paddle-ocr";
+import { createPaddleOcr, type OcrEngine } from "@/lib/offline/ocr/paddle-ocr";
 import { loadFixtures, publishReport } from "./fixtures";
 
 const RESULTS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "results/offline-latency.md");
@@ -22,34 +23,40 @@ async function main() {
     return;
   }
   const loadStarted = performance.now();
-  const ocr = await createPaddleOcr();
+  const int8 = await createPaddleOcr();
   const coldMs = performance.now() - loadStarted;
+  const float = await createPaddleOcr({ precision: "float" });
+  const engines = [int8, float];
   const images = await Promise.all(fixtures.map((fixture) => prepareImage(fixture.file, { maxPixels: 100_000_000, maxEdge: 3072 })));
-  for (const image of images) await analyzeImage(ocr, image.data);
-  // Round after round over all the diagrams, not one diagram's runs in a row: on a shared
-  // machine a slow spell then slows a run of each diagram instead of every run of one.
-  const times: number[][] = fixtures.map(() => []);
+  for (const engine of engines) for (const image of images) await analyzeImage(engine, image.data);
+  // Round after round over all the diagrams, not one diagram's runs in a row, and the two
+  // recognisers in turn, each first in every other round: on a shared machine a slow spell
+  // then slows a run of each instead of every run of one.
+  const times = new Map<OcrEngine, number[][]>(engines.map((engine) => [engine, fixtures.map(() => [])]));
   for (let run = 0; run < RUNS; run++) {
     for (const [index, image] of images.entries()) {
-      const started = performance.now();
-      await analyzeImage(ocr, image.data);
-      times[index]!.push(performance.now() - started);
+      for (const engine of run % 2 ? [...engines].reverse() : engines) {
+        const started = performance.now();
+        await analyzeImage(engine, image.data);
+        times.get(engine)![index]!.push(performance.now() - started);
+      }
     }
   }
+  await Promise.all(engines.map((engine) => engine.close()));
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const rows = fixtures.map((fixture, index) => {
-    const sorted = times[index]!.sort((a, b) => a - b);
-    const median = sorted[Math.floor(RUNS / 2)]!;
-    process.stderr.write(`${fixture.name}: ${median.toFixed(0)} ms\n`);
-    return `| ${fixture.name} | ${median.toFixed(0)} | ${sorted.at(-1)!.toFixed(0)} |`;
+    const [fast, slow] = [times.get(int8)![index]!, times.get(float)![index]!];
+    process.stderr.write(`${fixture.name}: ${median(fast).toFixed(0)} ms (float ${median(slow).toFixed(0)} ms)\n`);
+    const saved = 1 - median(fast) / median(slow);
+    return `| ${fixture.name} | ${median(fast).toFixed(0)} | ${Math.max(...fast).toFixed(0)} | ${median(slow).toFixed(0)} | ${(saved * 100).toFixed(0)} % |`;
   });
-  await ocr.close();
   const report = [
     "# Offline analyzer latency",
     "",
-    `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}. Engine cold start: ${coldMs.toFixed(0)} ms. Peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB.`,
+    `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}. Recogniser: ${int8.recognition}. Engine cold start: ${coldMs.toFixed(0)} ms. Peak RSS (both engines loaded): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB.`,
     "",
-    "| diagram | warm median ms | warm max ms |",
-    "| --- | --- | --- |",
+    "| diagram | warm median ms | warm max ms | float recogniser, median ms | int8 saves |",
+    "| --- | --- | --- | --- | --- |",
     ...rows,
     "",
   ].join("\n");

@@ -242,6 +242,9 @@ describe("simplifyModel: the PP-OCRv4 recogniser", () => {
     expect(count(model, "HardSigmoid")).toBe(count(original, "HardSigmoid") + hardSwishes);
     expect(count(model, "Div")).toBe(count(original, "Div") - hardSwishes);
     expect(count(model, "Div")).toBeGreaterThan(0);
+    // Every batch normalization follows a convolution of its own and goes into it.
+    expect(count(original, "BatchNormalization")).toBeGreaterThan(0);
+    expect(count(model, "BatchNormalization")).toBe(0);
     expect(await largestDifference(original, model, [1, 3, 48, 160])).toBeLessThan(1e-4);
   }, 20_000);
 });
@@ -269,4 +272,44 @@ describe("simplifyModel: the PP-OCRv4 detector", () => {
     expect(new Set(before).size).toBeGreaterThan(100);
     expect(before.reduce((largest, value, index) => Math.max(largest, Math.abs(value - after[index]!)), 0)).toBeLessThan(1e-4);
   }, 20_000);
+});
+
+describe("simplifyModel: a convolution followed by a batch normalization", () => {
+  /** x [1,2,6,6] → Conv 3×3 (pads 1, 2→3) → BatchNormalization → y. */
+  function convolutionThenNormalization({ withBias = true, epsilon = 1e-3 } = {}): Uint8Array {
+    const next = random(5);
+    const initializer = [
+      tensor("W", [3, 2, 3, 3], randoms(54, next, 0.5)),
+      tensor("gamma", [3], [0.5, 2, -1.5]),
+      tensor("beta", [3], randoms(3, next)),
+      tensor("mean", [3], randoms(3, next)),
+      tensor("variance", [3], [0.2, 1.7, 4]),
+    ];
+    if (withBias) initializer.push(tensor("B", [3], randoms(3, next)));
+    const graph = onnx.GraphProto.create({
+      name: "normalized",
+      node: [
+        node("Conv", withBias ? ["x", "W", "B"] : ["x", "W"], "c", [ints("kernel_shape", [3, 3]), ints("pads", [1, 1, 1, 1])]),
+        node("BatchNormalization", ["c", "gamma", "beta", "mean", "variance"], "y", [
+          onnx.AttributeProto.create({ name: "epsilon", f: epsilon, type: onnx.AttributeProto.AttributeType.FLOAT }),
+        ]),
+      ],
+      initializer,
+      input: [valueInfo("x", INPUT_SHAPE)],
+      output: [valueInfo("y", [1, 3, 6, 6])],
+    });
+    return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 7, opsetImport: [{ domain: "", version: 11 }], producerName: "test", graph })).finish();
+  }
+
+  it.each([
+    ["with a bias", true],
+    ["without a bias", false],
+  ])("folds it into the convolution %s, which then computes what both did", async (_, withBias) => {
+    const original = convolutionThenNormalization({ withBias });
+    const { model, batchNormalizations } = simplifyModel(original);
+    expect(batchNormalizations).toBe(1);
+    expect(computing(model)).toEqual(["Conv"]);
+    expect(onnx.ModelProto.decode(model).graph!.node![0]!.output).toEqual(["y"]);
+    expect(await largestDifference(original, model)).toBeLessThan(1e-5);
+  });
 });

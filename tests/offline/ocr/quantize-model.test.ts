@@ -4,7 +4,8 @@ import path from "node:path";
 import onnxProto from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { quantizeConvolutions, type ActivationRanges } from "@/lib/offline/ocr/quantize-model";
+import { int8WeightBits } from "@/lib/offline/ocr/int8-support";
+import { convolutionParameters, quantizableConvolutions, quantizeConvolutions, type ActivationRanges } from "@/lib/offline/ocr/quantize-model";
 import { seededRandom } from "@/tests/helpers/random";
 
 const { onnx } = onnxProto;
@@ -36,8 +37,10 @@ const valueInfo = (name: string, dims: number[]) =>
   onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((dimValue) => ({ dimValue })) } } } });
 
 /**
- * x [1,4,8,8] → Conv 3×3 (4→8, pads 1) → hard-swish → depthwise Conv 3×3 (group 8) → Conv 1×1
- * (8→4, no bias) → y: PP-LCNetV3's pattern, at `opset`. With `slice`, x is first sliced
+ * x [1,4,8,8] → A: Conv 3×3 (4→8, pads 1) → hard-swish → depthwise Conv 3×3 (group 8) →
+ * B: Conv 1×1 (8→8) → C: Conv 1×1 (8→4, no bias), reading B's output directly; D: Conv 1×1
+ * (4→4) reads x as A does; y = C + D. PP-LCNetV3's pattern, a convolution reading another's
+ * output and a value read by two convolutions, at `opset`. With `slice`, A reads x sliced
  * (attributes, as opset 9 writes it) to its first 2 channels.
  */
 function buildModel({ opset = 11, slice = false } = {}): Uint8Array {
@@ -49,7 +52,10 @@ function buildModel({ opset = 11, slice = false } = {}): Uint8Array {
     node("HardSigmoid", ["c1"], "h1", [float("alpha", 1 / 6), float("beta", 0.5)]),
     node("Mul", ["c1", "h1"], "a1"),
     node("Conv", ["a1", "W2", "B2"], "c2", [ints("kernel_shape", [3, 3]), ints("pads", [1, 1, 1, 1]), int("group", 8)]),
-    node("Conv", ["c2", "W3"], "y", [ints("kernel_shape", [1, 1])]),
+    node("Conv", ["c2", "W3", "B3"], "c3", [ints("kernel_shape", [1, 1])]),
+    node("Conv", ["c3", "W4"], "c4", [ints("kernel_shape", [1, 1])]),
+    node("Conv", ["x", "W5"], "d", [ints("kernel_shape", [1, 1])]),
+    node("Add", ["c4", "d"], "y"),
   ];
   const graph = onnx.GraphProto.create({
     name: "block",
@@ -59,7 +65,10 @@ function buildModel({ opset = 11, slice = false } = {}): Uint8Array {
       tensor("B1", [8], randoms(8, next)),
       tensor("W2", [8, 1, 3, 3], randoms(72, next, 0.5)),
       tensor("B2", [8], randoms(8, next)),
-      tensor("W3", [4, 8, 1, 1], randoms(32, next, 0.5)),
+      tensor("W3", [8, 8, 1, 1], randoms(64, next, 0.5)),
+      tensor("B3", [8], randoms(8, next)),
+      tensor("W4", [4, 8, 1, 1], randoms(32, next, 0.5)),
+      tensor("W5", [4, 4, 1, 1], randoms(16, next, 0.5)),
     ],
     input: [valueInfo("x", INPUT)],
     output: [valueInfo("y", INPUT)],
@@ -110,33 +119,47 @@ async function optimisedOperators(bytes: Uint8Array): Promise<string[]> {
   return graphOf(new Uint8Array(await readFile(file))).node!.map((each) => each.opType!);
 }
 
+/** The weights this CPU quantizes with: 8 bits where int8 products cannot overflow, else 7. */
+const BITS = int8WeightBits();
+
 describe("quantizeConvolutions", () => {
   const original = buildModel();
-  const measured = ["x", "c1", "a1", "c2", "y"];
+  const measured = ["x", "c1", "a1", "c2", "c3", "c4", "d"];
 
   it("quantizes the ungrouped convolutions and leaves the depthwise one float", async () => {
-    const { model, convolutions } = quantizeConvolutions(original, await calibrate(original, measured), { weightBits: 8 });
-    expect(convolutions).toBe(2);
+    const { model, convolutions } = quantizeConvolutions(original, await calibrate(original, measured), { weightBits: BITS });
+    expect(convolutions).toBe(4);
+    expect(quantizableConvolutions(original).map(({ output }) => output)).toEqual(["c1", "c3", "c4", "d"]);
     const graph = graphOf(model);
     const convolutionsOf = graph.node!.filter((each) => each.opType === "Conv");
-    // Both quantized convolutions read their weights through DequantizeLinear; the depthwise
-    // one still reads its float weights.
-    expect(convolutionsOf.map((each) => each.input![1])).toEqual(["c1_weight", "W2", "y_weight"]);
+    // The quantized convolutions read their weights through DequantizeLinear; the depthwise one
+    // still reads its float weights.
+    expect(convolutionsOf.map((each) => each.input![1])).toEqual(["c1_weight", "W2", "c3_weight", "c4_weight", "d_weight"]);
     expect(initializer(model, "W2").dataType).toBe(FLOAT);
     expect(initializer(model, "c1_weight_quantized").dataType).toBe(onnx.TensorProto.DataType.INT8);
     // The float weights it replaced are gone.
-    expect(graph.initializer!.some((each) => each.name === "W1" || each.name === "W3")).toBe(false);
+    expect(graph.initializer!.some((each) => ["W1", "W3", "W4", "W5"].includes(each.name!))).toBe(false);
+  });
+
+  it("quantizes x once for both convolutions that read it, and lets C read B's dequantized output", async () => {
+    const { model } = quantizeConvolutions(original, await calibrate(original, measured), { weightBits: BITS });
+    const graph = graphOf(model);
+    expect(graph.node!.filter((each) => each.opType === "QuantizeLinear" && each.input![0] === "x")).toHaveLength(1);
+    const reading = (output: string) => graph.node!.find((each) => each.opType === "Conv" && each.output![0] === `${output}_float`)!.input![0];
+    expect([reading("c1"), reading("d")]).toEqual(["x_dequantized", "x_dequantized"]);
+    expect(reading("c4")).toBe("c3");
+    expect(graph.node!.find((each) => each.output![0] === "c3")!.opType).toBe("DequantizeLinear");
   });
 
   it("is run by onnxruntime as QLinearConv", async () => {
-    const { model } = quantizeConvolutions(original, await calibrate(original, measured), { weightBits: 8 });
+    const { model } = quantizeConvolutions(original, await calibrate(original, measured), { weightBits: BITS });
     const operators = await optimisedOperators(model);
-    expect(operators.filter((each) => each === "QLinearConv")).toHaveLength(2);
+    expect(operators.filter((each) => each === "QLinearConv")).toHaveLength(4);
     expect(await optimisedOperators(original)).not.toContain("QLinearConv");
   });
 
   it("computes what the float model computes, within the error of 8 bits", async () => {
-    const { model } = quantizeConvolutions(original, await calibrate(original, measured), { weightBits: 8 });
+    const { model } = quantizeConvolutions(original, await calibrate(original, measured), { weightBits: BITS });
     const [{ y: before }, { y: after }] = [await run(original), await run(model)];
     const difference = largestDifference(before!, after!);
     // Not the float model again: the answer moved, but by a few steps of 8 bits at most.
@@ -160,7 +183,7 @@ describe("quantizeConvolutions", () => {
     }
   });
 
-  it("gives 7-bit weights an answer as close as 8-bit ones, give or take a bit", async () => {
+  it("gives 7-bit weights an answer close to float's too", async () => {
     const ranges = await calibrate(original, measured);
     const { y: before } = await run(original);
     const { y: seven } = await run(quantizeConvolutions(original, ranges, { weightBits: 7 }).model);
@@ -168,17 +191,17 @@ describe("quantizeConvolutions", () => {
   });
 
   it("leaves float a convolution whose output range was not measured", async () => {
-    const ranges = await calibrate(original, ["x", "c1", "a1", "c2"]);
-    const { model, convolutions } = quantizeConvolutions(original, ranges, { weightBits: 8 });
-    expect(convolutions).toBe(1);
-    expect(graphOf(model).node!.filter((each) => each.opType === "Conv").map((each) => each.input![1])).toEqual(["c1_weight", "W2", "W3"]);
+    const ranges = await calibrate(original, measured.filter((name) => name !== "d"));
+    const { model, convolutions } = quantizeConvolutions(original, ranges, { weightBits: BITS });
+    expect(convolutions).toBe(3);
+    expect(graphOf(model).node!.filter((each) => each.opType === "Conv").map((each) => each.input![1])).toEqual(["c1_weight", "W2", "c3_weight", "c4_weight", "W5"]);
   });
 
   it("raises an opset 9 model to 10, its Slice's attributes made inputs", async () => {
     const opset9 = buildModel({ opset: 9, slice: true });
-    const ranges = await calibrate(opset9, ["sliced", "c1", "a1", "c2", "y"]);
-    const { model, convolutions } = quantizeConvolutions(opset9, ranges, { weightBits: 8 });
-    expect(convolutions).toBe(2);
+    const ranges = await calibrate(opset9, ["x", "sliced", ...measured.slice(1)]);
+    const { model, convolutions } = quantizeConvolutions(opset9, ranges, { weightBits: BITS });
+    expect(convolutions).toBe(4);
     const decoded = onnx.ModelProto.decode(model);
     expect(Number(decoded.opsetImport!.find((entry) => !entry.domain)!.version)).toBe(10);
     const slice = decoded.graph!.node!.find((each) => each.opType === "Slice")!;
@@ -192,5 +215,48 @@ describe("quantizeConvolutions", () => {
     const model = onnx.ModelProto.decode(buildModel({ opset: 9 }));
     model.graph!.node!.push(node("Upsample", ["y", "scales"], "up"));
     expect(() => quantizeConvolutions(onnx.ModelProto.encode(model).finish(), {}, { weightBits: 8 })).toThrow(/Upsample/);
+  });
+
+  it("refuses to give a new value a name the model already uses", async () => {
+    const model = onnx.ModelProto.decode(original);
+    model.graph!.node!.push(node("Identity", ["y"], "c1_weight"));
+    const ranges = await calibrate(original, measured);
+    expect(() => quantizeConvolutions(onnx.ModelProto.encode(model).finish(), ranges, { weightBits: 8 })).toThrow(/"c1_weight", which the model already uses/);
+  });
+});
+
+describe("quantizeConvolutions: channels whose weights are all but zero", () => {
+  /**
+   * x → Conv 1×1 (4→3) → y, channel 0 with zero weights, channel 1 with weights of 1e-40 (as
+   * batch normalization leaves some), channel 2 ordinary; each with a bias.
+   */
+  const weights = [0, 0, 0, 0, 1e-40, -1e-40, 1e-40, 1e-40, 0.3, -0.2, 0.5, 0.1];
+  const bias = [-0.8, 0.5, 0.3];
+  const graph = onnx.GraphProto.create({
+    name: "dead-channels",
+    node: [node("Conv", ["x", "W", "B"], "y", [ints("kernel_shape", [1, 1])])],
+    initializer: [tensor("W", [3, 4, 1, 1], weights), tensor("B", [3], bias)],
+    input: [valueInfo("x", INPUT)],
+    output: [valueInfo("y", [1, 3, 8, 8])],
+  });
+  const model = onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 7, opsetImport: [{ domain: "", version: 11 }], producerName: "test", graph })).finish();
+
+  it("keeps their bias: the output is the bias, to within a step of the output's 8 bits", async () => {
+    const ranges = await calibrate(model, ["x", "y"]);
+    const { model: quantized } = quantizeConvolutions(model, ranges, { weightBits: BITS });
+    const { y } = await run(quantized);
+    const step = (ranges.y![1] - Math.min(0, ranges.y![0])) / 255;
+    const plane = 64;
+    for (const channel of [0, 1]) {
+      for (const value of y!.subarray(channel * plane, (channel + 1) * plane)) expect(Math.abs(value - bias[channel]!)).toBeLessThanOrEqual(step);
+    }
+  });
+
+  it("writes every int32 bias far from overflow", () => {
+    const { bias: quantizedBias, weights: quantizedWeights } = convolutionParameters(Float32Array.from(weights), 3, Float32Array.from(bias), 0.01, 8);
+    for (const value of quantizedBias!) expect(Math.abs(value)).toBeLessThanOrEqual(2 ** 30);
+    // The 1e-40 weights are rounded away; the ordinary channel keeps its largest at 127.
+    expect(Array.from(quantizedWeights.subarray(0, 8))).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(Math.max(...Array.from(quantizedWeights.subarray(8), Math.abs))).toBe(127);
   });
 });

@@ -1,6 +1,5 @@
 import sharp from "sharp";
 import { concepts } from "@/lib/offline/catalog/catalog";
-import type { RawPixels } from "@/lib/offline/types";
 import { seededRandom } from "@/tests/helpers/random";
 
 /**
@@ -23,7 +22,8 @@ const EDGE_LABELS = ["HTTPS", "events", "gRPC", "batch", "JDBC", "REST API", "pu
 
 export interface CalibrationImage {
   name: string;
-  pixels: RawPixels;
+  /** The encoded image, PNG or JPEG, as an upload would bring it. */
+  image: Buffer;
 }
 
 export async function calibrationImages(count: number, seed = 1): Promise<CalibrationImage[]> {
@@ -31,15 +31,11 @@ export async function calibrationImages(count: number, seed = 1): Promise<Calibr
   for (let index = 0; index < count; index++) {
     const svg = Buffer.from(diagramSvg(seededRandom(seed * 1000 + index)));
     const full = await sharp(svg).flatten({ background: "#ffffff" }).png().toBuffer();
-    const renderings = [
+    images.push(
       { name: `diagram-${index}-1600`, image: full },
       { name: `diagram-${index}-800`, image: await sharp(full).resize({ width: 800 }).png().toBuffer() },
       { name: `diagram-${index}-1280j`, image: await sharp(full).resize({ width: 1280 }).jpeg({ quality: 70 }).toBuffer() },
-    ];
-    for (const { name, image } of renderings) {
-      const { data, info } = await sharp(image).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-      images.push({ name, pixels: { data, width: info.width, height: info.height, channels: info.channels } });
-    }
+    );
   }
   return images;
 }

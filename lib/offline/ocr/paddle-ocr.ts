@@ -4,9 +4,9 @@ import * as ort from "onnxruntime-node";
 import { ImageProcessor } from "ppu-ocv";
 import { DetectionService } from "ppu-paddle-ocr";
 import sharp, { type Sharp } from "sharp";
-import { recognitionModel, type RecognitionPrecision } from "@/lib/offline/ocr/recognition-model";
+import { createRecognizer, type RecognitionPrecision } from "@/lib/offline/ocr/recognition-model";
 import { simplifyModel } from "@/lib/offline/ocr/simplify-model";
-import { createTextRecognizer, type GreyImage } from "@/lib/offline/ocr/text-recognizer";
+import type { GreyImage } from "@/lib/offline/ocr/text-recognizer";
 import type { Box, RawPixels, TextBox } from "@/lib/offline/types";
 
 /**
@@ -41,7 +41,14 @@ const MIN_CONFIDENCE_WITHOUT_LETTERS = 0.8;
 
 const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { executionProviders: ["cpu"], graphOptimizationLevel: "all" };
 
-export async function createPaddleOcr({ precision = "int8" }: { precision?: RecognitionPrecision } = {}): Promise<OcrEngine> {
+export interface OcrOptions {
+  /** The recogniser's precision: int8 unless asked for float (recognition-model.ts). */
+  precision?: RecognitionPrecision;
+  /** Sees each input the recogniser runs: the int8 calibration measures these. */
+  onRecognitionInput?: (input: ort.Tensor) => void;
+}
+
+export async function createPaddleOcr({ precision, onRecognitionInput }: OcrOptions = {}): Promise<OcrEngine> {
   const [detectionModel, recognitionBytes, dictionary] = await Promise.all([readFile(models.detectionPath), readFile(models.recognitionPath), readDictionary()]);
   // The detector finds boxes in its probability map with OpenCV (wasm), which loads once.
   const [detectionSession] = await Promise.all([
@@ -49,8 +56,7 @@ export async function createPaddleOcr({ precision = "int8" }: { precision?: Reco
     ImageProcessor.initRuntime(),
   ]);
   const detector = new DetectionService(detectionSession, { maxSideLength: MAX_SIDE });
-  const recognition = recognitionModel(recognitionBytes, precision);
-  const recognizer = await createTextRecognizer(recognition.model, dictionary, SESSION_OPTIONS);
+  const { recognizer, description } = await createRecognizer(recognitionBytes, dictionary, { precision, session: SESSION_OPTIONS, onInput: onRecognitionInput });
 
   /** The boxes' lines that read as text: confident enough, not CJK (icons), not blank. */
   const recognise = async (image: GreyImage, boxes: Box[], only?: string): Promise<Array<TextBox | null>> => {
@@ -63,7 +69,7 @@ export async function createPaddleOcr({ precision = "int8" }: { precision?: Reco
   };
 
   return {
-    recognition: recognition.description,
+    recognition: description,
     async read(image) {
       const { grey, scale } = await ocrInput(image);
       const png = await sharp(grey.data, { raw: { width: grey.width, height: grey.height, channels: 1 } }).png({ compressionLevel: 1 }).toBuffer();
@@ -92,7 +98,7 @@ export async function readDictionary(): Promise<string[]> {
  * The image as the OCR reads it: grey, for dark text on saturated fills reads far better without
  * the colour, and scaled by `scale` (ocrScale). Boxes found in it are in its own pixels.
  */
-export async function ocrInput(image: RawPixels): Promise<{ grey: GreyImage; scale: number }> {
+async function ocrInput(image: RawPixels): Promise<{ grey: GreyImage; scale: number }> {
   const scale = ocrScale(image.width);
   const { data, info } = await decoded(image)
     .resize({ width: Math.round(image.width * scale), kernel: "lanczos3" })
@@ -117,7 +123,7 @@ function decoded({ data, width, height, channels }: RawPixels): Sharp {
   return sharp(data, { raw: { width, height, channels: channels as 1 | 2 | 3 | 4 } });
 }
 
-export function scaleBox(box: Box, factor: number): Box {
+function scaleBox(box: Box, factor: number): Box {
   return { x: box.x * factor, y: box.y * factor, width: box.width * factor, height: box.height * factor };
 }
 

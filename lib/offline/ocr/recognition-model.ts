@@ -1,45 +1,59 @@
 import { createHash } from "node:crypto";
+import type * as ort from "onnxruntime-node";
 import { z } from "zod";
 import { int8WeightBits } from "@/lib/offline/ocr/int8-support";
 import { quantizeConvolutions } from "@/lib/offline/ocr/quantize-model";
 import { simplifyModel } from "@/lib/offline/ocr/simplify-model";
+import { createTextRecognizer, type TextRecognizer } from "@/lib/offline/ocr/text-recognizer";
 import calibrationJson from "./recognizer-calibration.json";
 
 /** `int8`: the recogniser's convolutions quantized (the default); `float`: as shipped, simplified. */
 export type RecognitionPrecision = "int8" | "float";
 
-export interface RecognitionModel {
-  model: Uint8Array;
-  /** What runs, for logs and benchmark reports: "int8 (24 convolutions, 8-bit weights)". */
-  description: string;
-}
-
 /**
  * The activation ranges of the simplified PP-OCRv4 recogniser, measured by
- * `npm run calibrate:ocr` on diagrams that script draws; `sha256` is the shipped model's, which
- * the ranges belong to.
+ * `npm run calibrate:ocr` on diagrams that script draws. `graphSha256` is the simplified
+ * model's, on which they were measured: a new model file or a change to simplify-model.ts
+ * changes it, and the ranges no longer apply.
  */
 const Calibration = z.object({
   model: z.string(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  graphSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  measuredOn: z.string(),
   ranges: z.record(z.string(), z.tuple([z.number(), z.number()])),
 });
 
 export const RECOGNIZER_CALIBRATION = Calibration.parse(calibrationJson);
 
+export function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
 /**
- * The recogniser to run, from the shipped model file's bytes. int8 is about a third faster on
- * recognition and reads the evaluation diagrams as well (README, "Offline analyzer"); it falls
- * back to float if the model is not the one calibrated.
+ * The text recogniser to run, from the shipped model file's bytes, and what it is ("int8 (24
+ * convolutions, 8-bit weights)", "float"). int8 takes about a fifth less time on recognition and
+ * reads the evaluation diagrams as well (README, "Offline analyzer"). It falls back to float,
+ * saying so in the log, for a model it has no calibration for or if quantizing fails: the
+ * analyzer then works as before, only slower.
  */
-export function recognitionModel(source: Uint8Array, precision: RecognitionPrecision = "int8"): RecognitionModel {
+export async function createRecognizer(
+  source: Uint8Array,
+  dictionary: readonly string[],
+  { precision = "int8", session, onInput }: { precision?: RecognitionPrecision; session: ort.InferenceSession.SessionOptions; onInput?: (input: ort.Tensor) => void },
+): Promise<{ recognizer: TextRecognizer; description: string }> {
   const simplified = simplifyModel(source).model;
-  if (precision === "float") return { model: simplified, description: "float" };
-  if (createHash("sha256").update(source).digest("hex") !== RECOGNIZER_CALIBRATION.sha256) {
-    console.warn(`The OCR recogniser is not the ${RECOGNIZER_CALIBRATION.model} calibrated for int8: it runs in float.`);
-    return { model: simplified, description: "float (no calibration for this model)" };
+  const float = async (description: string) => ({ recognizer: await createTextRecognizer(simplified, dictionary, session, onInput), description });
+  if (precision === "float") return float("float");
+  if (sha256(simplified) !== RECOGNIZER_CALIBRATION.graphSha256) {
+    console.warn(`The OCR recogniser is not the ${RECOGNIZER_CALIBRATION.model} calibrated for int8 (run npm run calibrate:ocr): it runs in float.`);
+    return float("float (no calibration for this model)");
   }
   const weightBits = int8WeightBits();
-  const { model, convolutions } = quantizeConvolutions(simplified, RECOGNIZER_CALIBRATION.ranges, { weightBits });
-  return { model, description: `int8 (${convolutions} convolutions, ${weightBits}-bit weights)` };
+  try {
+    const { model, convolutions } = quantizeConvolutions(simplified, RECOGNIZER_CALIBRATION.ranges, { weightBits });
+    return { recognizer: await createTextRecognizer(model, dictionary, session, onInput), description: `int8 (${convolutions} convolutions, ${weightBits}-bit weights)` };
+  } catch (error) {
+    console.warn(`The int8 OCR recogniser could not be made (${error instanceof Error ? error.message : String(error)}): it runs in float.`);
+    return float("float (int8 failed)");
+  }
 }

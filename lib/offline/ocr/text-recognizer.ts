@@ -42,6 +42,8 @@ export async function createTextRecognizer(
   model: Uint8Array,
   dictionary: readonly string[],
   options: ort.InferenceSession.SessionOptions,
+  /** Sees each batch's input before it runs: what the int8 recogniser's calibration measures. */
+  onInput?: (input: ort.Tensor) => void,
 ): Promise<TextRecognizer> {
   const session = await ort.InferenceSession.create(addBestClassOutputs(model), options);
   const [input] = session.inputNames;
@@ -54,6 +56,7 @@ export async function createTextRecognizer(
       if (allowed?.length === 0) throw new Error(`The recogniser knows none of the characters "${only}".`);
       const readings: DecodedLine[] = new Array(boxes.length);
       for (const { lines, width, tensor } of recognitionBatches(image, boxes)) {
+        onInput?.(tensor);
         // The likeliest class per step is all a free read needs; a read within `only` needs
         // every class's probability.
         const results = await session.run({ [input!]: tensor }, allowed ? [output!] : [BEST_CLASS, BEST_PROBABILITY]);
@@ -69,7 +72,7 @@ export async function createTextRecognizer(
             readings[index] = decodeBestPath(best, (results[BEST_PROBABILITY]!.data as Float32Array).subarray(from, to), dictionary);
           }
         });
-        for (const tensor of Object.values(results)) tensor.dispose();
+        for (const result of Object.values(results)) result.dispose();
       }
       return readings;
     },
@@ -151,7 +154,7 @@ export function similarWidths(widths: readonly number[]): number[][] {
 }
 
 /** One run of the recogniser: which boxes' lines it reads, how wide each is, and its input. */
-export interface RecognitionBatch {
+interface RecognitionBatch {
   /** The boxes' indices and their lines' own widths, in the batch's order. */
   lines: Array<{ index: number; width: number }>;
   /** The widest line's width, to which the others are padded on the right. */
@@ -160,11 +163,10 @@ export interface RecognitionBatch {
 }
 
 /**
- * The recogniser's inputs for these boxes of the image, batch by batch, as `read` runs them (and
- * as the calibration of the quantized recogniser measures them): lines of similar width side by
- * side, each padded on the right to the widest.
+ * The recogniser's inputs for these boxes of the image, batch by batch: lines of similar width
+ * side by side, each padded on the right to the widest.
  */
-export function* recognitionBatches(image: GreyImage, boxes: readonly Box[]): Generator<RecognitionBatch> {
+function* recognitionBatches(image: GreyImage, boxes: readonly Box[]): Generator<RecognitionBatch> {
   const crops = boxes.map((box) => lineCrop(image, box));
   for (const batch of similarWidths(crops.map((crop) => crop.width))) {
     const width = crops[batch[0]!]!.width;

@@ -95,7 +95,11 @@ export function quantizeConvolutions(bytes: Uint8Array, ranges: ActivationRanges
 
 /**
  * The convolutions quantizeConvolutions can quantize, by the values whose ranges it needs: not
- * grouped (depthwise convolutions stay float), with constant float weights and bias.
+ * grouped (depthwise convolutions stay float), with constant float weights and bias, and not
+ * reading the model's own input. That first layer sees the pixels themselves, where 8 bits lose
+ * the most for the least time saved (three input channels): quantized, the recogniser read
+ * 56 % of the 800 px fixtures' labels and 97.9 % of the JPEGs', against 60.1 % and 99.5 % with
+ * it left float.
  */
 export function quantizableConvolutions(bytes: Uint8Array): Array<{ input: string; output: string }> {
   const graph = onnx.ModelProto.decode(bytes).graph!;
@@ -104,9 +108,11 @@ export function quantizableConvolutions(bytes: Uint8Array): Array<{ input: strin
 
 function quantizable(graph: Graph, tensors: Map<string, Tensor>): Array<{ node: Node; input: string; output: string }> {
   const isFloat = (name: string | undefined) => !name || tensors.get(name)?.dataType === onnx.TensorProto.DataType.FLOAT;
+  const modelInputs = new Set((graph.input ?? []).map((input) => input.name));
   return (graph.node ?? [])
     .filter((node) => {
       if (node.opType !== "Conv" || (node.domain && node.domain !== "ai.onnx") || node.output?.length !== 1) return false;
+      if (modelInputs.has(node.input?.[0])) return false;
       const [, weights, bias] = node.input ?? [];
       const group = Number(node.attribute?.find((attribute) => attribute.name === "group")?.i ?? 1);
       return group === 1 && !!weights && isFloat(weights) && tensors.get(weights)!.dims?.length === 4 && isFloat(bias);

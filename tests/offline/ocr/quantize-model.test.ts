@@ -37,30 +37,34 @@ const valueInfo = (name: string, dims: number[]) =>
   onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((dimValue) => ({ dimValue })) } } } });
 
 /**
- * x [1,4,8,8] → A: Conv 3×3 (4→8, pads 1) → hard-swish → depthwise Conv 3×3 (group 8) →
- * B: Conv 1×1 (8→8) → C: Conv 1×1 (8→4, no bias), reading B's output directly; D: Conv 1×1
- * (4→4) reads x as A does; y = C + D. PP-LCNetV3's pattern, a convolution reading another's
- * output and a value read by two convolutions, at `opset`. With `slice`, A reads x sliced
- * (attributes, as opset 9 writes it) to its first 2 channels.
+ * x [1,4,8,8] → S: Conv 1×1 (4→4), the first layer → s → A: Conv 3×3 (4→8, pads 1) →
+ * hard-swish → depthwise Conv 3×3 (group 8) → B: Conv 1×1 (8→8) → C: Conv 1×1 (8→4, no bias),
+ * reading B's output directly; D: Conv 1×1 (4→4) reads s as A does; y = C + D. PP-LCNetV3's
+ * pattern, a convolution reading another's output and a value read by two convolutions, at
+ * `opset`. With `slice`, A reads s sliced (attributes, as opset 9 writes it) to its first 2
+ * channels.
  */
 function buildModel({ opset = 11, slice = false } = {}): Uint8Array {
   const next = random(3);
   const inputChannels = slice ? 2 : 4;
   const nodes = [
-    ...(slice ? [node("Slice", ["x"], "sliced", [ints("starts", [0]), ints("ends", [2]), ints("axes", [1])])] : []),
-    node("Conv", [slice ? "sliced" : "x", "W1", "B1"], "c1", [ints("kernel_shape", [3, 3]), ints("pads", [1, 1, 1, 1])]),
+    node("Conv", ["x", "WS", "BS"], "s", [ints("kernel_shape", [1, 1])]),
+    ...(slice ? [node("Slice", ["s"], "sliced", [ints("starts", [0]), ints("ends", [2]), ints("axes", [1])])] : []),
+    node("Conv", [slice ? "sliced" : "s", "W1", "B1"], "c1", [ints("kernel_shape", [3, 3]), ints("pads", [1, 1, 1, 1])]),
     node("HardSigmoid", ["c1"], "h1", [float("alpha", 1 / 6), float("beta", 0.5)]),
     node("Mul", ["c1", "h1"], "a1"),
     node("Conv", ["a1", "W2", "B2"], "c2", [ints("kernel_shape", [3, 3]), ints("pads", [1, 1, 1, 1]), int("group", 8)]),
     node("Conv", ["c2", "W3", "B3"], "c3", [ints("kernel_shape", [1, 1])]),
     node("Conv", ["c3", "W4"], "c4", [ints("kernel_shape", [1, 1])]),
-    node("Conv", ["x", "W5"], "d", [ints("kernel_shape", [1, 1])]),
+    node("Conv", ["s", "W5"], "d", [ints("kernel_shape", [1, 1])]),
     node("Add", ["c4", "d"], "y"),
   ];
   const graph = onnx.GraphProto.create({
     name: "block",
     node: nodes,
     initializer: [
+      tensor("WS", [4, 4, 1, 1], randoms(16, next, 0.5)),
+      tensor("BS", [4], randoms(4, next)),
       tensor("W1", [8, inputChannels, 3, 3], randoms(8 * inputChannels * 9, next, 0.5)),
       tensor("B1", [8], randoms(8, next)),
       tensor("W2", [8, 1, 3, 3], randoms(72, next, 0.5)),
@@ -124,9 +128,9 @@ const BITS = int8WeightBits();
 
 describe("quantizeConvolutions", () => {
   const original = buildModel();
-  const measured = ["x", "c1", "a1", "c2", "c3", "c4", "d"];
+  const measured = ["x", "s", "c1", "a1", "c2", "c3", "c4", "d"];
 
-  it("quantizes the ungrouped convolutions and leaves the depthwise one float", async () => {
+  it("quantizes the ungrouped convolutions and leaves the depthwise one and the first layer float", async () => {
     const { model, convolutions } = quantizeConvolutions(original, await calibrate(original, measured), { weightBits: BITS });
     expect(convolutions).toBe(4);
     expect(quantizableConvolutions(original).map(({ output }) => output)).toEqual(["c1", "c3", "c4", "d"]);
@@ -134,19 +138,20 @@ describe("quantizeConvolutions", () => {
     const convolutionsOf = graph.node!.filter((each) => each.opType === "Conv");
     // The quantized convolutions read their weights through DequantizeLinear; the depthwise one
     // still reads its float weights.
-    expect(convolutionsOf.map((each) => each.input![1])).toEqual(["c1_weight", "W2", "c3_weight", "c4_weight", "d_weight"]);
+    expect(convolutionsOf.map((each) => each.input![1])).toEqual(["WS", "c1_weight", "W2", "c3_weight", "c4_weight", "d_weight"]);
     expect(initializer(model, "W2").dataType).toBe(FLOAT);
+    expect(initializer(model, "WS").dataType).toBe(FLOAT);
     expect(initializer(model, "c1_weight_quantized").dataType).toBe(onnx.TensorProto.DataType.INT8);
     // The float weights it replaced are gone.
     expect(graph.initializer!.some((each) => ["W1", "W3", "W4", "W5"].includes(each.name!))).toBe(false);
   });
 
-  it("quantizes x once for both convolutions that read it, and lets C read B's dequantized output", async () => {
+  it("quantizes s once for both convolutions that read it, and lets C read B's dequantized output", async () => {
     const { model } = quantizeConvolutions(original, await calibrate(original, measured), { weightBits: BITS });
     const graph = graphOf(model);
-    expect(graph.node!.filter((each) => each.opType === "QuantizeLinear" && each.input![0] === "x")).toHaveLength(1);
+    expect(graph.node!.filter((each) => each.opType === "QuantizeLinear" && each.input![0] === "s")).toHaveLength(1);
     const reading = (output: string) => graph.node!.find((each) => each.opType === "Conv" && each.output![0] === `${output}_float`)!.input![0];
-    expect([reading("c1"), reading("d")]).toEqual(["x_dequantized", "x_dequantized"]);
+    expect([reading("c1"), reading("d")]).toEqual(["s_dequantized", "s_dequantized"]);
     expect(reading("c4")).toBe("c3");
     expect(graph.node!.find((each) => each.output![0] === "c3")!.opType).toBe("DequantizeLinear");
   });
@@ -194,19 +199,19 @@ describe("quantizeConvolutions", () => {
     const ranges = await calibrate(original, measured.filter((name) => name !== "d"));
     const { model, convolutions } = quantizeConvolutions(original, ranges, { weightBits: BITS });
     expect(convolutions).toBe(3);
-    expect(graphOf(model).node!.filter((each) => each.opType === "Conv").map((each) => each.input![1])).toEqual(["c1_weight", "W2", "c3_weight", "c4_weight", "W5"]);
+    expect(graphOf(model).node!.filter((each) => each.opType === "Conv").map((each) => each.input![1])).toEqual(["WS", "c1_weight", "W2", "c3_weight", "c4_weight", "W5"]);
   });
 
   it("raises an opset 9 model to 10, its Slice's attributes made inputs", async () => {
     const opset9 = buildModel({ opset: 9, slice: true });
-    const ranges = await calibrate(opset9, ["x", "sliced", ...measured.slice(1)]);
+    const ranges = await calibrate(opset9, [...measured, "sliced"]);
     const { model, convolutions } = quantizeConvolutions(opset9, ranges, { weightBits: BITS });
     expect(convolutions).toBe(4);
     const decoded = onnx.ModelProto.decode(model);
     expect(Number(decoded.opsetImport!.find((entry) => !entry.domain)!.version)).toBe(10);
     const slice = decoded.graph!.node!.find((each) => each.opType === "Slice")!;
     expect(slice.attribute).toEqual([]);
-    expect(slice.input).toEqual(["x", "sliced_starts", "sliced_ends", "sliced_axes"]);
+    expect(slice.input).toEqual(["s", "sliced_starts", "sliced_ends", "sliced_axes"]);
     const [{ y: before }, { y: after }] = [await run(opset9), await run(model)];
     expect(largestDifference(before!, after!)).toBeLessThan(0.03 * spread(before!));
   });
@@ -227,14 +232,14 @@ describe("quantizeConvolutions", () => {
 
 describe("quantizeConvolutions: channels whose weights are all but zero", () => {
   /**
-   * x → Conv 1×1 (4→3) → y, channel 0 with zero weights, channel 1 with weights of 1e-40 (as
-   * batch normalization leaves some), channel 2 ordinary; each with a bias.
+   * x → Identity → Conv 1×1 (4→3) → y, channel 0 with zero weights, channel 1 with weights of
+   * 1e-40 (as batch normalization leaves some), channel 2 ordinary; each with a bias.
    */
   const weights = [0, 0, 0, 0, 1e-40, -1e-40, 1e-40, 1e-40, 0.3, -0.2, 0.5, 0.1];
   const bias = [-0.8, 0.5, 0.3];
   const graph = onnx.GraphProto.create({
     name: "dead-channels",
-    node: [node("Conv", ["x", "W", "B"], "y", [ints("kernel_shape", [1, 1])])],
+    node: [node("Identity", ["x"], "i"), node("Conv", ["i", "W", "B"], "y", [ints("kernel_shape", [1, 1])])],
     initializer: [tensor("W", [3, 4, 1, 1], weights), tensor("B", [3], bias)],
     input: [valueInfo("x", INPUT)],
     output: [valueInfo("y", [1, 3, 8, 8])],
@@ -242,7 +247,7 @@ describe("quantizeConvolutions: channels whose weights are all but zero", () => 
   const model = onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 7, opsetImport: [{ domain: "", version: 11 }], producerName: "test", graph })).finish();
 
   it("keeps their bias: the output is the bias, to within a step of the output's 8 bits", async () => {
-    const ranges = await calibrate(model, ["x", "y"]);
+    const ranges = await calibrate(model, ["i", "y"]);
     const { model: quantized } = quantizeConvolutions(model, ranges, { weightBits: BITS });
     const { y } = await run(quantized);
     const step = (ranges.y![1] - Math.min(0, ranges.y![0])) / 255;

@@ -22,7 +22,7 @@ export interface Quantization {
  * measured gets QuantizeLinear → DequantizeLinear on its input and output, per-channel int8
  * weights and int32 bias behind DequantizeLinear. onnxruntime fuses each such pattern into one
  * QLinearConv (u8 activations × s8 weights), which on CPUs with int8 dot products (VNNI) ran the
- * PP-OCRv4 recogniser's 1×1 convolutions four to five times faster than float; everything else
+ * PP-OCRv4 recogniser's 1×1 convolutions about four times faster than float; everything else
  * stays float. Depthwise (grouped) convolutions stay float: quantized, the recogniser ran slower.
  *
  * `weightBits` 7 keeps every weight within ±63: x86 CPUs without VNNI multiply u8 × s8 pairs

@@ -30,8 +30,8 @@ export function sha256(bytes: Uint8Array): string {
 }
 
 /**
- * The text recogniser to run, from the shipped model file's bytes, and what it is ("int8 (24
- * convolutions, 8-bit weights)", "float"). int8 takes about a fifth less time on recognition and
+ * The text recogniser to run, from the shipped model file's bytes, and what it is ("int8 (23
+ * convolutions, 8-bit weights)", "float"). int8 takes about a quarter less time on recognition and
  * reads the evaluation diagrams as well (README, "Offline analyzer"). It falls back to float,
  * saying so in the log, for a model it has no calibration for or if quantizing fails: the
  * analyzer then works as before, only slower.

@@ -56,7 +56,12 @@ export async function createPaddleOcr({ precision, onRecognitionInput }: OcrOpti
     ImageProcessor.initRuntime(),
   ]);
   const detector = new DetectionService(detectionSession, { maxSideLength: MAX_SIDE });
-  const { recognizer, description } = await createRecognizer(recognitionBytes, dictionary, { precision, session: SESSION_OPTIONS, onInput: onRecognitionInput });
+  const { recognizer, description } = await createRecognizer(recognitionBytes, dictionary, { precision, session: SESSION_OPTIONS, onInput: onRecognitionInput }).catch(
+    async (error: unknown) => {
+      await detectionSession.release();
+      throw error;
+    },
+  );
 
   /** The boxes' lines that read as text: confident enough, not CJK (icons), not blank. */
   const recognise = async (image: GreyImage, boxes: Box[], only?: string): Promise<Array<TextBox | null>> => {

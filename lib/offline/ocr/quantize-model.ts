@@ -24,12 +24,9 @@ export interface Quantization {
  * QLinearConv (u8 activations × s8 weights), which on CPUs with int8 dot products (VNNI) ran the
  * PP-OCRv4 recogniser's 1×1 convolutions about four times faster than float; everything else
  * stays float. Depthwise (grouped) convolutions stay float: quantized, the recogniser ran slower.
- *
- * `weightBits` 7 keeps every weight within ±63: x86 CPUs without VNNI multiply u8 × s8 pairs
- * into 16-bit sums, which 8-bit weights can overflow (onnxruntime's own quantizer calls this
- * `reduce_range`).
+ * Weights use all 8 bits, which only CPUs with VNNI sum without overflow (int8-support.ts).
  */
-export function quantizeConvolutions(bytes: Uint8Array, ranges: ActivationRanges, { weightBits }: { weightBits: 7 | 8 }): Quantization {
+export function quantizeConvolutions(bytes: Uint8Array, ranges: ActivationRanges): Quantization {
   const model = onnx.ModelProto.decode(bytes);
   const graph = model.graph!;
   const name = freshNames(graph);
@@ -65,7 +62,7 @@ export function quantizeConvolutions(bytes: Uint8Array, ranges: ActivationRanges
     const input = dequantizedInput(x);
     const weights = tensors.get(weightsName)!;
     const bias = biasName ? floats(tensors.get(biasName)!) : null;
-    const parameters = convolutionParameters(floats(weights), Number(weights.dims![0]), bias, input.scaleValue, weightBits);
+    const parameters = convolutionParameters(floats(weights), Number(weights.dims![0]), bias, input.scaleValue);
     const weightsDequantized = name(`${y}_weight`);
     nodes.push(
       perChannel(graph, weightsDequantized, name, onnx.TensorProto.create({ dims: weights.dims, dataType: onnx.TensorProto.DataType.INT8, rawData: bytesOf(parameters.weights) }), parameters.weightScales),
@@ -156,9 +153,9 @@ function activationParameters(graph: Graph, value: string, [min, max]: readonly 
  * limit, unless its bias would then overflow int32: a channel whose weights are all but zero
  * (batch normalization leaves some) keeps its bias exact and loses its negligible weights.
  */
-export function convolutionParameters(weights: Float32Array, channels: number, bias: Float32Array | null, inputScale: number, bits: 7 | 8) {
+export function convolutionParameters(weights: Float32Array, channels: number, bias: Float32Array | null, inputScale: number) {
   const perChannel = weights.length / channels;
-  const limit = 2 ** (bits - 1) - 1;
+  const limit = 127;
   const weightScales = new Float32Array(channels);
   const quantizedWeights = new Int8Array(weights.length);
   const quantizedBias = bias ? new Int32Array(channels) : null;

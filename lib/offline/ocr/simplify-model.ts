@@ -124,6 +124,10 @@ function foldBatchNormalizations(graph: Graph, tensors: Map<string, Tensor>): nu
     const parameters = normalization.input!.slice(1, 5).map((name) => tensors.get(name));
     if (parameters.length !== 4 || parameters.some((parameter) => parameter?.dataType !== onnx.TensorProto.DataType.FLOAT)) continue;
     const [scale, shift, mean, variance] = parameters.map((parameter) => floats(parameter!)) as [Float32Array, Float32Array, Float32Array, Float32Array];
+    // One of each a channel, or it is not the per-channel normalization this folds (opset 8 and
+    // earlier could normalize per pixel too).
+    const channels = Number(tensors.get(convolution.input![1]!)!.dims![0]);
+    if ([scale, shift, mean, variance].some((values) => values.length !== channels)) continue;
     const epsilon = normalization.attribute?.find((attribute) => attribute.name === "epsilon")?.f ?? 1e-5;
     const { weights, bias, outputs } = convolutionParameters(convolution, graph, tensors);
     const perOutput = weights.values.length / outputs;

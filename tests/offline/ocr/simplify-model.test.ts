@@ -301,6 +301,15 @@ describe("simplifyModel: a convolution followed by a batch normalization", () =>
     return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 7, opsetImport: [{ domain: "", version: 11 }], producerName: "test", graph })).finish();
   }
 
+  it("leaves alone a normalization whose parameters are not one a channel", () => {
+    const model = onnx.ModelProto.decode(convolutionThenNormalization());
+    const gamma = model.graph!.initializer!.find((each) => each.name === "gamma")!;
+    Object.assign(gamma, tensor("gamma", [4], [0.5, 2, -1.5, 1]));
+    const { model: simplified, batchNormalizations } = simplifyModel(onnx.ModelProto.encode(model).finish());
+    expect(batchNormalizations).toBe(0);
+    expect(computing(simplified)).toEqual(["Conv", "BatchNormalization"]);
+  });
+
   it.each([
     ["with a bias", true],
     ["without a bias", false],

@@ -6,7 +6,9 @@
  *   real diagrams) that appear in the answer, case-insensitive, ignoring spaces and punctuation,
  *   with one OCR slip allowed per six characters;
  * - container accuracy (synthetic): the share of nodes the analyzer placed in the right group.
- * Prints a markdown report and writes it to bench/results/eval-offline.md.
+ * Prints a markdown report and writes it to bench/results/eval-offline.md; with `--float`
+ * (`npm run eval:offline -- --float`) the recogniser runs float, for comparison with int8, and
+ * the report goes to bench/results/eval-offline-float.md.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,7 +18,8 @@ import { createPaddleOcr } from "@/lib/offline/ocr/paddle-ocr";
 import { prepareImage } from "@/lib/image/prepare-image";
 import { FIXTURES_DIR, loadFixtures, publishReport, type Fixture } from "./fixtures";
 
-const RESULTS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "results/eval-offline.md");
+const FLOAT = process.argv.includes("--float");
+const RESULTS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), FLOAT ? "results/eval-offline-float.md" : "results/eval-offline.md");
 const LIMITS = { maxPixels: 100_000_000, maxEdge: 3072 };
 
 interface Row {
@@ -34,7 +37,7 @@ async function main() {
     console.error(`No fixtures at ${FIXTURES_DIR}: the evaluation needs the shared diagram fixtures.`);
     process.exit(1);
   }
-  const ocr = await createPaddleOcr();
+  const ocr = await createPaddleOcr({ precision: FLOAT ? "float" : "int8" });
   const rows: Row[] = [];
   for (const fixture of fixtures) {
     const image = await prepareImage(fixture.file, LIMITS);
@@ -51,7 +54,7 @@ async function main() {
     process.stderr.write(`${fixture.name}: recall ${percent(row.recall)}${row.containerAccuracy === null ? "" : `, containers ${percent(row.containerAccuracy)}`}\n`);
   }
   await ocr.close();
-  const report = render(rows);
+  const report = render(rows, ocr.recognition);
   await publishReport(RESULTS_FILE, report);
 }
 
@@ -67,7 +70,7 @@ function containerAccuracy(nodes: NonNullable<Fixture["nodes"]>, analysis: Await
   return right / nodes.length;
 }
 
-function render(rows: Row[]): string {
+function render(rows: Row[], recognition: string): string {
   const groups = [...new Set(rows.map((row) => row.fixture.group))];
   const summary = groups.map((group) => {
     const members = rows.filter((row) => row.fixture.group === group);
@@ -84,7 +87,7 @@ function render(rows: Row[]): string {
   return [
     "# Offline analyzer evaluation",
     "",
-    "Task: “Explain this architecture”. Label recall over nodes and containers (synthetic) or every listed label (real); container accuracy over synthetic nodes.",
+    `Task: “Explain this architecture”. Recogniser: ${recognition}. Label recall over nodes and containers (synthetic) or every listed label (real); container accuracy over synthetic nodes.`,
     "",
     "| group | images | label recall | container accuracy |",
     "| --- | --- | --- | --- |",

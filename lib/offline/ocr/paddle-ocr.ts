@@ -76,8 +76,15 @@ export async function createPaddleOcr({ precision, onRecognitionInput }: OcrOpti
   return {
     recognition: description,
     async read(image) {
-      const { grey, scale } = await ocrInput(image);
-      const png = await sharp(grey.data, { raw: { width: grey.width, height: grey.height, channels: 1 } }).png({ compressionLevel: 1 }).toBuffer();
+      const scale = ocrScale(image.width);
+      // Grey: dark text on saturated fills reads far better without the colour.
+      const { data, info } = await decoded(image)
+        .resize({ width: Math.round(image.width * scale), kernel: "lanczos3" })
+        .greyscale()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const grey: GreyImage = { data, width: info.width, height: info.height };
+      const png = await sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } }).png({ compressionLevel: 1 }).toBuffer();
       const boxes = (await detector.run(toArrayBuffer(png))).filter((box) => box.width > 0 && box.height > 0);
       const lines = await recognise(grey, boxes);
       return lines.flatMap((line) => (line ? [{ ...line, box: scaleBox(line.box, 1 / scale) }] : []));
@@ -97,20 +104,6 @@ export async function createPaddleOcr({ precision, onRecognitionInput }: OcrOpti
 export async function readDictionary(): Promise<string[]> {
   const keys = await readFile(models.dictionaryPath, "utf8");
   return ["", ...keys.replace(/\r?\n$/, "").split(/\r?\n/), " "];
-}
-
-/**
- * The image as the OCR reads it: grey, for dark text on saturated fills reads far better without
- * the colour, and scaled by `scale` (ocrScale). Boxes found in it are in its own pixels.
- */
-async function ocrInput(image: RawPixels): Promise<{ grey: GreyImage; scale: number }> {
-  const scale = ocrScale(image.width);
-  const { data, info } = await decoded(image)
-    .resize({ width: Math.round(image.width * scale), kernel: "lanczos3" })
-    .greyscale()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { grey: { data, width: info.width, height: info.height }, scale };
 }
 
 /**

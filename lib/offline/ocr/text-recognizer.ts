@@ -54,13 +54,17 @@ export async function createTextRecognizer(
     async read(image, boxes, { only } = {}) {
       const allowed = only ? classesOf(only) : undefined;
       if (allowed?.length === 0) throw new Error(`The recogniser knows none of the characters "${only}".`);
-      const readings: DecodedLine[] = new Array(boxes.length);
-      for (const { lines, width, tensor } of recognitionBatches(image, boxes)) {
+      const lines = boxes.map((box) => lineCrop(image, box));
+      const readings: DecodedLine[] = new Array(lines.length);
+      for (const batch of similarWidths(lines.map((line) => line.width))) {
+        const width = lines[batch[0]!]!.width;
+        const tensor = batchTensor(image, batch.map((index) => lines[index]!), width);
         onInput?.(tensor);
         // The likeliest class per step is all a free read needs; a read within `only` needs
         // every class's probability.
         const results = await session.run({ [input!]: tensor }, allowed ? [output!] : [BEST_CLASS, BEST_PROBABILITY]);
-        lines.forEach(({ index, width: ownWidth }, position) => {
+        batch.forEach((index, position) => {
+          const ownWidth = lines[index]!.width;
           if (allowed) {
             const [, steps, classes] = results[output!]!.dims as [number, number, number];
             const ownSteps = Math.min(steps, Math.ceil((steps * ownWidth) / width));
@@ -153,37 +157,17 @@ export function similarWidths(widths: readonly number[]): number[][] {
   return batches;
 }
 
-/** One run of the recogniser: which boxes' lines it reads, how wide each is, and its input. */
-interface RecognitionBatch {
-  /** The boxes' indices and their lines' own widths, in the batch's order. */
-  lines: Array<{ index: number; width: number }>;
-  /** The widest line's width, to which the others are padded on the right. */
-  width: number;
-  tensor: ort.Tensor;
-}
-
-/**
- * The recogniser's inputs for these boxes of the image, batch by batch: lines of similar width
- * side by side, each padded on the right to the widest.
- */
-function* recognitionBatches(image: GreyImage, boxes: readonly Box[]): Generator<RecognitionBatch> {
-  const crops = boxes.map((box) => lineCrop(image, box));
-  for (const batch of similarWidths(crops.map((crop) => crop.width))) {
-    const width = crops[batch[0]!]!.width;
-    const plane = LINE_HEIGHT * width;
-    const data = new Float32Array(batch.length * 3 * plane).fill(PADDING);
-    batch.forEach((index, position) => {
-      const start = position * 3 * plane;
-      writeLine(image, crops[index]!, data, start, width);
-      data.copyWithin(start + plane, start, start + plane);
-      data.copyWithin(start + 2 * plane, start, start + plane);
-    });
-    yield {
-      lines: batch.map((index) => ({ index, width: crops[index]!.width })),
-      width,
-      tensor: new ort.Tensor("float32", data, [batch.length, 3, LINE_HEIGHT, width]),
-    };
-  }
+/** Lines of the model's input shape side by side in one tensor, each padded on the right to `width`. */
+function batchTensor(image: GreyImage, lines: readonly LineCrop[], width: number): ort.Tensor {
+  const plane = LINE_HEIGHT * width;
+  const data = new Float32Array(lines.length * 3 * plane).fill(PADDING);
+  lines.forEach((line, position) => {
+    const start = position * 3 * plane;
+    writeLine(image, line, data, start, width);
+    data.copyWithin(start + plane, start, start + plane);
+    data.copyWithin(start + 2 * plane, start, start + plane);
+  });
+  return new ort.Tensor("float32", data, [lines.length, 3, LINE_HEIGHT, width]);
 }
 
 function clamp(value: number, low: number, high: number): number {

@@ -16,6 +16,8 @@ export const APP_SETTING_VARIABLES = /^(GEMINI_|OPENAI_|LLM_|MODEL_|MAX_|UPLOAD_
 
 export interface RunningServer {
   url: string;
+  /** The server process, for reading its memory (tests/helpers/server-probe.ts). */
+  pid: number;
   /** Everything the server printed, for assertions on logs and for debugging failures. */
   output(): string;
   stop(): Promise<void>;
@@ -27,7 +29,7 @@ export async function startNextServer(env: Record<string, string>): Promise<Runn
   const { child, output } = spawnNext(port, env);
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(url, child, output);
-  return { url, output, stop: () => stop(child) };
+  return { url, pid: child.pid!, output, stop: () => stop(child) };
 }
 
 export interface StartupFailure {

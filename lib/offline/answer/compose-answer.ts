@@ -1,8 +1,10 @@
 import type { ComponentReading, ImageAnalysis } from "@/lib/offline/analyze-image";
 import type { ConversationTurn } from "@/lib/providers/types";
 import { classifyTask } from "@/lib/offline/answer/classify-task";
+import { WordRunNames } from "@/lib/offline/answer/word-run-names";
 import { withoutVendor } from "@/lib/offline/catalog/catalog";
 import type { LayoutContainer, LayoutNode } from "@/lib/offline/types";
+import { MAX_PROMPT_CHARS } from "@/lib/upload/limits";
 
 /** The first line of every offline answer: what it is, so nobody mistakes it for a model. */
 export const OFFLINE_NOTICE =
@@ -15,6 +17,18 @@ export const OFFLINE_NOTICE =
 const REFERS_BACK = /\b(it|its|that|those|them|they|their)\b/i;
 
 /**
+ * How much of a task, and of each earlier task, is read for component names. The form refuses
+ * longer tasks already; the cap keeps the cost of naming bounded for any caller all the same.
+ */
+export const NAME_SCAN_CHARS = MAX_PROMPT_CHARS;
+/**
+ * How many earlier turns a follow-up looks back through for the components “it” means. A pronoun
+ * points at something recent: a question that named nothing in its last ten turns does not mean a
+ * component named before them, and a history of fifty long turns costs no more than ten.
+ */
+export const LOOK_BACK_TURNS = 10;
+
+/**
  * The markdown answer to a task, as sections in the order they are shown; the provider streams
  * them one by one. `history` holds the earlier questions about the same image: a follow-up such as
  * “what does it connect to?” is about the components the latest of them named.
@@ -24,7 +38,10 @@ export function composeAnswer(analysis: ImageAnalysis, task: string, history: re
   const diagram = new DiagramReading(analysis);
   let mentioned = diagram.componentsNamedIn(task);
   if (mentioned.length === 0 && REFERS_BACK.test(task)) {
-    mentioned = history.map((turn) => diagram.componentsNamedIn(turn.task)).findLast((named) => named.length > 0) ?? [];
+    for (const turn of history.slice(-LOOK_BACK_TURNS).reverse()) {
+      mentioned = diagram.componentsNamedIn(turn.task);
+      if (mentioned.length > 0) break;
+    }
   }
   switch (classifyTask(task, mentioned.length > 0)) {
     case "list":
@@ -71,24 +88,36 @@ function pictureAnswer(analysis: ImageAnalysis, task: string): string[] {
 class DiagramReading {
   private readonly containers: Map<string, LayoutContainer>;
   private readonly ordered: ComponentReading[];
+  /** Each component's names, squashed; built on the first question that looks for names. */
+  private namesOf?: Map<ComponentReading, string[]>;
+  private nameFinder?: WordRunNames;
 
   constructor(private readonly analysis: ImageAnalysis) {
     this.containers = new Map(analysis.layout.containers.map((container) => [container.id, container]));
     this.ordered = this.walkOrder();
   }
 
-  /** Components named in a task, by their label or their catalogue name, as whole words. */
+  /**
+   * Components named in a task, by their label or their catalogue name, as whole words: any run
+   * of consecutive words, squashed, so "API Gateway" and "APIGateway" both name "apigateway".
+   */
   componentsNamedIn(task: string): ComponentReading[] {
-    const words = task.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
-    // Every run of consecutive words, squashed: "API Gateway" and "APIGateway" both name "apigateway".
-    const phrases = new Set(words.flatMap((_, start) => words.slice(start).map((__, length) => words.slice(start, start + length + 1).join(""))));
-    return this.ordered.filter(({ node, concept }) => {
-      // "Kinesis Data Streams" names Amazon Kinesis Data Streams: people drop the vendor.
-      const names = [node.label, concept?.name, concept && withoutVendor(concept.name), concept?.alias]
-        .filter((name): name is string => Boolean(name))
-        .map(squash);
-      return names.some((name) => name.length >= 3 && phrases.has(name));
-    });
+    if (!this.namesOf || !this.nameFinder) {
+      this.namesOf = new Map(
+        this.ordered.map((component) => {
+          const { node, concept } = component;
+          // "Kinesis Data Streams" names Amazon Kinesis Data Streams: people drop the vendor.
+          const names = [node.label, concept?.name, concept && withoutVendor(concept.name), concept?.alias]
+            .filter((name): name is string => Boolean(name))
+            .map(squash)
+            .filter((name) => name.length >= 3);
+          return [component, names];
+        }),
+      );
+      this.nameFinder = new WordRunNames([...this.namesOf.values()].flat());
+    }
+    const { names } = this.nameFinder.scan(task, NAME_SCAN_CHARS);
+    return this.ordered.filter((component) => this.namesOf!.get(component)!.some((name) => names.has(name)));
   }
 
   overview(): string {

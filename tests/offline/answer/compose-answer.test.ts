@@ -1,6 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ImageAnalysis } from "@/lib/offline/analyze-image";
-import { composeAnswer, OFFLINE_NOTICE } from "@/lib/offline/answer/compose-answer";
+import { composeAnswer, LOOK_BACK_TURNS, NAME_SCAN_CHARS, OFFLINE_NOTICE } from "@/lib/offline/answer/compose-answer";
+import { WordRunNames, type NameScan } from "@/lib/offline/answer/word-run-names";
+import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_PROMPT_CHARS } from "@/lib/upload/limits";
 import {
   box,
   clickstream,
@@ -575,5 +577,89 @@ describe("composeAnswer: steps", () => {
     const flow = section(composeAnswer(analysis, "Explain this architecture"), "## Flow, step by step");
     expect(body(flow)).toHaveLength(4);
     expect(flow).not.toMatch(/^3\./m);
+  });
+});
+
+describe("composeAnswer: hostile tasks and histories", () => {
+  const turn = (task: string) => ({ task, answer: "An answer the person read." });
+  /** One-letter words, as many as a text of `chars` characters holds: the most runs of words. */
+  const shortWords = (chars: number) => "a ".repeat(Math.ceil(chars / 2)).slice(0, chars);
+  /** Components whose names are runs of one letter, so that every word of such a text extends a match. */
+  const runsOfA = () =>
+    withNodes(
+      Array.from({ length: 30 }, (_, index) => ({
+        id: `n${index + 1}`,
+        label: "a ".repeat(index + 3).trim(),
+        box: box(100 + (index % 6) * 250, 200 + Math.floor(index / 6) * 130, 200, 100),
+        containerId: null,
+        concept: null,
+      })),
+    );
+
+  /** Every scan for names composeAnswer makes, with the work each took. */
+  function scansDuring(compose: () => void): Array<{ chars: number; steps: number }> {
+    const scan = vi.spyOn(WordRunNames.prototype, "scan");
+    try {
+      compose();
+      return scan.mock.calls.map(([text, maxChars], index) => ({
+        chars: Math.min(text.length, maxChars ?? Infinity),
+        steps: (scan.mock.results[index]!.value as NameScan).steps,
+      }));
+    } finally {
+      scan.mockRestore();
+    }
+  }
+  /** A character, a failure step and, at each word end, a step per name that ends there (3 per component here). */
+  const boundFor = (chars: number, names: number) => 2 * chars + (chars / 2 + 1) * names;
+
+  it("answers the longest task of one-letter words as it answers a short one, in work linear in its length", () => {
+    const task = shortWords(MAX_PROMPT_CHARS - 1);
+    let sections: string[] = [];
+    const scans = scansDuring(() => (sections = composeAnswer(clickstream(), task)));
+    expect(sections).toEqual(composeAnswer(clickstream(), "a a a"));
+    expect(scans).toHaveLength(1);
+    expect(scans[0]!.steps).toBeLessThanOrEqual(boundFor(task.length, 15));
+  });
+
+  it("finds every component a task of one-letter words spells, in work linear in its length", () => {
+    const task = shortWords(MAX_PROMPT_CHARS - 1);
+    let sections: string[] = [];
+    const scans = scansDuring(() => (sections = composeAnswer(runsOfA(), task)));
+    expect(sections.slice(1).map(heading)).toHaveLength(30);
+    expect(scans[0]!.steps).toBeLessThanOrEqual(boundFor(task.length, 30));
+  });
+
+  it("reads no more of a task than the form allows, whoever calls it", () => {
+    const padding = shortWords(NAME_SCAN_CHARS);
+    const scans = scansDuring(() => composeAnswer(clickstream(), `${padding} What does Kinesis Streams do?`.repeat(20)));
+    expect(scans).toHaveLength(1);
+    expect(scans[0]!.steps).toBeLessThanOrEqual(boundFor(NAME_SCAN_CHARS, 15));
+    // A name within the limit is found; one past it is not.
+    const within = `${shortWords(NAME_SCAN_CHARS - 40)} What does Kinesis Streams do?`;
+    expect(within.length).toBeLessThanOrEqual(NAME_SCAN_CHARS);
+    expect(composeAnswer(clickstream(), within)).toEqual(composeAnswer(clickstream(), "What does Kinesis Streams do?"));
+    expect(composeAnswer(clickstream(), `${padding}  Kinesis Streams`)[1]).not.toMatch(/^## Kinesis Streams/);
+  });
+
+  it("looks back through the latest turns only, however many a follow-up carries", () => {
+    const history = [turn("What does Kinesis Streams do?"), ...Array.from({ length: MAX_HISTORY_TURNS - 1 }, () => turn(shortWords(MAX_HISTORY_CHARS / MAX_HISTORY_TURNS - 40)))];
+    const scans = scansDuring(() => composeAnswer(clickstream(), "What does it connect to?", history));
+    expect(scans).toHaveLength(1 + LOOK_BACK_TURNS);
+    const total = scans.reduce((sum, { steps }) => sum + steps, 0);
+    expect(total).toBeLessThanOrEqual(scans.reduce((sum, { chars }) => sum + boundFor(chars, 15), 0));
+    // The component was named before the turns looked at: "it" means nothing named.
+    expect(composeAnswer(clickstream(), "What does it connect to?", history)[1]).not.toMatch(/^## Kinesis Streams/);
+    const recent = [...history.slice(0, -LOOK_BACK_TURNS), turn("What does Kinesis Streams do?"), ...history.slice(1 - LOOK_BACK_TURNS)];
+    expect(recent).toHaveLength(MAX_HISTORY_TURNS);
+    expect(composeAnswer(clickstream(), "What does it connect to?", recent)).toEqual(composeAnswer(clickstream(), "What does Kinesis Streams do?"));
+  });
+
+  it("reads each earlier task only as far as a task is read", () => {
+    const history = Array.from({ length: LOOK_BACK_TURNS }, () => turn(shortWords(MAX_HISTORY_CHARS)));
+    const scans = scansDuring(() => composeAnswer(runsOfA(), "What does it connect to?", history));
+    for (const { chars, steps } of scans) {
+      expect(chars).toBeLessThanOrEqual(NAME_SCAN_CHARS);
+      expect(steps).toBeLessThanOrEqual(boundFor(NAME_SCAN_CHARS, 30));
+    }
   });
 });

@@ -3,7 +3,7 @@ import type { ConversationTurn } from "@/lib/providers/types";
 import { classifyTask } from "@/lib/offline/answer/classify-task";
 import { WordRunNames } from "@/lib/offline/answer/word-run-names";
 import { withoutVendor } from "@/lib/offline/catalog/catalog";
-import type { LayoutContainer, LayoutNode } from "@/lib/offline/types";
+import type { Connection, LayoutContainer, LayoutNode } from "@/lib/offline/types";
 import { MAX_PROMPT_CHARS } from "@/lib/upload/limits";
 
 /** The first line of every offline answer: what it is, so nobody mistakes it for a model. */
@@ -27,6 +27,13 @@ export const NAME_SCAN_CHARS = MAX_PROMPT_CHARS;
  * component named before them, and a history of fifty long turns costs no more than ten.
  */
 export const LOOK_BACK_TURNS = 10;
+/**
+ * The most components an answer describes, the first in walk-through order. Real diagrams have far
+ * fewer; an image drawn to have thousands would otherwise make every section that places each
+ * component among its neighbours cost the square of their number, on the thread that serves
+ * every request.
+ */
+export const MAX_DESCRIBED_COMPONENTS = 200;
 
 /**
  * The markdown answer to a task, as sections in the order they are shown; the provider streams
@@ -87,14 +94,26 @@ function pictureAnswer(analysis: ImageAnalysis, task: string): string[] {
 /** A diagram's components in walk-through order, with the words to describe them. */
 class DiagramReading {
   private readonly containers: Map<string, LayoutContainer>;
+  /** The components the answer describes, in walk-through order. */
   private readonly ordered: ComponentReading[];
+  private readonly byId: Map<string, ComponentReading>;
+  private readonly childrenOf = new Map<string, LayoutContainer[]>();
+  private readonly nearest = new Map<string, ComponentReading[]>();
+  private stagesMemo?: Array<{ title: string; containerId: string | null; components: ComponentReading[] }>;
   /** Each component's names, squashed; built on the first question that looks for names. */
   private namesOf?: Map<ComponentReading, string[]>;
   private nameFinder?: WordRunNames;
 
   constructor(private readonly analysis: ImageAnalysis) {
     this.containers = new Map(analysis.layout.containers.map((container) => [container.id, container]));
-    this.ordered = this.walkOrder();
+    this.ordered = this.walkOrder().slice(0, MAX_DESCRIBED_COMPONENTS);
+    this.byId = new Map(this.ordered.map((component) => [component.node.id, component]));
+    for (const container of analysis.layout.containers) {
+      if (container.parentId === null) continue;
+      const siblings = this.childrenOf.get(container.parentId);
+      if (siblings) siblings.push(container);
+      else this.childrenOf.set(container.parentId, [container]);
+    }
   }
 
   /**
@@ -135,8 +154,14 @@ class DiagramReading {
     return [
       "## Overview",
       "",
-      `${title} shows ${this.ordered.length} components${groupText}.${outerText}${categories ? ` ${categories}` : ""}`,
+      `${title} shows ${this.analysis.components.length} components${groupText}.${outerText}${categories ? ` ${categories}` : ""}${this.omissionNote()}`,
     ].join("\n");
+  }
+
+  /** Said once, in the overview, when the diagram has more components than an answer describes. */
+  private omissionNote(): string {
+    const total = this.analysis.components.length;
+    return total > this.ordered.length ? ` This answer describes the first ${this.ordered.length} in reading order.` : "";
   }
 
   walkThrough(): string[] {
@@ -159,9 +184,8 @@ class DiagramReading {
   /** The stages in the diagram's own order: numbered steps when it has them, else reading order. */
   private flow(): string {
     const { steps } = this.analysis.layout;
-    const byId = new Map(this.ordered.map((component) => [component.node.id, component]));
     const stepLines = steps.flatMap((step) => {
-      const component = step.nodeId ? byId.get(step.nodeId) : undefined;
+      const component = step.nodeId ? this.byId.get(step.nodeId) : undefined;
       return component ? [`${step.number}. ${this.describe(component)}`] : [];
     });
     if (stepLines.length >= 2) {
@@ -198,7 +222,7 @@ class DiagramReading {
 
   componentStory(component: ComponentReading): string {
     const { node } = component;
-    const links = this.analysis.layout.connections;
+    const links = this.describedLinks();
     const into = links.filter((link) => link.to === node.id).map((link) => this.nodeName(link.from));
     const out = links.filter((link) => link.from === node.id).map((link) => this.nodeName(link.to));
     const step = this.analysis.layout.steps.find((marker) => marker.nodeId === node.id);
@@ -222,7 +246,7 @@ class DiagramReading {
       if (containerId) lines.push(`  subgraph ${containerId.replace(/\W/g, "_")}["${mermaidText(title)}"]`, ...members, "  end");
       else lines.push(...members.map((member) => member.slice(2)));
     }
-    const links = this.analysis.layout.connections.filter((link) => ids.has(link.from) && ids.has(link.to));
+    const links = this.describedLinks();
     for (const link of links) {
       lines.push(`  ${ids.get(link.from)} -->${link.label ? `|${mermaidText(link.label)}|` : ""} ${ids.get(link.to)}`);
     }
@@ -237,7 +261,7 @@ class DiagramReading {
   }
 
   private connections(): string | null {
-    const links = this.analysis.layout.connections;
+    const links = this.describedLinks();
     if (!links.length) return null;
     return [
       "## Data flow",
@@ -246,29 +270,39 @@ class DiagramReading {
     ].join("\n");
   }
 
+  /** The arrows between described components. */
+  private describedLinks(): Connection[] {
+    return this.analysis.layout.connections.filter((link) => this.byId.has(link.from) && this.byId.has(link.to));
+  }
+
   private summary(): string {
-    const known = this.ordered.filter((component) => component.concept).length;
-    const unknown = this.ordered.length - known;
+    const { components } = this.analysis;
+    const known = components.filter((component) => component.concept).length;
+    const unknown = components.length - known;
     const steps = this.analysis.layout.steps.length;
     return [
       "## Summary",
       "",
-      `${this.ordered.length} components read${steps ? `, ${steps} numbered step${steps === 1 ? "" : "s"}` : ""}; ${known} recognised from the catalogue of cloud and data services${unknown ? `, ${unknown} described by their place in the diagram` : ""}. For reasoning about the design (risks, trade-offs, alternatives), configure a model provider.`,
+      `${components.length} components read${steps ? `, ${steps} numbered step${steps === 1 ? "" : "s"}` : ""}; ${known} recognised from the catalogue of cloud and data services${unknown ? `, ${unknown} described by their place in the diagram` : ""}. For reasoning about the design (risks, trade-offs, alternatives), configure a model provider.`,
     ].join("\n");
   }
 
   /** Groups in reading order, each with its components; components in no group come first. */
   private stages(): Array<{ title: string; containerId: string | null; components: ComponentReading[] }> {
+    if (this.stagesMemo) return this.stagesMemo;
     const stages = new Map<string | null, ComponentReading[]>();
     for (const component of this.ordered) {
       const key = component.node.containerId;
-      stages.set(key, [...(stages.get(key) ?? []), component]);
+      const members = stages.get(key);
+      if (members) members.push(component);
+      else stages.set(key, [component]);
     }
-    return [...stages].map(([containerId, components]) => ({
+    this.stagesMemo = [...stages].map(([containerId, components]) => ({
       containerId,
       title: containerId ? (this.containers.get(containerId)?.title ?? "Group") : "Outside any group",
       components,
     }));
+    return this.stagesMemo;
   }
 
   /** Steps first when the diagram numbers them; then groups in reading order, nodes within. */
@@ -298,14 +332,16 @@ class DiagramReading {
   }
 
   private childGroups(parent: LayoutContainer): LayoutContainer[] {
-    return this.analysis.layout.containers.filter((container) => container.parentId === parent.id);
+    return this.childrenOf.get(parent.id) ?? [];
   }
 
   private categorySummary(): string {
     const byCategory = new Map<string, string[]>();
     for (const component of this.ordered) {
       if (!component.concept) continue;
-      byCategory.set(component.concept.category, [...(byCategory.get(component.concept.category) ?? []), this.name(component)]);
+      const names = byCategory.get(component.concept.category);
+      if (names) names.push(this.name(component));
+      else byCategory.set(component.concept.category, [this.name(component)]);
     }
     if (!byCategory.size) return "";
     const parts = [...byCategory].map(([category, names]) => `${category} (${names.join(", ")})`);
@@ -347,7 +383,7 @@ class DiagramReading {
   }
 
   private nodeName(id: string): string {
-    const component = this.ordered.find((candidate) => candidate.node.id === id);
+    const component = this.byId.get(id);
     return component ? this.name(component) : id;
   }
 
@@ -355,19 +391,27 @@ class DiagramReading {
     return node.containerId ? (this.containers.get(node.containerId)?.title ?? null) : null;
   }
 
+  /** The two nearest components, nearest first (the earlier in walk-through order on a tie). */
   private neighbours(node: LayoutNode): ComponentReading[] {
+    const known = this.nearest.get(node.id);
+    if (known) return known;
     const centre = (box: LayoutNode["box"]) => [box.x + box.width / 2, box.y + box.height / 2] as const;
     const [x, y] = centre(node.box);
-    return this.ordered
-      .filter((other) => other.node.id !== node.id)
-      .map((other) => {
-        const [ox, oy] = centre(other.node.box);
-        return { other, distance: Math.hypot(ox - x, oy - y) };
-      })
-      .sort((a, b) => a.distance - b.distance)
-      .slice(0, 2)
-      .map(({ other }) => other);
+    // One pass keeping the best two: sorting every component for each would cost n log n apiece.
+    let first: { other: ComponentReading; distance: number } | undefined;
+    let second: typeof first;
+    for (const other of this.ordered) {
+      if (other.node.id === node.id) continue;
+      const [ox, oy] = centre(other.node.box);
+      const candidate = { other, distance: Math.hypot(ox - x, oy - y) };
+      if (!first || candidate.distance < first.distance) [first, second] = [candidate, first];
+      else if (!second || candidate.distance < second.distance) second = candidate;
+    }
+    const found = [first, second].flatMap((each) => (each ? [each.other] : []));
+    this.nearest.set(node.id, found);
+    return found;
   }
+
 }
 
 /** Top to bottom in rows, left to right within a row (a row: boxes whose tops are close). */

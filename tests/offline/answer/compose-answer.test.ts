@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { ImageAnalysis } from "@/lib/offline/analyze-image";
-import { composeAnswer, LOOK_BACK_TURNS, NAME_SCAN_CHARS, OFFLINE_NOTICE } from "@/lib/offline/answer/compose-answer";
+import { composeAnswer, LOOK_BACK_TURNS, MAX_DESCRIBED_COMPONENTS, NAME_SCAN_CHARS, OFFLINE_NOTICE } from "@/lib/offline/answer/compose-answer";
 import { WordRunNames, type NameScan } from "@/lib/offline/answer/word-run-names";
 import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_PROMPT_CHARS } from "@/lib/upload/limits";
 import {
@@ -661,5 +661,64 @@ describe("composeAnswer: hostile tasks and histories", () => {
       expect(chars).toBeLessThanOrEqual(NAME_SCAN_CHARS);
       expect(steps).toBeLessThanOrEqual(boundFor(NAME_SCAN_CHARS, 30));
     }
+  });
+});
+
+describe("composeAnswer: a diagram with more components than an answer describes", () => {
+  const COUNT = 5_000;
+  /** Thousands of boxes in rows, in reading order, each linked to the next, beside a chain of a thousand nested groups. */
+  function crowded(): ImageAnalysis {
+    const containers = Array.from({ length: 1_000 }, (_, index) => ({
+      id: `c${index + 1}`,
+      title: `Group ${index + 1}`,
+      box: box(index, index, 20_000 - 2 * index, 20_000 - 2 * index),
+      parentId: index === 0 ? null : `c${index}`,
+    }));
+    return diagramAnalysis({
+      title: "Crowded",
+      containers,
+      nodes: Array.from({ length: COUNT }, (_, index) => ({
+        id: `n${index + 1}`,
+        label: `Service ${index + 1}`,
+        box: box(100 + (index % 70) * 250, 100 + Math.floor(index / 70) * 150, 200, 100),
+        containerId: null,
+        concept: index % 10 === 0 ? CONCEPTS.s3 : null,
+      })),
+      connections: Array.from({ length: COUNT - 1 }, (_, index) => ({ from: `n${index + 1}`, to: `n${index + 2}` })),
+    });
+  }
+  const namingMany = Array.from({ length: 2_000 }, (_, index) => `Service ${index + 1}`).join(" ").slice(0, MAX_PROMPT_CHARS);
+
+  it.each([
+    ["explain", "Explain this architecture"],
+    ["list", "List every component and its role"],
+    ["mermaid", "Redraw as a Mermaid diagram"],
+    ["a task naming two thousand components", namingMany],
+  ])("describes the first components only, and places each among its neighbours once: %s", (_, task) => {
+      const analysis = crowded();
+      const distances = vi.spyOn(Math, "hypot");
+      let sections: string[];
+      try {
+        sections = composeAnswer(analysis, task);
+        // Each described component is measured against the others described, once.
+        expect(distances.mock.calls.length).toBeLessThanOrEqual(MAX_DESCRIBED_COMPONENTS ** 2);
+      } finally {
+        distances.mockRestore();
+      }
+      const text = sections.join("\n");
+      expect(text).toMatch(/Service 200\b/);
+      expect(text).not.toMatch(/Service (20[1-9]|2[1-9]\d|[3-9]\d\d|\d{4})\b/);
+  });
+
+  it("says how many components the diagram has and how many the answer describes", () => {
+    const sections = composeAnswer(crowded(), "Explain this architecture");
+    expect(section(sections, "## Overview")).toContain(`shows ${COUNT.toString()} components`);
+    expect(section(sections, "## Overview")).toContain(`This answer describes the first ${MAX_DESCRIBED_COMPONENTS} in reading order.`);
+    expect(section(sections, "## Summary")).toContain(`${COUNT} components read; ${COUNT / 10} recognised`);
+    expect(body(section(sections, "## Data flow"))).toHaveLength(MAX_DESCRIBED_COMPONENTS - 1);
+  });
+
+  it("says nothing of the limit when every component is described", () => {
+    expect(composeAnswer(clickstream(), "Explain this architecture").join("\n")).not.toContain("This answer describes the first");
   });
 });

@@ -722,3 +722,26 @@ describe("composeAnswer: a diagram with more components than an answer describes
     expect(composeAnswer(clickstream(), "Explain this architecture").join("\n")).not.toContain("This answer describes the first");
   });
 });
+
+describe("composeAnswer: hostile text to quote", () => {
+  /** Characters markdown escaping and Mermaid quoting act on, and the spaces and words around them. */
+  const specials = (chars: number) => "\\`*_[]<>|#\"  a ".repeat(Math.ceil(chars / 16)).slice(0, chars);
+
+  // Timed, as escaping has no work to count from outside; every step is one pass over the text,
+  // and the bound only has to catch work that grows with the square of the length, on a loaded machine.
+  it("quotes a task of the longest length allowed and many long lines of OCR text in bounded time", () => {
+    const lines = Array.from({ length: 2_000 }, () => specials(400));
+    const started = performance.now();
+    const picture = composeAnswer(photoAnalysis(lines), specials(MAX_PROMPT_CHARS));
+    const diagram = variant((analysis) => {
+      analysis.layout.notes = lines.map((line, index) => ({ ...analysis.layout.notes[0]!, text: `${index} ${line}` }));
+      analysis.layout.connections = analysis.layout.connections.map((link) => ({ ...link, label: specials(2_000) }));
+    });
+    const sections = [...composeAnswer(diagram, "Explain this architecture"), ...composeAnswer(diagram, "Redraw as a Mermaid diagram")];
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(picture[2]!.split("\n")).toHaveLength(2 + lines.length);
+    expect(section(sections, "## Other text in the diagram").split("\n")).toHaveLength(2 + lines.length);
+    // An edge's label keeps to its own two bars, whatever it read.
+    for (const line of section(sections, "## Mermaid").split("\n")) expect(line.split("|").length).toBeLessThanOrEqual(3);
+  });
+});

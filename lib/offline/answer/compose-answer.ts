@@ -35,12 +35,23 @@ export const LOOK_BACK_TURNS = 10;
  */
 export const MAX_DESCRIBED_COMPONENTS = 200;
 
+/** One section of an answer, written when it is called; null when the diagram has nothing for it. */
+export type Section = () => string | null;
+
 /**
- * The markdown answer to a task, as sections in the order they are shown; the provider streams
- * them one by one. `history` holds the earlier questions about the same image: a follow-up such as
- * “what does it connect to?” is about the components the latest of them named.
+ * The markdown answer to a task, as sections in the order they are shown. `history` holds the
+ * earlier questions about the same image: a follow-up such as “what does it connect to?” is about
+ * the components the latest of them named.
  */
 export function composeAnswer(analysis: ImageAnalysis, task: string, history: readonly ConversationTurn[] = []): string[] {
+  return answerSections(analysis, task, history).flatMap((section) => section() ?? []);
+}
+
+/**
+ * The same answer as sections still to be written, so that the provider can write and stream them
+ * one at a time and let other requests in between.
+ */
+export function answerSections(analysis: ImageAnalysis, task: string, history: readonly ConversationTurn[] = []): Section[] {
   if (!analysis.isDiagram) return pictureAnswer(analysis, task);
   const diagram = new DiagramReading(analysis);
   let mentioned = diagram.componentsNamedIn(task);
@@ -50,44 +61,55 @@ export function composeAnswer(analysis: ImageAnalysis, task: string, history: re
       if (mentioned.length > 0) break;
     }
   }
+  const notice = fixed(OFFLINE_NOTICE);
   switch (classifyTask(task, mentioned.length > 0)) {
     case "list":
-      return [OFFLINE_NOTICE, diagram.overview(), diagram.componentTable()];
+      return [notice, () => diagram.overview(), () => diagram.componentTable()];
     case "component":
-      return [OFFLINE_NOTICE, ...mentioned.map((component) => diagram.componentStory(component))];
+      return [notice, ...mentioned.map((component) => () => diagram.componentStory(component))];
     case "mermaid":
-      return [OFFLINE_NOTICE, diagram.mermaid(), diagram.readingNote()];
+      return [notice, () => diagram.mermaid(), () => diagram.readingNote()];
     case "judgement":
       return [
-        OFFLINE_NOTICE,
-        "Judging risks, security or improvements needs a language model, which offline mode does not have. Here is what the analyzer read, as a basis for your own review.",
+        notice,
+        fixed(
+          "Judging risks, security or improvements needs a language model, which offline mode does not have. Here is what the analyzer read, as a basis for your own review.",
+        ),
         ...diagram.walkThrough(),
       ];
     case "explain":
-      return [OFFLINE_NOTICE, ...diagram.walkThrough()];
+      return [notice, ...diagram.walkThrough()];
     case "other":
       return [
-        OFFLINE_NOTICE,
-        "Offline mode can read a diagram's text, its groups, numbered steps and arrows, and name known cloud and data services; it cannot answer this task directly. This is what it read.",
+        notice,
+        fixed(
+          "Offline mode can read a diagram's text, its groups, numbered steps and arrows, and name known cloud and data services; it cannot answer this task directly. This is what it read.",
+        ),
         ...diagram.walkThrough(),
       ];
   }
 }
 
+function fixed(text: string): Section {
+  return () => text;
+}
+
 /** Photos and screenshots: the text found and plain facts, never invented content. */
-function pictureAnswer(analysis: ImageAnalysis, task: string): string[] {
+function pictureAnswer(analysis: ImageAnalysis, task: string): Section[] {
   const facts = [
     `- Size: ${analysis.width} × ${analysis.height} px`,
     `- Main colours: ${analysis.colours.map(({ hex, share }) => `\`${hex}\` (${Math.round(share * 100)} %)`).join(", ")}`,
   ];
-  const text = analysis.texts.length
-    ? ["## Text found", "", ...analysis.texts.map((line) => `- ${escapeMarkdown(line.text)}`)].join("\n")
-    : "## Text found\n\nNo text could be read in this image.";
+  const text = () =>
+    analysis.texts.length
+      ? ["## Text found", "", ...analysis.texts.map((line) => `- ${escapeMarkdown(line.text)}`)].join("\n")
+      : "## Text found\n\nNo text could be read in this image.";
   return [
-    OFFLINE_NOTICE,
-    `This image does not look like a diagram, and offline mode cannot describe pictures, so it cannot answer “${escapeMarkdown(task.trim())}”. It can report the text in the image and plain facts about it.`,
+    fixed(OFFLINE_NOTICE),
+    () =>
+      `This image does not look like a diagram, and offline mode cannot describe pictures, so it cannot answer “${escapeMarkdown(task.trim())}”. It can report the text in the image and plain facts about it.`,
     text,
-    ["## About the image", "", ...facts].join("\n"),
+    () => ["## About the image", "", ...facts].join("\n"),
   ];
 }
 
@@ -164,14 +186,16 @@ class DiagramReading {
     return total > this.ordered.length ? ` This answer describes the first ${this.ordered.length} in reading order.` : "";
   }
 
-  walkThrough(): string[] {
-    const sections = [this.overview(), this.flow(), this.componentsByGroup()];
-    const connections = this.connections();
-    if (connections) sections.push(connections);
-    const notes = this.otherText();
-    if (notes) sections.push(notes);
-    sections.push(this.summary());
-    return sections;
+  /** Overview, flow, components, then the data flow and other text when there are any, and a summary. */
+  walkThrough(): Section[] {
+    return [
+      () => this.overview(),
+      () => this.flow(),
+      () => this.componentsByGroup(),
+      () => this.connections(),
+      () => this.otherText(),
+      () => this.summary(),
+    ];
   }
 
   /** Text outside the components: notes, legends, unattached arrow labels. Read, not interpreted. */

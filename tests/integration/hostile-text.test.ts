@@ -26,11 +26,18 @@ const SHORT_WORDS_TASK = "a ".repeat(MAX_PROMPT_CHARS / 2).slice(0, MAX_PROMPT_C
 
 let server: RunningServer;
 let uploadDir: string;
+/** A kept image, for the follow-ups. */
+let imageId: string;
 
 beforeAll(async () => {
   uploadDir = await mkdtemp(path.join(os.tmpdir(), "mra-hostile-text-"));
   server = await startNextServer({ UPLOAD_DIR: uploadDir });
-});
+  // A first, ordinary question: it loads the route and starts the analysis thread, one-off costs
+  // on the main thread that are no part of what the probes below measure.
+  const events = await eventsOf(await send({ prompt: "Explain this architecture" }, await diagramPng(1500)));
+  const meta = events[0]?.event === "meta" ? events[0].data : undefined;
+  imageId = meta!.imageId!;
+}, 120_000);
 
 afterAll(async () => {
   await server?.stop();
@@ -73,18 +80,15 @@ async function expectAlive() {
 }
 
 describe("hostile text through the offline route", () => {
-  let imageId: string;
-
   it("answers a task of the longest run of one-letter words without blocking the server", { timeout: 120_000 }, async () => {
-    const { status, events, health } = await whileProbing(async () => send({ prompt: SHORT_WORDS_TASK }, await diagramPng(1600)));
+    // A fresh image, so that the analysis runs too, in its thread, while the task is read.
+    const image = await diagramPng(1600);
+    const { status, events, health } = await whileProbing(() => send({ prompt: SHORT_WORDS_TASK }, image));
     expect(status).toBe(200);
     expect(events.at(-1)).toMatchObject({ event: "done", data: { finishReason: "stop" } });
     expect(textOf(events).startsWith(OFFLINE_NOTICE)).toBe(true);
     expect(health.failures).toBe(0);
     expect(health.worstMs).toBeLessThan(HEALTH_BOUND_MS);
-    const meta = events[0]?.event === "meta" ? events[0].data : undefined;
-    expect(meta?.imageId).toBeTruthy();
-    imageId = meta!.imageId!;
     await expectAlive();
   });
 

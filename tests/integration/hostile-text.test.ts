@@ -21,6 +21,9 @@ import { probeHealth } from "@/tests/helpers/server-probe";
  */
 const HEALTH_BOUND_MS = 500;
 
+/** How many times each follow-up is sent while probing. */
+const FOLLOW_UP_ROUNDS = 10;
+
 /** A task of the most words the form allows: one-letter words, the worst case for naming. */
 const SHORT_WORDS_TASK = "a ".repeat(MAX_PROMPT_CHARS / 2).slice(0, MAX_PROMPT_CHARS - 1);
 
@@ -61,13 +64,22 @@ function textOf(events: AnalyzeEvent[]): string {
   return events.flatMap((event) => (event.event === "delta" ? [event.data.text] : [])).join("");
 }
 
-/** Runs a request while probing /api/health; the response's events and the probe's findings. */
-async function whileProbing(request: () => Promise<Response>) {
+/**
+ * Sends a request `times` times in a row while probing /api/health: the statuses, the last
+ * response's events and the probe's findings. A follow-up about a kept image is answered quickly,
+ * so it is repeated until the probe has looked at the server several times while it worked.
+ */
+async function whileProbing(request: () => Promise<Response>, times = 1) {
   const probe = probeHealth(server.url, { everyMs: 25, timeoutMs: 10_000 });
   try {
-    const response = await request();
-    const events = response.status === 200 ? await eventsOf(response) : [];
-    return { status: response.status, events, health: await probe.stop() };
+    const statuses: number[] = [];
+    let events: AnalyzeEvent[] = [];
+    for (let round = 0; round < times; round++) {
+      const response = await request();
+      statuses.push(response.status);
+      events = response.status === 200 ? await eventsOf(response) : [];
+    }
+    return { statuses, events, health: await probe.stop() };
   } catch (error) {
     await probe.stop();
     throw error;
@@ -83,8 +95,8 @@ describe("hostile text through the offline route", () => {
   it("answers a task of the longest run of one-letter words without blocking the server", { timeout: 120_000 }, async () => {
     // A fresh image, so that the analysis runs too, in its thread, while the task is read.
     const image = await diagramPng(1600);
-    const { status, events, health } = await whileProbing(() => send({ prompt: SHORT_WORDS_TASK }, image));
-    expect(status).toBe(200);
+    const { statuses, events, health } = await whileProbing(() => send({ prompt: SHORT_WORDS_TASK }, image));
+    expect(statuses).toEqual([200]);
     expect(events.at(-1)).toMatchObject({ event: "done", data: { finishReason: "stop" } });
     expect(textOf(events).startsWith(OFFLINE_NOTICE)).toBe(true);
     expect(health.failures).toBe(0);
@@ -98,10 +110,12 @@ describe("hostile text through the offline route", () => {
     // As many turns as allowed, each as long as the history's total allows, all one-letter words.
     const taskChars = Math.min(MAX_PROMPT_CHARS, Math.floor(MAX_HISTORY_CHARS / MAX_HISTORY_TURNS) - answer.length);
     const history = Array.from({ length: MAX_HISTORY_TURNS }, () => ({ task: "a ".repeat(taskChars / 2).slice(0, taskChars - 1), answer }));
-    const { status, events, health } = await whileProbing(() =>
-      send({ prompt: "What does it connect to?", imageId, history: JSON.stringify(history) }),
+    const { statuses, events, health } = await whileProbing(
+      () => send({ prompt: "What does it connect to?", imageId, history: JSON.stringify(history) }),
+      FOLLOW_UP_ROUNDS,
     );
-    expect(status).toBe(200);
+    expect(statuses).toEqual(Array(FOLLOW_UP_ROUNDS).fill(200));
+    expect(health.probes).toBeGreaterThan(1);
     expect(events.at(-1)).toMatchObject({ event: "done", data: { finishReason: "stop" } });
     expect(textOf(events).startsWith(OFFLINE_NOTICE)).toBe(true);
     expect(health.failures).toBe(0);
@@ -112,10 +126,12 @@ describe("hostile text through the offline route", () => {
   it("answers a follow-up whose own task is the longest run of one-letter words", { timeout: 120_000 }, async () => {
     expect(imageId).toBeTruthy();
     const history = [{ task: SHORT_WORDS_TASK, answer: "An answer." }];
-    const { status, events, health } = await whileProbing(() =>
-      send({ prompt: `${SHORT_WORDS_TASK.slice(0, MAX_PROMPT_CHARS - 40)} what does it connect to?`, imageId, history: JSON.stringify(history) }),
+    const { statuses, events, health } = await whileProbing(
+      () => send({ prompt: `${SHORT_WORDS_TASK.slice(0, MAX_PROMPT_CHARS - 40)} what does it connect to?`, imageId, history: JSON.stringify(history) }),
+      FOLLOW_UP_ROUNDS,
     );
-    expect(status).toBe(200);
+    expect(statuses).toEqual(Array(FOLLOW_UP_ROUNDS).fill(200));
+    expect(health.probes).toBeGreaterThan(1);
     expect(events.at(-1)).toMatchObject({ event: "done", data: { finishReason: "stop" } });
     expect(health.worstMs).toBeLessThan(HEALTH_BOUND_MS);
     await expectAlive();

@@ -1,13 +1,31 @@
 import { AppError } from "@/lib/errors";
 import { createWorkerAnalyzer, type AnalyzeFunction } from "@/lib/offline/analyzer";
-import { composeAnswer, OFFLINE_NOTICE } from "@/lib/offline/answer/compose-answer";
+import { answerSections, OFFLINE_NOTICE, type Section } from "@/lib/offline/answer/compose-answer";
 import type { AnalysisInput, Provider, ProviderEvent } from "@/lib/providers/types";
+
+/**
+ * How long an answer may take to write, on the thread that serves every request. Answers are
+ * bounded in size and take a small fraction of this; the budget is the last guard should some
+ * reading still make one slow, and it cuts the answer short rather than the server's other work.
+ */
+export const COMPOSE_BUDGET_MS = 1_000;
+
+/** Said when the budget ran out before the last section. */
+export const CUT_SHORT_NOTE = "*The rest of this answer was left out: it took too long to write.*";
+
+export interface OfflineProviderOptions {
+  /** The writing budget, in ms; tests shorten it. */
+  composeBudgetMs?: number;
+}
 
 /**
  * The built-in analyzer: OCR, layout and a catalogue of cloud services, on this machine, with no
  * key and no network. Not a language model, and every answer says so in its first line.
  */
-export function createOfflineProvider(analyze: AnalyzeFunction = createWorkerAnalyzer()): Provider {
+export function createOfflineProvider(
+  analyze: AnalyzeFunction = createWorkerAnalyzer(),
+  { composeBudgetMs = COMPOSE_BUDGET_MS }: OfflineProviderOptions = {},
+): Provider {
   return {
     id: "offline",
     model: "PP-OCRv4 + layout + catalogue",
@@ -21,19 +39,37 @@ export function createOfflineProvider(analyze: AnalyzeFunction = createWorkerAna
     // The notice goes out at once; the analysis takes a second or two. Follow-ups about the same
     // image reuse its analysis, which the analyzer keeps.
     yield { type: "delta", text: `${OFFLINE_NOTICE}\n\n` };
-    let sections: string[];
+    let sections: Section[];
     try {
-      sections = composeAnswer(await analyze(image.data), prompt, history);
+      sections = answerSections(await analyze(image.data), prompt, history);
     } catch (error) {
       if (signal.aborted) return;
-      throw new AppError("provider_error", 502, "The offline analyzer could not read this image. Try another export of it.", undefined, {
-        cause: error,
-      });
+      throw unreadable(error);
     }
-    for (const section of sections.filter((text) => text !== OFFLINE_NOTICE)) {
+    const started = performance.now();
+    for (const [index, section] of sections.entries()) {
+      // A turn of the event loop before each section: requests that arrived meanwhile are served
+      // between the sections of a long answer, not after all of them.
+      await new Promise((resolve) => setImmediate(resolve));
       if (signal.aborted) return;
-      yield { type: "delta", text: `${section}\n\n` };
+      let text: string | null;
+      try {
+        text = section();
+      } catch (error) {
+        throw unreadable(error);
+      }
+      if (text !== null && text !== OFFLINE_NOTICE) yield { type: "delta", text: `${text}\n\n` };
+      if (index < sections.length - 1 && performance.now() - started >= composeBudgetMs) {
+        yield { type: "delta", text: `${CUT_SHORT_NOTE}\n\n` };
+        break;
+      }
     }
     yield { type: "done", finishReason: "stop" };
   }
+}
+
+function unreadable(error: unknown): AppError {
+  return new AppError("provider_error", 502, "The offline analyzer could not read this image. Try another export of it.", undefined, {
+    cause: error,
+  });
 }

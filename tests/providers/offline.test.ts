@@ -3,7 +3,7 @@ import type { PreparedImage } from "@/lib/image/prepare-image";
 import type { ImageAnalysis } from "@/lib/offline/analyze-image";
 import type { AnalyzeFunction } from "@/lib/offline/analyzer";
 import { composeAnswer, OFFLINE_NOTICE } from "@/lib/offline/answer/compose-answer";
-import { createOfflineProvider } from "@/lib/providers/offline";
+import { createOfflineProvider, CUT_SHORT_NOTE } from "@/lib/providers/offline";
 import type { ConversationTurn, ProviderEvent } from "@/lib/providers/types";
 import { clickstream } from "@/tests/offline/analysis-fixtures";
 import { collect, failure } from "@/tests/helpers/provider-run";
@@ -150,5 +150,28 @@ describe("offline provider: follow-up questions", () => {
     const { analyze, calls } = fakeAnalyze();
     await collect(run(analyze, undefined, "What does it connect to?", [earlier("What does API Gateway do?")]));
     expect(calls).toEqual([image.data]);
+  });
+});
+
+describe("offline provider: writing the answer", () => {
+  it("lets other work on the server run between the sections of an answer", async () => {
+    const marks: string[] = [];
+    for await (const event of await run(fakeAnalyze().analyze)) {
+      if (event.type !== "delta") continue;
+      marks.push(event.text.split("\n")[0]!);
+      if (marks.length === 2) setImmediate(() => marks.push("other work"));
+    }
+    expect(marks.slice(1, 4)).toEqual(["## Overview", "other work", expect.stringMatching(/^## Flow/)]);
+  });
+
+  it("cuts an answer short, and says so, when writing it outlasts the budget", async () => {
+    const provider = createOfflineProvider(fakeAnalyze().analyze, { composeBudgetMs: 0 });
+    const events = await collect(provider.analyze({ image, prompt: TASK, history: [], signal: new AbortController().signal }));
+    expect(events).toEqual([NOTICE_EVENT, { type: "delta", text: `${CUT_SHORT_NOTE}\n\n` }, { type: "done", finishReason: "stop" }]);
+  });
+
+  it("writes the whole answer within the budget", async () => {
+    const events = await collect(run(fakeAnalyze().analyze));
+    expect(text(events)).not.toContain(CUT_SHORT_NOTE);
   });
 });

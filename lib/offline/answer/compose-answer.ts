@@ -1,8 +1,10 @@
 import type { ComponentReading, ImageAnalysis } from "@/lib/offline/analyze-image";
 import type { ConversationTurn } from "@/lib/providers/types";
 import { classifyTask } from "@/lib/offline/answer/classify-task";
+import { WordRunNames } from "@/lib/offline/answer/word-run-names";
 import { withoutVendor } from "@/lib/offline/catalog/catalog";
-import type { LayoutContainer, LayoutNode } from "@/lib/offline/types";
+import type { Connection, LayoutContainer, LayoutNode } from "@/lib/offline/types";
+import { MAX_PROMPT_CHARS } from "@/lib/upload/limits";
 
 /** The first line of every offline answer: what it is, so nobody mistakes it for a model. */
 export const OFFLINE_NOTICE =
@@ -15,80 +17,148 @@ export const OFFLINE_NOTICE =
 const REFERS_BACK = /\b(it|its|that|those|them|they|their)\b/i;
 
 /**
- * The markdown answer to a task, as sections in the order they are shown; the provider streams
- * them one by one. `history` holds the earlier questions about the same image: a follow-up such as
- * “what does it connect to?” is about the components the latest of them named.
+ * How much of a task, and of each earlier task, is read for component names. The form refuses
+ * longer tasks already; the cap keeps the cost of naming bounded for any caller all the same.
+ */
+export const NAME_SCAN_CHARS = MAX_PROMPT_CHARS;
+/**
+ * How many earlier turns a follow-up looks back through for the components “it” means. A pronoun
+ * points at something recent: a question that named nothing in its last ten turns does not mean a
+ * component named before them, and a history of fifty long turns costs no more than ten.
+ */
+export const LOOK_BACK_TURNS = 10;
+/**
+ * The most components an answer describes, the first in walk-through order. Real diagrams have far
+ * fewer; an image drawn to have thousands would otherwise make every section that places each
+ * component among its neighbours cost the square of their number, on the thread that serves
+ * every request.
+ */
+export const MAX_DESCRIBED_COMPONENTS = 200;
+
+/** One section of an answer, written when it is called; null when the diagram has nothing for it. */
+export type Section = () => string | null;
+
+/**
+ * The markdown answer to a task, as sections in the order they are shown. `history` holds the
+ * earlier questions about the same image: a follow-up such as “what does it connect to?” is about
+ * the components the latest of them named.
  */
 export function composeAnswer(analysis: ImageAnalysis, task: string, history: readonly ConversationTurn[] = []): string[] {
+  return answerSections(analysis, task, history).flatMap((section) => section() ?? []);
+}
+
+/**
+ * The same answer as sections still to be written, so that the provider can write and stream them
+ * one at a time and let other requests in between.
+ */
+export function answerSections(analysis: ImageAnalysis, task: string, history: readonly ConversationTurn[] = []): Section[] {
   if (!analysis.isDiagram) return pictureAnswer(analysis, task);
   const diagram = new DiagramReading(analysis);
   let mentioned = diagram.componentsNamedIn(task);
   if (mentioned.length === 0 && REFERS_BACK.test(task)) {
-    mentioned = history.map((turn) => diagram.componentsNamedIn(turn.task)).findLast((named) => named.length > 0) ?? [];
+    for (const turn of history.slice(-LOOK_BACK_TURNS).reverse()) {
+      mentioned = diagram.componentsNamedIn(turn.task);
+      if (mentioned.length > 0) break;
+    }
   }
+  const notice = fixed(OFFLINE_NOTICE);
   switch (classifyTask(task, mentioned.length > 0)) {
     case "list":
-      return [OFFLINE_NOTICE, diagram.overview(), diagram.componentTable()];
+      return [notice, () => diagram.overview(), () => diagram.componentTable()];
     case "component":
-      return [OFFLINE_NOTICE, ...mentioned.map((component) => diagram.componentStory(component))];
+      return [notice, ...mentioned.map((component) => () => diagram.componentStory(component))];
     case "mermaid":
-      return [OFFLINE_NOTICE, diagram.mermaid(), diagram.readingNote()];
+      return [notice, () => diagram.mermaid(), () => diagram.readingNote()];
     case "judgement":
       return [
-        OFFLINE_NOTICE,
-        "Judging risks, security or improvements needs a language model, which offline mode does not have. Here is what the analyzer read, as a basis for your own review.",
+        notice,
+        fixed(
+          "Judging risks, security or improvements needs a language model, which offline mode does not have. Here is what the analyzer read, as a basis for your own review.",
+        ),
         ...diagram.walkThrough(),
       ];
     case "explain":
-      return [OFFLINE_NOTICE, ...diagram.walkThrough()];
+      return [notice, ...diagram.walkThrough()];
     case "other":
       return [
-        OFFLINE_NOTICE,
-        "Offline mode can read a diagram's text, its groups, numbered steps and arrows, and name known cloud and data services; it cannot answer this task directly. This is what it read.",
+        notice,
+        fixed(
+          "Offline mode can read a diagram's text, its groups, numbered steps and arrows, and name known cloud and data services; it cannot answer this task directly. This is what it read.",
+        ),
         ...diagram.walkThrough(),
       ];
   }
 }
 
+function fixed(text: string): Section {
+  return () => text;
+}
+
 /** Photos and screenshots: the text found and plain facts, never invented content. */
-function pictureAnswer(analysis: ImageAnalysis, task: string): string[] {
+function pictureAnswer(analysis: ImageAnalysis, task: string): Section[] {
   const facts = [
     `- Size: ${analysis.width} × ${analysis.height} px`,
     `- Main colours: ${analysis.colours.map(({ hex, share }) => `\`${hex}\` (${Math.round(share * 100)} %)`).join(", ")}`,
   ];
-  const text = analysis.texts.length
-    ? ["## Text found", "", ...analysis.texts.map((line) => `- ${escapeMarkdown(line.text)}`)].join("\n")
-    : "## Text found\n\nNo text could be read in this image.";
+  const text = () =>
+    analysis.texts.length
+      ? ["## Text found", "", ...analysis.texts.map((line) => `- ${escapeMarkdown(line.text)}`)].join("\n")
+      : "## Text found\n\nNo text could be read in this image.";
   return [
-    OFFLINE_NOTICE,
-    `This image does not look like a diagram, and offline mode cannot describe pictures, so it cannot answer “${escapeMarkdown(task.trim())}”. It can report the text in the image and plain facts about it.`,
+    fixed(OFFLINE_NOTICE),
+    () =>
+      `This image does not look like a diagram, and offline mode cannot describe pictures, so it cannot answer “${escapeMarkdown(task.trim())}”. It can report the text in the image and plain facts about it.`,
     text,
-    ["## About the image", "", ...facts].join("\n"),
+    () => ["## About the image", "", ...facts].join("\n"),
   ];
 }
 
 /** A diagram's components in walk-through order, with the words to describe them. */
 class DiagramReading {
   private readonly containers: Map<string, LayoutContainer>;
+  /** The components the answer describes, in walk-through order. */
   private readonly ordered: ComponentReading[];
+  private readonly byId: Map<string, ComponentReading>;
+  private readonly childrenOf = new Map<string, LayoutContainer[]>();
+  private readonly nearest = new Map<string, ComponentReading[]>();
+  private stagesMemo?: Array<{ title: string; containerId: string | null; components: ComponentReading[] }>;
+  /** Each component's names, squashed; built on the first question that looks for names. */
+  private namesOf?: Map<ComponentReading, string[]>;
+  private nameFinder?: WordRunNames;
 
   constructor(private readonly analysis: ImageAnalysis) {
     this.containers = new Map(analysis.layout.containers.map((container) => [container.id, container]));
-    this.ordered = this.walkOrder();
+    this.ordered = this.walkOrder().slice(0, MAX_DESCRIBED_COMPONENTS);
+    this.byId = new Map(this.ordered.map((component) => [component.node.id, component]));
+    for (const container of analysis.layout.containers) {
+      if (container.parentId === null) continue;
+      const siblings = this.childrenOf.get(container.parentId);
+      if (siblings) siblings.push(container);
+      else this.childrenOf.set(container.parentId, [container]);
+    }
   }
 
-  /** Components named in a task, by their label or their catalogue name, as whole words. */
+  /**
+   * Components named in a task, by their label or their catalogue name, as whole words: any run
+   * of consecutive words, squashed, so "API Gateway" and "APIGateway" both name "apigateway".
+   */
   componentsNamedIn(task: string): ComponentReading[] {
-    const words = task.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
-    // Every run of consecutive words, squashed: "API Gateway" and "APIGateway" both name "apigateway".
-    const phrases = new Set(words.flatMap((_, start) => words.slice(start).map((__, length) => words.slice(start, start + length + 1).join(""))));
-    return this.ordered.filter(({ node, concept }) => {
-      // "Kinesis Data Streams" names Amazon Kinesis Data Streams: people drop the vendor.
-      const names = [node.label, concept?.name, concept && withoutVendor(concept.name), concept?.alias]
-        .filter((name): name is string => Boolean(name))
-        .map(squash);
-      return names.some((name) => name.length >= 3 && phrases.has(name));
-    });
+    if (!this.namesOf || !this.nameFinder) {
+      this.namesOf = new Map(
+        this.ordered.map((component) => {
+          const { node, concept } = component;
+          // "Kinesis Data Streams" names Amazon Kinesis Data Streams: people drop the vendor.
+          const names = [node.label, concept?.name, concept && withoutVendor(concept.name), concept?.alias]
+            .filter((name): name is string => Boolean(name))
+            .map(squash)
+            .filter((name) => name.length >= 3);
+          return [component, names];
+        }),
+      );
+      this.nameFinder = new WordRunNames([...this.namesOf.values()].flat());
+    }
+    const { names } = this.nameFinder.scan(task, NAME_SCAN_CHARS);
+    return this.ordered.filter((component) => this.namesOf!.get(component)!.some((name) => names.has(name)));
   }
 
   overview(): string {
@@ -106,18 +176,26 @@ class DiagramReading {
     return [
       "## Overview",
       "",
-      `${title} shows ${this.ordered.length} components${groupText}.${outerText}${categories ? ` ${categories}` : ""}`,
+      `${title} shows ${this.analysis.components.length} components${groupText}.${outerText}${categories ? ` ${categories}` : ""}${this.omissionNote()}`,
     ].join("\n");
   }
 
-  walkThrough(): string[] {
-    const sections = [this.overview(), this.flow(), this.componentsByGroup()];
-    const connections = this.connections();
-    if (connections) sections.push(connections);
-    const notes = this.otherText();
-    if (notes) sections.push(notes);
-    sections.push(this.summary());
-    return sections;
+  /** Said once, in the overview, when the diagram has more components than an answer describes. */
+  private omissionNote(): string {
+    const total = this.analysis.components.length;
+    return total > this.ordered.length ? ` This answer describes the first ${this.ordered.length} in reading order.` : "";
+  }
+
+  /** Overview, flow, components, then the data flow and other text when there are any, and a summary. */
+  walkThrough(): Section[] {
+    return [
+      () => this.overview(),
+      () => this.flow(),
+      () => this.componentsByGroup(),
+      () => this.connections(),
+      () => this.otherText(),
+      () => this.summary(),
+    ];
   }
 
   /** Text outside the components: notes, legends, unattached arrow labels. Read, not interpreted. */
@@ -130,9 +208,8 @@ class DiagramReading {
   /** The stages in the diagram's own order: numbered steps when it has them, else reading order. */
   private flow(): string {
     const { steps } = this.analysis.layout;
-    const byId = new Map(this.ordered.map((component) => [component.node.id, component]));
     const stepLines = steps.flatMap((step) => {
-      const component = step.nodeId ? byId.get(step.nodeId) : undefined;
+      const component = step.nodeId ? this.byId.get(step.nodeId) : undefined;
       return component ? [`${step.number}. ${this.describe(component)}`] : [];
     });
     if (stepLines.length >= 2) {
@@ -169,7 +246,7 @@ class DiagramReading {
 
   componentStory(component: ComponentReading): string {
     const { node } = component;
-    const links = this.analysis.layout.connections;
+    const links = this.describedLinks();
     const into = links.filter((link) => link.to === node.id).map((link) => this.nodeName(link.from));
     const out = links.filter((link) => link.from === node.id).map((link) => this.nodeName(link.to));
     const step = this.analysis.layout.steps.find((marker) => marker.nodeId === node.id);
@@ -193,7 +270,7 @@ class DiagramReading {
       if (containerId) lines.push(`  subgraph ${containerId.replace(/\W/g, "_")}["${mermaidText(title)}"]`, ...members, "  end");
       else lines.push(...members.map((member) => member.slice(2)));
     }
-    const links = this.analysis.layout.connections.filter((link) => ids.has(link.from) && ids.has(link.to));
+    const links = this.describedLinks();
     for (const link of links) {
       lines.push(`  ${ids.get(link.from)} -->${link.label ? `|${mermaidText(link.label)}|` : ""} ${ids.get(link.to)}`);
     }
@@ -208,7 +285,7 @@ class DiagramReading {
   }
 
   private connections(): string | null {
-    const links = this.analysis.layout.connections;
+    const links = this.describedLinks();
     if (!links.length) return null;
     return [
       "## Data flow",
@@ -217,29 +294,39 @@ class DiagramReading {
     ].join("\n");
   }
 
+  /** The arrows between described components. */
+  private describedLinks(): Connection[] {
+    return this.analysis.layout.connections.filter((link) => this.byId.has(link.from) && this.byId.has(link.to));
+  }
+
   private summary(): string {
-    const known = this.ordered.filter((component) => component.concept).length;
-    const unknown = this.ordered.length - known;
+    const { components } = this.analysis;
+    const known = components.filter((component) => component.concept).length;
+    const unknown = components.length - known;
     const steps = this.analysis.layout.steps.length;
     return [
       "## Summary",
       "",
-      `${this.ordered.length} components read${steps ? `, ${steps} numbered step${steps === 1 ? "" : "s"}` : ""}; ${known} recognised from the catalogue of cloud and data services${unknown ? `, ${unknown} described by their place in the diagram` : ""}. For reasoning about the design (risks, trade-offs, alternatives), configure a model provider.`,
+      `${components.length} components read${steps ? `, ${steps} numbered step${steps === 1 ? "" : "s"}` : ""}; ${known} recognised from the catalogue of cloud and data services${unknown ? `, ${unknown} described by their place in the diagram` : ""}. For reasoning about the design (risks, trade-offs, alternatives), configure a model provider.`,
     ].join("\n");
   }
 
   /** Groups in reading order, each with its components; components in no group come first. */
   private stages(): Array<{ title: string; containerId: string | null; components: ComponentReading[] }> {
+    if (this.stagesMemo) return this.stagesMemo;
     const stages = new Map<string | null, ComponentReading[]>();
     for (const component of this.ordered) {
       const key = component.node.containerId;
-      stages.set(key, [...(stages.get(key) ?? []), component]);
+      const members = stages.get(key);
+      if (members) members.push(component);
+      else stages.set(key, [component]);
     }
-    return [...stages].map(([containerId, components]) => ({
+    this.stagesMemo = [...stages].map(([containerId, components]) => ({
       containerId,
       title: containerId ? (this.containers.get(containerId)?.title ?? "Group") : "Outside any group",
       components,
     }));
+    return this.stagesMemo;
   }
 
   /** Steps first when the diagram numbers them; then groups in reading order, nodes within. */
@@ -269,14 +356,16 @@ class DiagramReading {
   }
 
   private childGroups(parent: LayoutContainer): LayoutContainer[] {
-    return this.analysis.layout.containers.filter((container) => container.parentId === parent.id);
+    return this.childrenOf.get(parent.id) ?? [];
   }
 
   private categorySummary(): string {
     const byCategory = new Map<string, string[]>();
     for (const component of this.ordered) {
       if (!component.concept) continue;
-      byCategory.set(component.concept.category, [...(byCategory.get(component.concept.category) ?? []), this.name(component)]);
+      const names = byCategory.get(component.concept.category);
+      if (names) names.push(this.name(component));
+      else byCategory.set(component.concept.category, [this.name(component)]);
     }
     if (!byCategory.size) return "";
     const parts = [...byCategory].map(([category, names]) => `${category} (${names.join(", ")})`);
@@ -318,7 +407,7 @@ class DiagramReading {
   }
 
   private nodeName(id: string): string {
-    const component = this.ordered.find((candidate) => candidate.node.id === id);
+    const component = this.byId.get(id);
     return component ? this.name(component) : id;
   }
 
@@ -326,19 +415,27 @@ class DiagramReading {
     return node.containerId ? (this.containers.get(node.containerId)?.title ?? null) : null;
   }
 
+  /** The two nearest components, nearest first (the earlier in walk-through order on a tie). */
   private neighbours(node: LayoutNode): ComponentReading[] {
+    const known = this.nearest.get(node.id);
+    if (known) return known;
     const centre = (box: LayoutNode["box"]) => [box.x + box.width / 2, box.y + box.height / 2] as const;
     const [x, y] = centre(node.box);
-    return this.ordered
-      .filter((other) => other.node.id !== node.id)
-      .map((other) => {
-        const [ox, oy] = centre(other.node.box);
-        return { other, distance: Math.hypot(ox - x, oy - y) };
-      })
-      .sort((a, b) => a.distance - b.distance)
-      .slice(0, 2)
-      .map(({ other }) => other);
+    // One pass keeping the best two: sorting every component for each would cost n log n apiece.
+    let first: { other: ComponentReading; distance: number } | undefined;
+    let second: typeof first;
+    for (const other of this.ordered) {
+      if (other.node.id === node.id) continue;
+      const [ox, oy] = centre(other.node.box);
+      const candidate = { other, distance: Math.hypot(ox - x, oy - y) };
+      if (!first || candidate.distance < first.distance) [first, second] = [candidate, first];
+      else if (!second || candidate.distance < second.distance) second = candidate;
+    }
+    const found = [first, second].flatMap((each) => (each ? [each.other] : []));
+    this.nearest.set(node.id, found);
+    return found;
   }
+
 }
 
 /** Top to bottom in rows, left to right within a row (a row: boxes whose tops are close). */

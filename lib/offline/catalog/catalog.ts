@@ -204,6 +204,12 @@ const FUZZY_MIN_ALIAS_LENGTH = 8;
 const FUZZY_MIN_QUERY_LENGTH = 7;
 const FUZZY_MIN_EDITED_WORD = 4;
 const DEFAULT_MIN_SCORE = 0.6;
+/**
+ * The longest label matched. A label is a box's caption; a text this long is a paragraph, whose
+ * best alias covers too little of it to score (an alias spans at most a few words). Past it the
+ * label is not read at all, so no label costs more than this much matching.
+ */
+export const MAX_LABEL_CHARS = 2_000;
 
 /** One part of a word: "APIGateway" has two, "API" and "Gateway". */
 interface Unit {
@@ -346,6 +352,8 @@ interface CatalogIndex {
   /** Fuzzy look-up: each long explicit alias under its own key and every one-deletion of it. */
   readonly byDeletion: ReadonlyMap<string, readonly AliasEntry[]>;
   readonly maxUnits: number;
+  /** The longest key of any alias: a span of a label longer than this by two names nothing. */
+  readonly maxLooseLength: number;
 }
 
 function compileAlias(text: string, owner: IndexedConcept, generated: boolean): AliasEntry | null {
@@ -447,9 +455,11 @@ function buildIndex(raw: unknown): CatalogIndex {
   const byLoose = new Map<string, AliasEntry[]>();
   const byDeletion = new Map<string, AliasEntry[]>();
   let maxUnits = 1;
+  let maxLooseLength = 1;
   const add = (entry: AliasEntry) => {
     pushTo(byLoose, entry.loose, entry);
     maxUnits = Math.max(maxUnits, entry.unitCount);
+    maxLooseLength = Math.max(maxLooseLength, entry.loose.length);
   };
   for (const entries of explicitByStrict.values()) {
     for (const entry of entries) {
@@ -465,7 +475,7 @@ function buildIndex(raw: unknown): CatalogIndex {
     if (explicitByStrict.has(strict)) continue; // an explicit alias of some concept wins
     entries.forEach(add);
   }
-  return { concepts: Object.freeze(concepts), byId, byLoose, byDeletion, maxUnits };
+  return { concepts: Object.freeze(concepts), byId, byLoose, byDeletion, maxUnits, maxLooseLength };
 }
 
 const INDEX = buildIndex(catalogJson);
@@ -591,6 +601,9 @@ function collectCandidates(
       wordLengths[lastWord] = (wordLengths[lastWord] ?? 0) + unit.loose.length;
       loose += unit.loose;
       strict += unit.strict;
+      // Neither an alias nor one edit of one: a longer span only grows, and its fuzzy look-up
+      // would cost the square of its length (a label of one long run of letters).
+      if (loose.length > INDEX.maxLooseLength + 1) break;
       const whole = allowExactOnly(start, end);
       const exact = lookupExact(loose, strict, wordStarts);
       if (exact) {
@@ -617,8 +630,17 @@ function outermost(candidates: readonly Candidate[]): Candidate[] {
     (a, b) => b.end - b.start - (a.end - a.start) || b.exactness - a.exactness || a.start - b.start,
   );
   const kept: Candidate[] = [];
+  // Kept spans by their first unit: no span is longer than the longest alias, so only those
+  // starting a little before a candidate can hold it, and a label of many words costs no square.
+  const keptFrom = new Map<number, Candidate[]>();
   for (const c of sorted) {
-    if (!kept.some((k) => k.start <= c.start && c.end <= k.end)) kept.push(c);
+    let inside = false;
+    for (let start = Math.max(0, c.end - INDEX.maxUnits + 1); start <= c.start && !inside; start++) {
+      inside = keptFrom.get(start)?.some((k) => c.end <= k.end) ?? false;
+    }
+    if (inside) continue;
+    kept.push(c);
+    pushTo(keptFrom, c.start, c);
   }
   return kept;
 }
@@ -646,29 +668,34 @@ function matchPhrase(phrase: Phrase): PartResult {
   let candidates = outermost(collectCandidates(phrase, wholeChecker(phrase)));
   if (candidates.length === 0) return none;
 
-  const outside = (wordIndex: number) =>
-    !candidates.some((c) => units[c.start]!.word <= wordIndex && wordIndex <= units[c.end]!.word);
-  const firstUnitOfWord = (wordIndex: number) => units.findIndex((u) => u.word === wordIndex);
+  // Each question below is asked of every word, so the answers are worked out once per word:
+  // asking every candidate for every word costs the square of a long label's length.
+  const firstUnitOf = new Array<number>(words.length).fill(-1);
+  units.forEach((u, i) => {
+    if (firstUnitOf[u.word] === -1) firstUnitOf[u.word] = i;
+  });
+  const outsideOf = (spans: readonly Candidate[]) => {
+    const depth = new Array<number>(words.length + 1).fill(0);
+    for (const c of spans) {
+      depth[units[c.start]!.word]!++;
+      depth[units[c.end]!.word + 1]!--;
+    }
+    let covering = 0;
+    return words.map((_, w) => (covering += depth[w]!) === 0);
+  };
 
   // "Redis on GKE", "Spark with Delta": what comes before the connector is the part.
-  const connector = words.findIndex((w, i) => CONNECTOR_WORDS.has(w.lower) && outside(i));
+  const outsideFirst = outsideOf(candidates);
+  const connector = words.findIndex((w, i) => CONNECTOR_WORDS.has(w.lower) && outsideFirst[i]);
   if (connector >= 0) {
-    const at = firstUnitOfWord(connector);
+    const at = firstUnitOf[connector]!;
     const before = candidates.filter((c) => c.end < at);
     if (before.length > 0) candidates = before;
   }
   // "Kinesis and Firehose": two different parts named in one label.
   const distinct = new Set(candidates.map((c) => c.entry.owner));
-  if (distinct.size > 1) {
-    for (let w = 0; w < words.length; w++) {
-      if (!CONJUNCTION_WORDS.has(words[w]!.lower) || !outside(w)) continue;
-      const at = firstUnitOfWord(w);
-      const left = new Set(candidates.filter((c) => c.end < at).map((c) => c.entry.owner));
-      const right = candidates.filter((c) => c.start > at).map((c) => c.entry.owner);
-      if (right.some((owner) => left.size > 0 && (left.size > 1 || !left.has(owner)))) {
-        return { best: null, ambiguous: true, coverage: 0 };
-      }
-    }
+  if (distinct.size > 1 && twoPartsAroundConjunction(phrase, candidates, outsideOf(candidates), firstUnitOf)) {
+    return { best: null, ambiguous: true, coverage: 0 };
   }
   const best = [...candidates].sort(rank)[0]!;
   // Coverage by characters undervalues short product names ("S3 Data Lake"), by words
@@ -687,6 +714,43 @@ function matchPhrase(phrase: Phrase): PartResult {
   ).length;
   const wordCoverage = contentWords.size > 0 ? wholeWords / contentWords.size : 0;
   return { best, ambiguous: false, coverage: Math.min(1, Math.max(charCoverage, wordCoverage)) };
+}
+
+/**
+ * Whether a conjunction outside every candidate has a part on its left and, on its right, a part
+ * other than that one: "Kinesis and Firehose", not "Kinesis and more". What lies left and right
+ * of each unit is summed up once from both ends (no part, one part and which, or several).
+ */
+function twoPartsAroundConjunction(
+  { units, words }: Phrase,
+  candidates: readonly Candidate[],
+  outside: readonly boolean[],
+  firstUnitOf: readonly number[],
+): boolean {
+  type Parts = { owner: IndexedConcept | null; several: boolean };
+  const add = (parts: Parts, owner: IndexedConcept): Parts =>
+    parts.owner === null ? { owner, several: false } : { owner: parts.owner, several: parts.several || parts.owner !== owner };
+  const endingAt: IndexedConcept[][] = units.map(() => []);
+  const startingAt: IndexedConcept[][] = units.map(() => []);
+  for (const c of candidates) {
+    endingAt[c.end]!.push(c.entry.owner);
+    startingAt[c.start]!.push(c.entry.owner);
+  }
+  // leftOf[at]: parts of candidates ending before unit `at`; rightOf[at]: starting after it.
+  const leftOf: Parts[] = [{ owner: null, several: false }];
+  for (let i = 0; i < units.length; i++) leftOf.push(endingAt[i]!.reduce(add, leftOf[i]!));
+  const rightOf: Parts[] = new Array<Parts>(units.length + 1);
+  rightOf[units.length] = { owner: null, several: false };
+  for (let i = units.length - 1; i >= 0; i--) rightOf[i] = startingAt[i + 1]?.reduce(add, rightOf[i + 1]!) ?? rightOf[i + 1]!;
+  return words.some((word, w) => {
+    if (!CONJUNCTION_WORDS.has(word.lower) || !outside[w]) return false;
+    const at = firstUnitOf[w]!;
+    if (at < 0) return false;
+    const left = leftOf[at]!;
+    const right = rightOf[at]!;
+    if (left.owner === null || right.owner === null) return false;
+    return left.several || right.several || right.owner !== left.owner;
+  });
 }
 
 function scoreOf(result: PartResult): number {
@@ -713,11 +777,12 @@ function splitParentheticals(prepared: string): { main: string; inner: string[] 
  * The catalogue concept a diagram label names, or null. Tolerates OCR slips (dropped spaces,
  * I/l/1 and O/0 confusion, case, punctuation, "&"/"and", plurals), optional vendor prefixes and
  * extra words; returns null for unknown, generic-only or ambiguous labels. A parenthetical that
- * names a more specific product wins over the main text ("Alerting (SNS)" -> Amazon SNS).
+ * names a more specific product wins over the main text ("Alerting (SNS)" -> Amazon SNS). A label
+ * longer than MAX_LABEL_CHARS is not a component's name and returns null.
  */
 export function matchConcept(label: string, options: MatchOptions = {}): ConceptMatch | null {
   const minScore = options.minScore ?? DEFAULT_MIN_SCORE;
-  if (typeof label !== "string" || label.trim() === "") return null;
+  if (typeof label !== "string" || label.trim() === "" || label.length > MAX_LABEL_CHARS) return null;
   const { main, inner } = splitParentheticals(prepareText(label));
   const mainResult = matchPhrase(toPhrase(main));
   if (mainResult.ambiguous) return null;
@@ -761,9 +826,12 @@ export function findConcepts(text: string, options: MatchOptions = {}): ConceptM
         a.start - b.start,
     );
     const taken: Candidate[] = [];
+    // Units already taken, so that a candidate checks its own few units, not every span taken.
+    const used = new Uint8Array(units.length);
     for (const c of candidates) {
-      if (taken.some((t) => c.start <= t.end && t.start <= c.end)) continue;
+      if (used.subarray(c.start, c.end + 1).includes(1)) continue;
       taken.push(c);
+      used.fill(1, c.start, c.end + 1);
     }
     taken.sort((a, b) => a.start - b.start);
     for (const c of taken) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { classifyTask, type TaskKind } from "@/lib/offline/answer/classify-task";
+import { MAX_PROMPT_CHARS } from "@/lib/upload/limits";
 
 describe("classifyTask", () => {
   it.each<[string, TaskKind]>([
@@ -51,5 +52,41 @@ describe("classifyTask", () => {
     "What is stored in the Orders table?",
   ])("gives %j, which names a component, that component's story", (task) => {
     expect(classifyTask(task, true)).toBe("component");
+  });
+});
+
+describe("classifyTask: hostile tasks", () => {
+  /** Tasks of the longest length allowed, built around each pattern's repeated or optional parts. */
+  const hostile = (chars: number) => [
+    " ".repeat(chars),
+    `as${" ".repeat(chars - 3)}x`,
+    "in a ".repeat(chars / 5),
+    `every${" ".repeat(chars / 2)}of${" ".repeat(chars / 2 - 8)}x`,
+    "which of the ".repeat(chars / 13),
+    `walk${" ".repeat(chars / 2)}me${" ".repeat(chars / 2 - 7)}x`,
+    "walk me ".repeat(chars / 8),
+    `secur${"e".repeat(chars - 5)}`,
+    "scalx".repeat(chars / 5),
+    "single points of ".repeat(chars / 17),
+    "what is ".repeat(chars / 8),
+    "best practices ".repeat(chars / 15),
+    "x".repeat(chars),
+  ];
+
+  // Timed, as a regular expression's work cannot be counted from outside; the patterns have no
+  // nested repetition, so these take microseconds, and the bound only has to catch backtracking
+  // that grows with the square (or worse) of the length, on a loaded machine.
+  it("sorts tasks of the longest length allowed in bounded time", () => {
+    const started = performance.now();
+    for (const task of hostile(MAX_PROMPT_CHARS)) {
+      for (const mentions of [true, false]) classifyTask(task, mentions);
+    }
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it("sorts them as it sorts their short versions", () => {
+    const long = hostile(MAX_PROMPT_CHARS).map((task) => classifyTask(task, false));
+    const short = hostile(200).map((task) => classifyTask(task, false));
+    expect(long).toEqual(short);
   });
 });

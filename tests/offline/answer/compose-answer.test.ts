@@ -1,6 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ImageAnalysis } from "@/lib/offline/analyze-image";
-import { composeAnswer, OFFLINE_NOTICE } from "@/lib/offline/answer/compose-answer";
+import { composeAnswer, LOOK_BACK_TURNS, MAX_DESCRIBED_COMPONENTS, NAME_SCAN_CHARS, OFFLINE_NOTICE } from "@/lib/offline/answer/compose-answer";
+import { WordRunNames, type NameScan } from "@/lib/offline/answer/word-run-names";
+import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_PROMPT_CHARS } from "@/lib/upload/limits";
 import {
   box,
   clickstream,
@@ -575,5 +577,171 @@ describe("composeAnswer: steps", () => {
     const flow = section(composeAnswer(analysis, "Explain this architecture"), "## Flow, step by step");
     expect(body(flow)).toHaveLength(4);
     expect(flow).not.toMatch(/^3\./m);
+  });
+});
+
+describe("composeAnswer: hostile tasks and histories", () => {
+  const turn = (task: string) => ({ task, answer: "An answer the person read." });
+  /** One-letter words, as many as a text of `chars` characters holds: the most runs of words. */
+  const shortWords = (chars: number) => "a ".repeat(Math.ceil(chars / 2)).slice(0, chars);
+  /** Components whose names are runs of one letter, so that every word of such a text extends a match. */
+  const runsOfA = () =>
+    withNodes(
+      Array.from({ length: 30 }, (_, index) => ({
+        id: `n${index + 1}`,
+        label: "a ".repeat(index + 3).trim(),
+        box: box(100 + (index % 6) * 250, 200 + Math.floor(index / 6) * 130, 200, 100),
+        containerId: null,
+        concept: null,
+      })),
+    );
+
+  /** Every scan for names composeAnswer makes, with the work each took. */
+  function scansDuring(compose: () => void): Array<{ chars: number; steps: number }> {
+    const scan = vi.spyOn(WordRunNames.prototype, "scan");
+    try {
+      compose();
+      return scan.mock.calls.map(([text, maxChars], index) => ({
+        chars: Math.min(text.length, maxChars ?? Infinity),
+        steps: (scan.mock.results[index]!.value as NameScan).steps,
+      }));
+    } finally {
+      scan.mockRestore();
+    }
+  }
+  /** A character, a failure step and, at each word end, a step per name that ends there (3 per component here). */
+  const boundFor = (chars: number, names: number) => 2 * chars + (chars / 2 + 1) * names;
+
+  it("answers the longest task of one-letter words as it answers a short one, in work linear in its length", () => {
+    const task = shortWords(MAX_PROMPT_CHARS - 1);
+    let sections: string[] = [];
+    const scans = scansDuring(() => (sections = composeAnswer(clickstream(), task)));
+    expect(sections).toEqual(composeAnswer(clickstream(), "a a a"));
+    expect(scans).toHaveLength(1);
+    expect(scans[0]!.steps).toBeLessThanOrEqual(boundFor(task.length, 15));
+  });
+
+  it("finds every component a task of one-letter words spells, in work linear in its length", () => {
+    const task = shortWords(MAX_PROMPT_CHARS - 1);
+    let sections: string[] = [];
+    const scans = scansDuring(() => (sections = composeAnswer(runsOfA(), task)));
+    expect(sections.slice(1).map(heading)).toHaveLength(30);
+    expect(scans[0]!.steps).toBeLessThanOrEqual(boundFor(task.length, 30));
+  });
+
+  it("reads no more of a task than the form allows, whoever calls it", () => {
+    const padding = shortWords(NAME_SCAN_CHARS);
+    const scans = scansDuring(() => composeAnswer(clickstream(), `${padding} What does Kinesis Streams do?`.repeat(20)));
+    expect(scans).toHaveLength(1);
+    expect(scans[0]!.steps).toBeLessThanOrEqual(boundFor(NAME_SCAN_CHARS, 15));
+    // A name within the limit is found; one past it is not.
+    const within = `${shortWords(NAME_SCAN_CHARS - 40)} What does Kinesis Streams do?`;
+    expect(within.length).toBeLessThanOrEqual(NAME_SCAN_CHARS);
+    expect(composeAnswer(clickstream(), within)).toEqual(composeAnswer(clickstream(), "What does Kinesis Streams do?"));
+    expect(composeAnswer(clickstream(), `${padding}  Kinesis Streams`)[1]).not.toMatch(/^## Kinesis Streams/);
+  });
+
+  it("looks back through the latest turns only, however many a follow-up carries", () => {
+    const history = [turn("What does Kinesis Streams do?"), ...Array.from({ length: MAX_HISTORY_TURNS - 1 }, () => turn(shortWords(MAX_HISTORY_CHARS / MAX_HISTORY_TURNS - 40)))];
+    const scans = scansDuring(() => composeAnswer(clickstream(), "What does it connect to?", history));
+    expect(scans).toHaveLength(1 + LOOK_BACK_TURNS);
+    const total = scans.reduce((sum, { steps }) => sum + steps, 0);
+    expect(total).toBeLessThanOrEqual(scans.reduce((sum, { chars }) => sum + boundFor(chars, 15), 0));
+    // The component was named before the turns looked at: "it" means nothing named.
+    expect(composeAnswer(clickstream(), "What does it connect to?", history)[1]).not.toMatch(/^## Kinesis Streams/);
+    const recent = [...history.slice(0, -LOOK_BACK_TURNS), turn("What does Kinesis Streams do?"), ...history.slice(1 - LOOK_BACK_TURNS)];
+    expect(recent).toHaveLength(MAX_HISTORY_TURNS);
+    expect(composeAnswer(clickstream(), "What does it connect to?", recent)).toEqual(composeAnswer(clickstream(), "What does Kinesis Streams do?"));
+  });
+
+  it("reads each earlier task only as far as a task is read", () => {
+    const history = Array.from({ length: LOOK_BACK_TURNS }, () => turn(shortWords(MAX_HISTORY_CHARS)));
+    const scans = scansDuring(() => composeAnswer(runsOfA(), "What does it connect to?", history));
+    for (const { chars, steps } of scans) {
+      expect(chars).toBeLessThanOrEqual(NAME_SCAN_CHARS);
+      expect(steps).toBeLessThanOrEqual(boundFor(NAME_SCAN_CHARS, 30));
+    }
+  });
+});
+
+describe("composeAnswer: a diagram with more components than an answer describes", () => {
+  const COUNT = 5_000;
+  /** Thousands of boxes in rows, in reading order, each linked to the next, beside a chain of a thousand nested groups. */
+  function crowded(): ImageAnalysis {
+    const containers = Array.from({ length: 1_000 }, (_, index) => ({
+      id: `c${index + 1}`,
+      title: `Group ${index + 1}`,
+      box: box(index, index, 20_000 - 2 * index, 20_000 - 2 * index),
+      parentId: index === 0 ? null : `c${index}`,
+    }));
+    return diagramAnalysis({
+      title: "Crowded",
+      containers,
+      nodes: Array.from({ length: COUNT }, (_, index) => ({
+        id: `n${index + 1}`,
+        label: `Service ${index + 1}`,
+        box: box(100 + (index % 70) * 250, 100 + Math.floor(index / 70) * 150, 200, 100),
+        containerId: null,
+        concept: index % 10 === 0 ? CONCEPTS.s3 : null,
+      })),
+      connections: Array.from({ length: COUNT - 1 }, (_, index) => ({ from: `n${index + 1}`, to: `n${index + 2}` })),
+    });
+  }
+  const namingMany = Array.from({ length: 2_000 }, (_, index) => `Service ${index + 1}`).join(" ").slice(0, MAX_PROMPT_CHARS);
+
+  it.each([
+    ["explain", "Explain this architecture"],
+    ["list", "List every component and its role"],
+    ["mermaid", "Redraw as a Mermaid diagram"],
+    ["a task naming two thousand components", namingMany],
+  ])("describes the first components only, and places each among its neighbours once: %s", (_, task) => {
+      const analysis = crowded();
+      const distances = vi.spyOn(Math, "hypot");
+      let sections: string[];
+      try {
+        sections = composeAnswer(analysis, task);
+        // Each described component is measured against the others described, once.
+        expect(distances.mock.calls.length).toBeLessThanOrEqual(MAX_DESCRIBED_COMPONENTS ** 2);
+      } finally {
+        distances.mockRestore();
+      }
+      const text = sections.join("\n");
+      expect(text).toMatch(/Service 200\b/);
+      expect(text).not.toMatch(/Service (20[1-9]|2[1-9]\d|[3-9]\d\d|\d{4})\b/);
+  });
+
+  it("says how many components the diagram has and how many the answer describes", () => {
+    const sections = composeAnswer(crowded(), "Explain this architecture");
+    expect(section(sections, "## Overview")).toContain(`shows ${COUNT.toString()} components`);
+    expect(section(sections, "## Overview")).toContain(`This answer describes the first ${MAX_DESCRIBED_COMPONENTS} in reading order.`);
+    expect(section(sections, "## Summary")).toContain(`${COUNT} components read; ${COUNT / 10} recognised`);
+    expect(body(section(sections, "## Data flow"))).toHaveLength(MAX_DESCRIBED_COMPONENTS - 1);
+  });
+
+  it("says nothing of the limit when every component is described", () => {
+    expect(composeAnswer(clickstream(), "Explain this architecture").join("\n")).not.toContain("This answer describes the first");
+  });
+});
+
+describe("composeAnswer: hostile text to quote", () => {
+  /** Characters markdown escaping and Mermaid quoting act on, and the spaces and words around them. */
+  const specials = (chars: number) => "\\`*_[]<>|#\"  a ".repeat(Math.ceil(chars / 16)).slice(0, chars);
+
+  // Timed, as escaping has no work to count from outside; every step is one pass over the text,
+  // and the bound only has to catch work that grows with the square of the length, on a loaded machine.
+  it("quotes a task of the longest length allowed and many long lines of OCR text in bounded time", () => {
+    const lines = Array.from({ length: 2_000 }, () => specials(400));
+    const started = performance.now();
+    const picture = composeAnswer(photoAnalysis(lines), specials(MAX_PROMPT_CHARS));
+    const diagram = variant((analysis) => {
+      analysis.layout.notes = lines.map((line, index) => ({ ...analysis.layout.notes[0]!, text: `${index} ${line}` }));
+      analysis.layout.connections = analysis.layout.connections.map((link) => ({ ...link, label: specials(2_000) }));
+    });
+    const sections = [...composeAnswer(diagram, "Explain this architecture"), ...composeAnswer(diagram, "Redraw as a Mermaid diagram")];
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(picture[2]!.split("\n")).toHaveLength(2 + lines.length);
+    expect(section(sections, "## Other text in the diagram").split("\n")).toHaveLength(2 + lines.length);
+    // An edge's label keeps to its own two bars, whatever it read.
+    for (const line of section(sections, "## Mermaid").split("\n")) expect(line.split("|").length).toBeLessThanOrEqual(3);
   });
 });

@@ -7,6 +7,7 @@ import {
   getConcept,
   isOneSentence,
   matchConcept,
+  MAX_LABEL_CHARS,
   normalizeLabel,
   parseCatalog,
   withoutVendor,
@@ -643,5 +644,44 @@ describe("speed", () => {
     for (let r = 0; r < rounds; r++) for (const label of labels) matchConcept(label);
     const perLabel = (performance.now() - start) / (rounds * labels.length);
     expect(perLabel).toBeLessThan(1);
+  });
+});
+
+describe("hostile text", () => {
+  it("does not read a label longer than a caption can be", () => {
+    expectMatch(`Amazon S3${" ".repeat(MAX_LABEL_CHARS - "Amazon S3".length)}`, "aws-s3");
+    expectMatch(`Amazon S3${" ".repeat(MAX_LABEL_CHARS)}`, null);
+  });
+
+  /** Lines built to make matching slow: each worked the old matcher far past these bounds. */
+  const hostileLines = (chars: number) => [
+    "a".repeat(chars), // one word longer than any alias: its fuzzy look-up cost the square of its length
+    "é".repeat(chars), // the same, after accents are stripped
+    "Kinesis".repeat(chars / 7),
+    "Lambda ".repeat(chars / 7), // thousands of candidates, each compared with every other
+    `${"Lambda ".repeat(chars / 14)}Kinesis ${"and ".repeat(chars / 8)}`, // every conjunction checked against every candidate
+    `${"on ".repeat(chars / 6)}${"Lambda ".repeat(chars / 14)}`,
+    "APIGateway".repeat(chars / 10),
+    "& ".repeat(chars / 2),
+    "(Lambda) ".repeat(chars / 9),
+  ];
+
+  // Timed, as matching has no work to count from outside; the bound is loose enough for a loaded
+  // machine and far below what these lines cost when matching was quadratic.
+  it("matches labels of the longest length read, built to be slow, in bounded time", () => {
+    const started = performance.now();
+    for (const line of hostileLines(MAX_LABEL_CHARS)) matchConcept(line);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it("finds the concepts in an OCR dump of many long hostile lines in bounded time", () => {
+    const lines = hostileLines(16_000);
+    const started = performance.now();
+    const found = findConcepts(lines.join("\n"));
+    expect(performance.now() - started).toBeLessThan(5_000);
+    // Long lines name what short lines of the same text name.
+    const ids = (mentions: ReturnType<typeof findConcepts>) => mentions.map((mention) => mention.concept.id);
+    expect(ids(found)).toEqual(ids(findConcepts(hostileLines(280).join("\n"))));
+    expect(ids(found)).toContain("aws-lambda");
   });
 });

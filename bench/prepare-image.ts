@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
-import { formatBytes } from "@/lib/format";
+import { formatBytes } from "@/lib/shared/format";
 import { prepareImage, type PreparedImage } from "@/lib/image/prepare-image";
 import { publishReport } from "./fixtures";
 

@@ -8,9 +8,9 @@ import { SUBMIT_SHORTCUT } from "@/components/submit-shortcut";
 import { TaskInput } from "@/components/TaskInput";
 import { TurnView } from "@/components/TurnView";
 import { useConversation, type AskOptions } from "@/components/useConversation";
-import type { ProviderSummary } from "@/lib/providers";
-import { isRunning } from "@/lib/streaming/answer-state";
-import { checkImageFile } from "@/lib/upload/check-image-file";
+import { isRunning } from "@/lib/client/answer-state";
+import { checkImageFile } from "@/lib/client/check-image-file";
+import type { ProviderSummary } from "@/lib/shared/providers";
 
 export interface AnalyzerAppProps {
   maxUploadBytes: number;

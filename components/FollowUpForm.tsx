@@ -2,7 +2,7 @@
 
 import { useId, useState, type FormEvent } from "react";
 import { SUBMIT_SHORTCUT, submitOnCtrlEnter } from "@/components/submit-shortcut";
-import { MAX_PROMPT_CHARS } from "@/lib/upload/limits";
+import { MAX_PROMPT_CHARS } from "@/lib/shared/limits";
 
 export interface FollowUpFormProps {
   imageName: string;

@@ -2,8 +2,8 @@
 
 import { useEffect, useRef, useState, type DragEvent, type RefObject } from "react";
 import { ImageViewer } from "@/components/ImageViewer";
-import { formatBytes } from "@/lib/format";
-import { ACCEPT_ATTRIBUTE } from "@/lib/upload/check-image-file";
+import { formatBytes } from "@/lib/shared/format";
+import { ACCEPT_ATTRIBUTE } from "@/lib/client/check-image-file";
 
 /** A picked file and the blob: URL that previews it; the owner revokes the URL when done. */
 export interface PickedImage {

@@ -1,8 +1,8 @@
 "use client";
 
 import { useId, type ReactNode } from "react";
-import type { ProviderSummary } from "@/lib/providers";
-import type { ThinkingDepth } from "@/lib/providers/thinking";
+import type { ThinkingDepth } from "@/lib/shared/thinking";
+import type { ProviderSummary } from "@/lib/shared/providers";
 
 interface SelectFieldProps<Value extends string> {
   label: string;

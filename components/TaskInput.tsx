@@ -2,7 +2,7 @@
 
 import { useId, useRef } from "react";
 import { SUBMIT_SHORTCUT, submitOnCtrlEnter } from "@/components/submit-shortcut";
-import { MAX_PROMPT_CHARS } from "@/lib/upload/limits";
+import { MAX_PROMPT_CHARS } from "@/lib/shared/limits";
 
 export const EXAMPLE_TASKS = [
   "Explain this architecture",

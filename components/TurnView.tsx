@@ -3,10 +3,10 @@
 import { useEffect, useId, useState } from "react";
 import { MarkdownAnswer } from "@/components/MarkdownAnswer";
 import { ReasoningPanel } from "@/components/ReasoningPanel";
-import { formatBytes } from "@/lib/format";
-import type { ProviderSummary } from "@/lib/providers";
-import { isRunning, type AnswerState } from "@/lib/streaming/answer-state";
-import type { Turn } from "@/lib/streaming/conversation";
+import { formatBytes } from "@/lib/shared/format";
+import { isRunning, type AnswerState } from "@/lib/client/answer-state";
+import type { Turn } from "@/lib/client/conversation";
+import type { ProviderSummary } from "@/lib/shared/providers";
 
 export interface TurnViewProps {
   turn: Turn;

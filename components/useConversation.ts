@@ -1,10 +1,10 @@
 "use client";
 
 import { useCallback, useEffect, useReducer, useRef } from "react";
-import type { ThinkingDepth } from "@/lib/providers/thinking";
-import type { AnswerAction } from "@/lib/streaming/answer-state";
-import { emptyConversation, historyBefore, isBusy, reduceConversation, type Conversation } from "@/lib/streaming/conversation";
-import { AnalysisRequestError, requestAnalysis, type AnalysisRequest } from "@/lib/streaming/request-analysis";
+import type { ThinkingDepth } from "@/lib/shared/thinking";
+import type { AnswerAction } from "@/lib/client/answer-state";
+import { emptyConversation, historyBefore, isBusy, reduceConversation, type Conversation } from "@/lib/client/conversation";
+import { AnalysisRequestError, requestAnalysis, type AnalysisRequest } from "@/lib/client/request-analysis";
 
 /** What a question is sent with, as the form stands when it is asked. */
 export interface AskOptions {

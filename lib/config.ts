@@ -1,6 +1,8 @@
+import "server-only";
 import os from "node:os";
 import { z } from "zod";
-import { THINKING_DEPTHS, type ThinkingDepth } from "@/lib/providers/thinking";
+import { PROVIDER_IDS, type ProviderId } from "@/lib/shared/providers";
+import { THINKING_DEPTHS, type ThinkingDepth } from "@/lib/shared/thinking";
 
 /**
  * Every setting the server reads from the environment, validated once.
@@ -31,8 +33,6 @@ const optionalUrl = optionalText.pipe(
     .optional(),
 );
 
-export const PROVIDER_IDS = ["gemini", "openai", "offline"] as const;
-export type ProviderId = (typeof PROVIDER_IDS)[number];
 
 const environmentSchema = z
   .object({

@@ -1,5 +1,6 @@
+import "server-only";
 import { getConfig, type AppConfig } from "@/lib/config";
-import { AppError, errorResponse, toAppError } from "@/lib/errors";
+import { AppError, errorResponse, toAppError } from "@/lib/shared/errors";
 import { getImageStore } from "@/lib/image/image-store";
 import { prepareImage, type PreparedImage } from "@/lib/image/prepare-image";
 import { getProviders } from "@/lib/providers";

@@ -1,5 +1,6 @@
+import "server-only";
 import { fileTypeFromFile } from "file-type";
-import { AppError } from "@/lib/errors";
+import { AppError } from "@/lib/shared/errors";
 
 export type AcceptedMimeType = "image/jpeg" | "image/png";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { createHmac, randomBytes } from "node:crypto";
 import { getConfig, type AppConfig } from "@/lib/config";
 import type { PreparedImage } from "@/lib/image/prepare-image";

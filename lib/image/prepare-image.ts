@@ -1,5 +1,6 @@
+import "server-only";
 import sharp, { type Metadata } from "sharp";
-import { AppError } from "@/lib/errors";
+import { AppError } from "@/lib/shared/errors";
 import { detectImageType, type AcceptedMimeType } from "@/lib/image/detect-type";
 
 export interface ImageLimits {

@@ -1,3 +1,4 @@
+import "server-only";
 import sharp from "sharp";
 import { matchConcept, type Concept } from "@/lib/offline/catalog/catalog";
 import { analyzeLayout, findStepMarkers, type RawPixels } from "@/lib/offline/layout";

@@ -1,3 +1,4 @@
+import "server-only";
 import { createHash } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import type { ImageAnalysis } from "@/lib/offline/analyze-image";

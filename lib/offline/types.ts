@@ -1,3 +1,4 @@
+import "server-only";
 /** Shapes shared by the offline analyzer's stages: OCR → layout → answer. */
 
 /** A rectangle in image pixels: left, top, width, height. */

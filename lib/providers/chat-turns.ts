@@ -1,3 +1,4 @@
+import "server-only";
 import type { AnalysisInput } from "@/lib/providers/types";
 
 /** One message of the conversation a chat model reads, in words every provider maps to its own. */

@@ -1,3 +1,4 @@
+import "server-only";
 import {
   ApiError,
   FinishReason as GeminiFinishReason,
@@ -8,8 +9,8 @@ import {
   type ThinkingConfig,
 } from "@google/genai";
 import type { GeminiSettings } from "@/lib/config";
-import { THINKING_DEPTHS, type ThinkingDepth } from "@/lib/providers/thinking";
-import { AppError } from "@/lib/errors";
+import { THINKING_DEPTHS, type ThinkingDepth } from "@/lib/shared/thinking";
+import { AppError } from "@/lib/shared/errors";
 import { chatTurns } from "@/lib/providers/chat-turns";
 import { startModelAnswer, type ChunkReading, type FinishClass } from "@/lib/providers/model-stream";
 import { displayEndpoint, isNetworkFailure, unreachableError, upstreamHttpError } from "@/lib/providers/provider-errors";

@@ -1,21 +1,12 @@
-import { getConfig, type AppConfig, type ProviderId } from "@/lib/config";
-import { AppError } from "@/lib/errors";
+import "server-only";
+import { getConfig, type AppConfig } from "@/lib/config";
+import type { ProviderId, ProviderSummary } from "@/lib/shared/providers";
+import { AppError } from "@/lib/shared/errors";
 import { createGeminiProvider } from "@/lib/providers/gemini";
 import { createOfflineProvider } from "@/lib/providers/offline";
 import { createOpenAICompatibleProvider } from "@/lib/providers/openai-compatible";
-import type { ThinkingDepth } from "@/lib/providers/thinking";
+import type { ThinkingDepth } from "@/lib/shared/thinking";
 import type { Provider } from "@/lib/providers/types";
-
-/** What the page may know about a provider: never a key or a URL with credentials. */
-export interface ProviderSummary {
-  provider: ProviderId;
-  model: string;
-  label: string;
-  /** The thinking depths a request may ask for; empty hides the page's Depth control. */
-  depths: readonly ThinkingDepth[];
-  /** The depth the server uses when a request names none; undefined is the model's own default. */
-  defaultDepth?: ThinkingDepth;
-}
 
 export interface ProviderRegistry {
   /** Answers requests that name no provider. */

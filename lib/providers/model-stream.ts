@@ -1,6 +1,8 @@
-import { AppError } from "@/lib/errors";
+import "server-only";
+import { AppError } from "@/lib/shared/errors";
 import { connectionLostError, contentBlockedError, isNetworkFailure } from "@/lib/providers/provider-errors";
-import type { FinishReason, ProviderEvent, TokenUsage } from "@/lib/providers/types";
+import type { ProviderEvent } from "@/lib/providers/types";
+import type { FinishReason, TokenUsage } from "@/lib/shared/providers";
 
 /** What one streamed chunk of a model's answer says, in the same words for every SDK. */
 export interface ChunkReading {

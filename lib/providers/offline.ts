@@ -1,4 +1,5 @@
-import { AppError } from "@/lib/errors";
+import "server-only";
+import { AppError } from "@/lib/shared/errors";
 import { createWorkerAnalyzer, type AnalyzeFunction } from "@/lib/offline/analyzer";
 import { answerSections, OFFLINE_NOTICE, type Section } from "@/lib/offline/answer/compose-answer";
 import type { AnalysisInput, Provider, ProviderEvent } from "@/lib/providers/types";

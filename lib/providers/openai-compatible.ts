@@ -1,7 +1,8 @@
+import "server-only";
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
 import type { ChatCompletionChunk, ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { OpenAISettings } from "@/lib/config";
-import { AppError } from "@/lib/errors";
+import { AppError } from "@/lib/shared/errors";
 import { chatTurns } from "@/lib/providers/chat-turns";
 import { startModelAnswer, type ChunkReading, type FinishClass } from "@/lib/providers/model-stream";
 import {

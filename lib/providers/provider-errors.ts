@@ -1,4 +1,5 @@
-import { AppError } from "@/lib/errors";
+import "server-only";
+import { AppError } from "@/lib/shared/errors";
 
 /**
  * Turns what a model server said into an AppError a person can act on. Shared by every remote

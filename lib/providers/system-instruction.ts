@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * One system instruction for every model provider, so answers read the same whichever model is
  * behind them. It asks for a senior architect's walk-through and, above all, for nothing that is

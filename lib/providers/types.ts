@@ -1,27 +1,13 @@
-import type { ProviderId } from "@/lib/config";
-import type { ThinkingDepth } from "@/lib/providers/thinking";
+import "server-only";
+import type { ConversationTurn, FinishReason, ProviderId, TokenUsage } from "@/lib/shared/providers";
+import type { ThinkingDepth } from "@/lib/shared/thinking";
 import type { PreparedImage } from "@/lib/image/prepare-image";
-
-export interface TokenUsage {
-  inputTokens?: number;
-  outputTokens?: number;
-  totalTokens?: number;
-}
-
-/** Why an answer ended, in the same words whichever provider wrote it. */
-export type FinishReason = "stop" | "length" | "other";
 
 export type ProviderEvent =
   /** A piece of the model's reasoning, shown apart from the answer; only models that think send it. */
   | { type: "thought"; text: string }
   | { type: "delta"; text: string }
   | { type: "done"; finishReason: FinishReason; usage?: TokenUsage };
-
-/** An earlier question about the same image and the answer it got (possibly cut short). */
-export interface ConversationTurn {
-  task: string;
-  answer: string;
-}
 
 export interface AnalysisInput {
   image: PreparedImage;

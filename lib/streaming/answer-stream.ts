@@ -1,7 +1,8 @@
-import { toAppError, type AppError } from "@/lib/errors";
+import "server-only";
+import { toAppError, type AppError } from "@/lib/shared/errors";
 import type { ProviderEvent } from "@/lib/providers/types";
 import { within } from "@/lib/streaming/deadline";
-import type { AnalyzeEvent, DoneEvent, MetaEvent } from "@/lib/streaming/events";
+import type { AnalyzeEvent, DoneEvent, MetaEvent } from "@/lib/shared/analyze-contract";
 import { encodeEvent, encodeKeepAlive } from "@/lib/streaming/sse";
 
 const KEEP_ALIVE_MS = 15_000;

@@ -1,4 +1,5 @@
-import type { AppError } from "@/lib/errors";
+import "server-only";
+import type { AppError } from "@/lib/shared/errors";
 
 /**
  * The promise's value, unless it takes longer than `ms`: then `abort` is aborted (which ends the

@@ -1,4 +1,5 @@
-import type { AnalyzeEvent } from "@/lib/streaming/events";
+import "server-only";
+import type { AnalyzeEvent } from "@/lib/shared/analyze-contract";
 
 const encoder = new TextEncoder();
 

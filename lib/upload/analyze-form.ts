@@ -1,7 +1,8 @@
+import "server-only";
 import { z } from "zod";
-import { THINKING_DEPTHS } from "@/lib/providers/thinking";
-import { AppError } from "@/lib/errors";
-import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_PROMPT_CHARS } from "@/lib/upload/limits";
+import { THINKING_DEPTHS } from "@/lib/shared/thinking";
+import { AppError } from "@/lib/shared/errors";
+import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_PROMPT_CHARS } from "@/lib/shared/limits";
 
 const MISSING_PROMPT = "Type a task for the model, e.g. “Explain this architecture”.";
 

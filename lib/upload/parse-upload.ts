@@ -1,3 +1,4 @@
+import "server-only";
 import { randomUUID } from "node:crypto";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
@@ -7,7 +8,7 @@ import { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 import type { ReadableStream as NodeWebReadableStream } from "node:stream/web";
 import formidable, { errors as formidableErrors, multipart } from "formidable";
-import { AppError } from "@/lib/errors";
+import { AppError } from "@/lib/shared/errors";
 
 export const IMAGE_FIELD = "image";
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { expect, test, type JSHandle, type Locator, type Page } from "@playwright/test";
-import { formatBytes } from "../../lib/format";
+import { formatBytes } from "../../lib/shared/format";
 import { diagramJpeg, diagramPng, largeDiagramPng, TEXT_FILE } from "../helpers/images";
 
 /**

@@ -1,6 +1,6 @@
 import { EventSourceParserStream } from "eventsource-parser/stream";
-import type { AnalyzeEvent } from "@/lib/streaming/events";
-import { toAnalyzeEvent } from "@/lib/streaming/read-events";
+import type { AnalyzeEvent } from "@/lib/shared/analyze-contract";
+import { toAnalyzeEvent } from "@/lib/client/read-events";
 
 /**
  * Reads the SSE body of POST /api/analyze, as fetch gives it, as typed events: how the tests read

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach } from "vitest";
-import { AppError } from "@/lib/errors";
+import { AppError } from "@/lib/shared/errors";
 import { prepareImage, type PreparedImage } from "@/lib/image/prepare-image";
 import type { AnalysisInput, ProviderEvent } from "@/lib/providers/types";
 import { startFakeModelServer, type FakeModelServer } from "@/tests/helpers/fake-model-server";

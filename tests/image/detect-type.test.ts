@@ -1,6 +1,6 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { AppError } from "@/lib/errors";
+import { AppError } from "@/lib/shared/errors";
 import { detectImageType } from "@/lib/image/detect-type";
 import { diagramJpeg, diagramPng, TEXT_FILE } from "@/tests/helpers/images";
 import { writeTemp } from "@/tests/helpers/temp-files";

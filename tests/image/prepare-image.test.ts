@@ -1,6 +1,6 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { AppError } from "@/lib/errors";
+import { AppError } from "@/lib/shared/errors";
 import { prepareImage, type ImageLimits } from "@/lib/image/prepare-image";
 import {
   diagramJpeg,

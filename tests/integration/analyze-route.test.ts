@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { AnalyzeEvent } from "@/lib/streaming/events";
+import type { AnalyzeEvent } from "@/lib/shared/analyze-contract";
 import { readAnalyzeEvents } from "@/tests/helpers/analyze-events";
 import * as gemini from "@/tests/helpers/fake-gemini";
 import { startFakeModelServer, type FakeModelServer } from "@/tests/helpers/fake-model-server";

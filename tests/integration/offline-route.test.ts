@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OFFLINE_NOTICE } from "@/lib/offline/answer/compose-answer";
-import type { AnalyzeEvent } from "@/lib/streaming/events";
+import type { AnalyzeEvent } from "@/lib/shared/analyze-contract";
 import { readAnalyzeEvents } from "@/tests/helpers/analyze-events";
 import { DIAGRAM_LABELS, diagramPng } from "@/tests/helpers/images";
 import { startNextServer, type RunningServer } from "@/tests/helpers/next-server";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createGeminiProvider, hasThinkingLevels } from "@/lib/providers/gemini";
 import { SYSTEM_INSTRUCTION } from "@/lib/providers/system-instruction";
-import { THINKING_DEPTHS, type ThinkingDepth } from "@/lib/providers/thinking";
+import { THINKING_DEPTHS, type ThinkingDepth } from "@/lib/shared/thinking";
 import type { AnalysisInput, ProviderEvent } from "@/lib/providers/types";
 import { candidateChunk, errorReply, streamReply, textReply, thinkingReply, thoughtPart } from "@/tests/helpers/fake-gemini";
 import { closedPortUrl } from "@/tests/helpers/fake-model-server";

@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
-import { AppError } from "@/lib/errors";
+import { AppError } from "@/lib/shared/errors";
 import { startModelAnswer, type FinishClass, type ModelStream } from "@/lib/providers/model-stream";
-import type { ProviderEvent, TokenUsage } from "@/lib/providers/types";
+import type { ProviderEvent } from "@/lib/providers/types";
 import { collect, failure } from "@/tests/helpers/provider-run";
+import type { TokenUsage } from "@/lib/shared/providers";
 
 /**
  * The plumbing both remote providers share, with a plain async generator standing in for the SDK's

@@ -4,9 +4,10 @@ import type { ImageAnalysis } from "@/lib/offline/analyze-image";
 import type { AnalyzeFunction } from "@/lib/offline/analyzer";
 import { composeAnswer, OFFLINE_NOTICE } from "@/lib/offline/answer/compose-answer";
 import { createOfflineProvider, CUT_SHORT_NOTE } from "@/lib/providers/offline";
-import type { ConversationTurn, ProviderEvent } from "@/lib/providers/types";
+import type { ProviderEvent } from "@/lib/providers/types";
 import { clickstream } from "@/tests/offline/analysis-fixtures";
 import { collect, failure } from "@/tests/helpers/provider-run";
+import type { ConversationTurn } from "@/lib/shared/providers";
 
 const image: PreparedImage = {
   data: Buffer.from([1, 2, 3]),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "@/lib/config";
-import { AppError } from "@/lib/errors";
+import { AppError } from "@/lib/shared/errors";
 import { getProviders, summarise } from "@/lib/providers";
 
 const GEMINI = { GEMINI_API_KEY: "gemini-secret", GEMINI_MODEL: "gemini-3-x" };

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { AppError } from "@/lib/errors";
+import { AppError } from "@/lib/shared/errors";
 import type { ProviderEvent } from "@/lib/providers/types";
 import { createAnswerStream, type AnswerOutcome, type AnswerStreamSource } from "@/lib/streaming/answer-stream";
-import type { AnalyzeEvent, MetaEvent } from "@/lib/streaming/events";
+import type { AnalyzeEvent, MetaEvent } from "@/lib/shared/analyze-contract";
 import { readAnalyzeEvents } from "@/tests/helpers/analyze-events";
 import { encodeEvent, encodeKeepAlive } from "@/lib/streaming/sse";
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { AppError } from "@/lib/errors";
+import { AppError } from "@/lib/shared/errors";
 import { within } from "@/lib/streaming/deadline";
 
 afterEach(() => {

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AppError } from "@/lib/errors";
+import { AppError } from "@/lib/shared/errors";
 import { parseUpload, type ParsedUpload, type UploadLimits } from "@/lib/upload/parse-upload";
 import { diagramPng } from "@/tests/helpers/images";
 

@@ -1,3 +1,4 @@
+import "server-only";
 /** What a task asks of the offline analyzer, which can read a diagram but not reason about it. */
 export type TaskKind = "explain" | "list" | "component" | "mermaid" | "judgement" | "other";
 

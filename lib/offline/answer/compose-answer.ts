@@ -1,10 +1,11 @@
+import "server-only";
 import type { ComponentReading, ImageAnalysis } from "@/lib/offline/analyze-image";
-import type { ConversationTurn } from "@/lib/providers/types";
 import { classifyTask } from "@/lib/offline/answer/classify-task";
 import { WordRunNames } from "@/lib/offline/answer/word-run-names";
 import { withoutVendor } from "@/lib/offline/catalog/catalog";
 import type { Connection, LayoutContainer, LayoutNode } from "@/lib/offline/types";
-import { MAX_PROMPT_CHARS } from "@/lib/upload/limits";
+import { MAX_PROMPT_CHARS } from "@/lib/shared/limits";
+import type { ConversationTurn } from "@/lib/shared/providers";
 
 /** The first line of every offline answer: what it is, so nobody mistakes it for a model. */
 export const OFFLINE_NOTICE =

@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * Which names a text spells as a run of whole consecutive words, spaces and punctuation ignored:
  * "API Gateway", "api-gateway" and "APIGateway" all spell "apigateway", "gateways" spells nothing.

@@ -24,6 +24,7 @@
  * - a last, one-edit fuzzy pass catches a dropped or swapped letter in longer names.
  * Precision comes first: a label that is ambiguous or only generic words returns null.
  */
+import "server-only";
 import { z } from "zod";
 import catalogJson from "./concepts.json";
 

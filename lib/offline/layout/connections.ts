@@ -1,3 +1,4 @@
+import "server-only";
 import { bottom, centreX, centreY, inflate, right } from "@/lib/offline/layout/geometry";
 import type { Raster } from "@/lib/offline/layout/raster";
 import type { Box } from "@/lib/offline/types";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Raster } from "@/lib/offline/layout/raster";
 
 /**

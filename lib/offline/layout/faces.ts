@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * Faces: connected patches (4-connected) of open pixels, here the ink-free pixels of one kind
  * of colour. A shape drawn with a fill leaves its inside as one face even with a glyph punched

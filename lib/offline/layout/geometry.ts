@@ -1,3 +1,4 @@
+import "server-only";
 import type { Box } from "@/lib/offline/types";
 
 /** Small rectangle helpers shared by the layout stages. All boxes are left/top/width/height. */

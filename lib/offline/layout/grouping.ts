@@ -1,3 +1,4 @@
+import "server-only";
 import { bottom, centreX, median } from "@/lib/offline/layout/geometry";
 import { groupBlocks, readingText, type Block, type Line } from "@/lib/offline/layout/labels";
 import { holdsText, type Region } from "@/lib/offline/layout/regions";

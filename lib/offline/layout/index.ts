@@ -1,3 +1,4 @@
+import "server-only";
 import { findConnections } from "@/lib/offline/layout/connections";
 import { edgeMask } from "@/lib/offline/layout/edges";
 import { classifyFreeText } from "@/lib/offline/layout/free-text";

@@ -1,3 +1,4 @@
+import "server-only";
 import { bottom, centreX, right, scaleBox, spanOverlap, union } from "@/lib/offline/layout/geometry";
 import { readingOrder } from "@/lib/offline/layout/order";
 import type { Box, TextBox } from "@/lib/offline/types";

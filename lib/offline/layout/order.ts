@@ -1,3 +1,4 @@
+import "server-only";
 import { bottom } from "@/lib/offline/layout/geometry";
 import type { Box } from "@/lib/offline/types";
 

@@ -4,6 +4,7 @@
  * whatever was uploaded; a 1-pixel line stays visible after averaging, as a fainter line.
  */
 
+import "server-only";
 import type { RawPixels } from "@/lib/offline/types";
 
 export type { RawPixels };

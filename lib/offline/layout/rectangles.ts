@@ -1,3 +1,4 @@
+import "server-only";
 import type { Box } from "@/lib/offline/types";
 
 /**

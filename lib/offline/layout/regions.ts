@@ -1,3 +1,4 @@
+import "server-only";
 import { area, coverage } from "@/lib/offline/layout/geometry";
 import type { Line } from "@/lib/offline/layout/labels";
 import type { Box } from "@/lib/offline/types";

@@ -1,3 +1,4 @@
+import "server-only";
 import { findFaces, type Face } from "@/lib/offline/layout/faces";
 import { boxDistance, centreX, centreY, coverage, inflate } from "@/lib/offline/layout/geometry";
 import type { Line } from "@/lib/offline/layout/labels";

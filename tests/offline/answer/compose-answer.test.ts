@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { ImageAnalysis } from "@/lib/offline/analyze-image";
 import { composeAnswer, LOOK_BACK_TURNS, MAX_DESCRIBED_COMPONENTS, NAME_SCAN_CHARS, OFFLINE_NOTICE } from "@/lib/offline/answer/compose-answer";
 import { WordRunNames, type NameScan } from "@/lib/offline/answer/word-run-names";
-import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_PROMPT_CHARS } from "@/lib/upload/limits";
+import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_PROMPT_CHARS } from "@/lib/shared/limits";
 import {
   box,
   clickstream,

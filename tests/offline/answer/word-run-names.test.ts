@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { WordRunNames } from "@/lib/offline/answer/word-run-names";
-import { MAX_PROMPT_CHARS } from "@/lib/upload/limits";
+import { MAX_PROMPT_CHARS } from "@/lib/shared/limits";
 import { seededRandom } from "@/tests/helpers/random";
 
 /** The definition, spelled out the slow way: every run of consecutive words, squashed. */

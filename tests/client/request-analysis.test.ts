@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { AnalyzeEvent, MetaEvent } from "@/lib/streaming/events";
-import { AnalysisRequestError, requestAnalysis, type AnalysisRequest, type RequestEvent } from "@/lib/streaming/request-analysis";
+import type { AnalyzeEvent, MetaEvent } from "@/lib/shared/analyze-contract";
+import { AnalysisRequestError, requestAnalysis, type AnalysisRequest, type RequestEvent } from "@/lib/client/request-analysis";
 import { encodeEvent } from "@/lib/streaming/sse";
 import { FakeXMLHttpRequest, type FakeServerScript } from "@/tests/helpers/fake-xml-http-request";
 

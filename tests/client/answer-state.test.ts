@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { initialAnswer, isRunning, reduceAnswer, type AnswerAction, type AnswerState } from "@/lib/streaming/answer-state";
-import type { MetaEvent } from "@/lib/streaming/events";
+import { initialAnswer, isRunning, reduceAnswer, type AnswerAction, type AnswerState } from "@/lib/client/answer-state";
+import type { MetaEvent } from "@/lib/shared/analyze-contract";
 
 const META: MetaEvent = {
   provider: "offline",

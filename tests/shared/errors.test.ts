@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AppError, errorResponse, toAppError } from "@/lib/errors";
+import { AppError, errorResponse, toAppError } from "@/lib/shared/errors";
 
 describe("AppError", () => {
   it("serialises to the API's error body", () => {

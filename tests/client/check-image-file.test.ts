@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkImageFile } from "@/lib/upload/check-image-file";
+import { checkImageFile } from "@/lib/client/check-image-file";
 import { diagramJpeg as jpegBuffer, diagramPng as pngBuffer, TEXT_FILE } from "@/tests/helpers/images";
 
 // File wants ArrayBuffer-backed parts; sharp hands out Buffers.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AnalyzeEvent } from "@/lib/streaming/events";
+import type { AnalyzeEvent } from "@/lib/shared/analyze-contract";
 import { readAnalyzeEvents } from "@/tests/helpers/analyze-events";
 import { encodeEvent, encodeKeepAlive } from "@/lib/streaming/sse";
 

@@ -1,5 +1,5 @@
-import type { DoneEvent, MetaEvent } from "@/lib/streaming/events";
-import type { RequestEvent } from "@/lib/streaming/request-analysis";
+import type { DoneEvent, MetaEvent } from "@/lib/shared/analyze-contract";
+import type { RequestEvent } from "@/lib/client/request-analysis";
 
 /**
  * Where one answer is: the file going up, the server preparing it (or contacting the model), the

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AnswerAction } from "@/lib/streaming/answer-state";
+import type { AnswerAction } from "@/lib/client/answer-state";
 import {
   emptyConversation,
   historyBefore,
@@ -7,9 +7,9 @@ import {
   reduceConversation,
   type Conversation,
   type ConversationAction,
-} from "@/lib/streaming/conversation";
-import type { MetaEvent } from "@/lib/streaming/events";
-import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS } from "@/lib/upload/limits";
+} from "@/lib/client/conversation";
+import type { MetaEvent } from "@/lib/shared/analyze-contract";
+import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS } from "@/lib/shared/limits";
 
 const image = new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], "diagram.png", { type: "image/png" });
 const other = new File([new Uint8Array([0xff, 0xd8, 0xff])], "other.jpg", { type: "image/jpeg" });

@@ -1,6 +1,6 @@
-import type { ConversationTurn } from "@/lib/providers/types";
-import { initialAnswer, isRunning, reduceAnswer, type AnswerAction, type AnswerState } from "@/lib/streaming/answer-state";
-import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS } from "@/lib/upload/limits";
+import { initialAnswer, isRunning, reduceAnswer, type AnswerAction, type AnswerState } from "@/lib/client/answer-state";
+import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS } from "@/lib/shared/limits";
+import type { ConversationTurn } from "@/lib/shared/providers";
 
 export interface Turn {
   id: number;

@@ -1,5 +1,5 @@
 import type { EventSourceMessage } from "eventsource-parser";
-import type { AnalyzeEvent, AnalyzeEventName } from "@/lib/streaming/events";
+import type { AnalyzeEvent, AnalyzeEventName } from "@/lib/shared/analyze-contract";
 
 const EVENT_NAMES = new Set<AnalyzeEventName>(["meta", "thought", "delta", "done", "error"]);
 

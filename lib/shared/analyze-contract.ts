@@ -1,6 +1,5 @@
-import type { ErrorCode } from "@/lib/errors";
-import type { ProviderId } from "@/lib/config";
-import type { FinishReason, TokenUsage } from "@/lib/providers/types";
+import type { ErrorCode } from "@/lib/shared/errors";
+import type { ProviderId, FinishReason, TokenUsage } from "@/lib/shared/providers";
 
 /**
  * The server-sent events of POST /api/analyze, shared by the server that writes them and the

@@ -1,9 +1,9 @@
 import { createParser } from "eventsource-parser";
-import type { ThinkingDepth } from "@/lib/providers/thinking";
-import type { ErrorBody } from "@/lib/errors";
-import type { ConversationTurn } from "@/lib/providers/types";
-import type { AnalyzeEvent } from "@/lib/streaming/events";
-import { toAnalyzeEvent } from "@/lib/streaming/read-events";
+import type { ThinkingDepth } from "@/lib/shared/thinking";
+import type { ErrorBody } from "@/lib/shared/errors";
+import type { AnalyzeEvent } from "@/lib/shared/analyze-contract";
+import { toAnalyzeEvent } from "@/lib/client/read-events";
+import type { ConversationTurn } from "@/lib/shared/providers";
 
 export interface AnalysisRequest {
   /** The picked file; sent when there is no kept image to name, or it has expired. */

@@ -5,7 +5,6 @@ import { AppError } from "@/lib/shared/errors";
 import { createGeminiProvider } from "@/lib/providers/gemini";
 import { createOfflineProvider } from "@/lib/providers/offline";
 import { createOpenAICompatibleProvider } from "@/lib/providers/openai-compatible";
-import type { ThinkingDepth } from "@/lib/shared/thinking";
 import type { Provider } from "@/lib/providers/types";
 
 export interface ProviderRegistry {

@@ -55,11 +55,11 @@ const environmentSchema = z
     IMAGE_CACHE_MB: nonNegativeInteger(256),
     PREPARE_CONCURRENCY: positiveInteger(2),
     PREPARE_QUEUE: nonNegativeInteger(16),
-    OFFLINE_QUEUE: nonNegativeInteger(8),
+    OFFLINE_QUEUE: nonNegativeInteger(4),
     IMAGE_TIMEOUT_SECONDS: positiveInteger(20),
     MAX_JPEG_SCANS: positiveInteger(64),
     OCR_MAX_TEXT_LINES: positiveInteger(400),
-    OCR_TIME_BUDGET_SECONDS: positiveInteger(12),
+    OCR_TIME_BUDGET_SECONDS: positiveInteger(8),
     ANALYSIS_CACHE_MB: nonNegativeInteger(32),
     UV_THREADPOOL_SIZE: positiveInteger(4),
   })

@@ -23,8 +23,8 @@ describe("parseConfig", () => {
       upload: { maxBytes: 200 * 1024 * 1024, directory: os.tmpdir() },
       image: { maxPixels: 100_000_000, maxEdge: 3072, timeoutSeconds: 20, maxJpegScans: 64 },
       imageCache: { ttlMs: 30 * 60_000, maxBytes: 256 * 1024 * 1024 },
-      admission: { prepareConcurrency: 2, prepareQueue: 16, offlineQueue: 8 },
-      offline: { maxTextLines: 400, ocrBudgetMs: 12_000, cacheBytes: 32 * 1024 * 1024 },
+      admission: { prepareConcurrency: 2, prepareQueue: 16, offlineQueue: 4 },
+      offline: { maxTextLines: 400, ocrBudgetMs: 8000, cacheBytes: 32 * 1024 * 1024 },
     });
   });
 

@@ -7,7 +7,7 @@ function controllableTask<T = string>() {
   let finish!: (value: T) => void;
   let fail!: (error: Error) => void;
   let started = false;
-  const task = (_signal: AbortSignal) => {
+  const task = () => {
     started = true;
     return new Promise<T>((resolve, reject) => {
       finish = resolve;

@@ -6,6 +6,9 @@ import { createWorkQueue, type WorkQueue } from "@/lib/analysis/work-queue";
  * sharp jobs at once, each holding one of libuv's threads (config.ts keeps some free for file
  * I/O and the analyzer); the offline analyzer has one thread and runs one image at a time.
  * Places are reserved as a request arrives, so a full server says 503 before reading an upload.
+ *
+ * sharp.concurrency (libvips' threads per job) is left at its default: those threads are not
+ * libuv's, and bounding the jobs bounds them too, while one large image still scales on every core.
  */
 export interface Admission {
   prepare: WorkQueue;

@@ -229,7 +229,9 @@ function logRequest({ status, startedAt, turn, code, provider, image, finishReas
     ...(finishReason ? { finishReason } : {}),
     ...(totalTokens ? { totalTokens } : {}),
   };
-  const failed = status >= 500 || (code !== undefined && code !== "request_cancelled" && status === 200);
+  // A full queue is the server protecting itself, not a fault: under a flood, a stack per refusal
+  // would be most of the work (and writes to a pipe block the event loop).
+  const failed = (status >= 500 && code !== "server_busy") || (code !== undefined && code !== "request_cancelled" && status === 200);
   if (failed) console.error(JSON.stringify(line), cause ?? "");
   else console.info(JSON.stringify(line));
 }

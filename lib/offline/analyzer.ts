@@ -30,6 +30,9 @@ export interface WorkerAnalyzerOptions {
   cacheBytes?: number;
 }
 
+/** Runs one analysis to its end, or stops it when `signal` aborts; `bytes` is its size as JSON. */
+export type RunAnalysis = (image: Buffer, signal: AbortSignal) => Promise<{ analysis: ImageAnalysis; bytes: number }>;
+
 /** One analysis under way, shared by every request for the same image. */
 interface Job {
   result: Promise<ImageAnalysis>;
@@ -44,16 +47,15 @@ interface Job {
  * waits, and told to stop while it runs: the thread stops at its next stage, since stopping ONNX
  * mid-inference takes the whole process down.
  */
-export function createWorkerAnalyzer({
-  queue = createWorkQueue({ name: "offline analysis", concurrency: 1, maxWaiting: Number.POSITIVE_INFINITY }),
-  budget,
-  cacheBytes = DEFAULT_CACHE_BYTES,
-}: WorkerAnalyzerOptions = {}): AnalyzeFunction {
+export function createWorkerAnalyzer({ queue, budget, cacheBytes }: WorkerAnalyzerOptions = {}): AnalyzeFunction {
+  return createAnalyzer(analysisThread(budget), { queue, cacheBytes });
+}
+
+/** The analysis thread, started on first use and kept; started again after it has stopped. */
+function analysisThread(budget: AnalysisBudget | undefined): RunAnalysis {
   let worker: Worker | undefined;
   let nextId = 0;
   const pending = new Map<number, { resolve(result: { analysis: ImageAnalysis; bytes: number }): void; reject(error: Error): void }>();
-  const cache = createAnalysisCache(cacheBytes);
-  const jobs = new Map<string, Job>();
 
   const start = () => {
     // Turbopack compiles this URL into its own worker-thread chunk.
@@ -76,8 +78,8 @@ export function createWorkerAnalyzer({
     for (const waiting of pending.values()) waiting.reject(error);
     pending.clear();
   };
-  const runInWorker = (image: Buffer, signal: AbortSignal) =>
-    new Promise<{ analysis: ImageAnalysis; bytes: number }>((resolve, reject) => {
+  return (image, signal) =>
+    new Promise((resolve, reject) => {
       worker ??= start();
       const id = nextId++;
       const running = worker;
@@ -95,10 +97,25 @@ export function createWorkerAnalyzer({
       });
       running.postMessage({ type: "analyze", id, image: new Uint8Array(image), budget } satisfies AnalysisRequest);
     });
+}
+
+/**
+ * What the analyzer does around the thread: finished analyses kept by image, one job per image
+ * however many requests wait for it, each job run in a place of the queue.
+ */
+export function createAnalyzer(
+  runAnalysis: RunAnalysis,
+  {
+    queue = createWorkQueue({ name: "offline analysis", concurrency: 1, maxWaiting: Number.POSITIVE_INFINITY }),
+    cacheBytes = DEFAULT_CACHE_BYTES,
+  }: { queue?: WorkQueue; cacheBytes?: number } = {},
+): AnalyzeFunction {
+  const cache = createAnalysisCache(cacheBytes);
+  const jobs = new Map<string, Job>();
 
   const startJob = (key: string, image: Buffer, slot: QueueSlot): Job => {
     const abort = new AbortController();
-    const result = slot.run((signal) => runInWorker(image, signal), abort.signal).then(({ analysis, bytes }) => {
+    const result = slot.run((signal) => runAnalysis(image, signal), abort.signal).then(({ analysis, bytes }) => {
       cache.put(key, analysis, bytes);
       return analysis;
     });
@@ -120,8 +137,17 @@ export function createWorkerAnalyzer({
       return Promise.resolve(kept);
     }
     let job = jobs.get(key);
-    if (job) slot?.release();
-    else job = startJob(key, image, slot ?? queue.reserve());
+    if (job) {
+      slot?.release();
+    } else {
+      let place: QueueSlot;
+      try {
+        place = slot ?? queue.reserve();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      job = startJob(key, image, place);
+    }
     return follow(job, signal);
   };
 }

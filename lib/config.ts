@@ -85,8 +85,8 @@ const environmentSchema = z
         message: "OPENAI_BASE_URL needs OPENAI_MODEL, a vision model the server has (e.g. qwen2.5vl:7b)",
       });
     }
-    // Each sharp job holds one of libuv's threads until it ends; file I/O and the analyzer's ONNX
-    // runs need those threads too, so image preparation must never be able to take them all.
+    // Each sharp job holds one of libuv's threads until it ends. The pool is the process's, shared
+    // by upload writes and the analysis thread's own sharp work: preparation must never take it all.
     if (env.PREPARE_CONCURRENCY > env.UV_THREADPOOL_SIZE - 2) {
       context.addIssue({
         code: "custom",

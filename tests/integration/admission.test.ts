@@ -157,6 +157,27 @@ describe("admission control", () => {
     expect(worstMs).toBeLessThan(HEALTH_WORST_MS);
   }, 90_000);
 
+  it("drops the queued work of a wave of clients who all left after `meta` at once", async () => {
+    const health = probeHealth(server.url);
+    const wave = await Promise.all(Array.from({ length: 2 * PLACES }, async (_, client) => leaveAfterMeta(await diagramPng(1700 + 29 * client))));
+    // The queues took what they had places for and refused the rest at once.
+    expect(wave.filter((status) => status === 200).length).toBeGreaterThanOrEqual(1);
+    expect(wave.every((status) => status === 200 || status === 503)).toBe(true);
+
+    let genuine = await genuineRequest(await diagramPng(1450));
+    for (let attempt = 0; genuine.response.status === 503 && attempt < 20; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      genuine = await genuineRequest(await diagramPng(1450));
+    }
+    expect(genuine.response.status).toBe(200);
+    expect(genuine.events.at(-1)).toMatchObject({ event: "done" });
+    expect(genuine.ms).toBeLessThan(3 * genuineMs + 3_000);
+
+    const { worstMs, failures } = await health.stop();
+    expect(failures).toBe(0);
+    expect(worstMs).toBeLessThan(HEALTH_WORST_MS);
+  }, 60_000);
+
   it("answers a burst beyond the queues with 503 and Retry-After at once, before reading the uploads", async () => {
     const health = probeHealth(server.url);
     // Uploads that never finish hold every place.

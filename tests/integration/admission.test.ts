@@ -32,8 +32,10 @@ const OCR_MAX_TEXT_LINES = 40;
 /**
  * The event loop only moves bytes, hashes and parses small JSON: decoding runs in sharp's threads
  * and OCR in the analysis thread, so /api/health answers in milliseconds on an idle machine. The
- * bound leaves room for a shared CI machine whose cores are busy with the analysis thread itself
- * (and with other jobs), while a loop blocked by any decode or OCR would show seconds.
+ * bound leaves room for the server's own threads taking the cores from its event loop now and
+ * then, while a loop blocked by a decode or an OCR run would show seconds. On a machine shared
+ * with other jobs, the worst the same probe saw on the idle server just before is added: that
+ * part is the machine's, not the server's.
  */
 const HEALTH_WORST_MS = 500;
 
@@ -41,6 +43,8 @@ let server: RunningServer;
 let uploadDir: string;
 /** How long a genuine diagram takes from upload to `done` on this machine, with the engine loaded. */
 let genuineMs: number;
+/** The slowest /api/health answer of an idle server on this machine: its scheduling noise. */
+let idleHealthWorstMs: number;
 
 beforeAll(async () => {
   uploadDir = await mkdtemp(path.join(os.tmpdir(), "mra-admission-"));
@@ -55,7 +59,17 @@ beforeAll(async () => {
   // The OCR engine loads on first use: measured after that, as every later request finds it.
   await genuineRequest(await diagramPng(1200));
   genuineMs = (await genuineRequest(await diagramPng(1300))).ms;
+  const idle = probeHealth(server.url);
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  idleHealthWorstMs = (await idle.stop()).worstMs;
 }, 120_000);
+
+/** Stops the probe and checks that /api/health answered every time, and fast, throughout. */
+async function expectHealthStayedFast(health: ReturnType<typeof probeHealth>) {
+  const { worstMs, failures } = await health.stop();
+  expect(failures).toBe(0);
+  expect(worstMs).toBeLessThan(HEALTH_WORST_MS + idleHealthWorstMs);
+}
 
 afterAll(async () => {
   await server?.stop();
@@ -152,9 +166,7 @@ describe("admission control", () => {
     // when the last client left finishes its current stage first.
     expect(genuine.ms).toBeLessThan(3 * genuineMs + 3_000);
 
-    const { worstMs, failures } = await health.stop();
-    expect(failures).toBe(0);
-    expect(worstMs).toBeLessThan(HEALTH_WORST_MS);
+    await expectHealthStayedFast(health);
   }, 90_000);
 
   it("drops the queued work of a wave of clients who all left after `meta` at once", async () => {
@@ -173,9 +185,7 @@ describe("admission control", () => {
     expect(genuine.events.at(-1)).toMatchObject({ event: "done" });
     expect(genuine.ms).toBeLessThan(3 * genuineMs + 3_000);
 
-    const { worstMs, failures } = await health.stop();
-    expect(failures).toBe(0);
-    expect(worstMs).toBeLessThan(HEALTH_WORST_MS);
+    await expectHealthStayedFast(health);
   }, 60_000);
 
   it("answers a burst beyond the queues with 503 and Retry-After at once, before reading the uploads", async () => {
@@ -207,9 +217,7 @@ describe("admission control", () => {
     expect(genuine.response.status).toBe(200);
     expect(genuine.events.at(-1)).toMatchObject({ event: "done" });
 
-    const { worstMs, failures } = await health.stop();
-    expect(failures).toBe(0);
-    expect(worstMs).toBeLessThan(HEALTH_WORST_MS);
+    await expectHealthStayedFast(health);
   }, 60_000);
 
   it("refuses a JPEG of hundreds of progressive scans with 422, without decoding it", async () => {
@@ -228,12 +236,13 @@ describe("admission control", () => {
     expect(response.status).toBe(200);
     expect(events.at(-1)).toMatchObject({ event: "done" });
     expect(text).toContain("I read only part of this image.");
-    expect(text).toMatch(new RegExp(`I read ${OCR_MAX_TEXT_LINES} of the [\\d,]+ lines of text I found`));
+    // The line limit, or on a busy machine the time budget first.
+    const [, read, found] = /I read ([\d,]+) of the ([\d,]+) lines of text I found/.exec(text) ?? [];
+    expect(Number(read?.replace(/,/g, ""))).toBeLessThanOrEqual(OCR_MAX_TEXT_LINES);
+    expect(Number(found?.replace(/,/g, ""))).toBeGreaterThan(OCR_MAX_TEXT_LINES);
     // The budget, plus the stages around the OCR that it does not cover (decode, layout).
     expect(ms).toBeLessThan(OCR_BUDGET_SECONDS * 1000 + 2 * genuineMs + 3_000);
 
-    const { worstMs, failures } = await health.stop();
-    expect(failures).toBe(0);
-    expect(worstMs).toBeLessThan(HEALTH_WORST_MS);
+    await expectHealthStayedFast(health);
   }, 60_000);
 });

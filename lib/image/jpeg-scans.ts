@@ -14,6 +14,11 @@ export class JpegScanCounter {
   private code = 0;
   private remaining = 0;
 
+  /** Whether the walk is over: the end-of-image marker, or bytes that are not a JPEG's. */
+  get finished(): boolean {
+    return this.state === "end";
+  }
+
   /** Reads the next bytes of the file; the count so far is in `scans`. */
   push(bytes: Uint8Array): void {
     let index = 0;
@@ -93,7 +98,7 @@ export function countJpegScans(bytes: Uint8Array): number {
 
 /**
  * The scans in a JPEG file, read in chunks so that a large upload neither sits in memory nor holds
- * the event loop; it stops reading once the count passes `stopAbove`.
+ * the event loop; it stops reading at the end of the image or once the count passes `stopAbove`.
  */
 export async function countJpegScansInFile(path: string, stopAbove = Number.POSITIVE_INFINITY): Promise<number> {
   const counter = new JpegScanCounter();
@@ -101,7 +106,7 @@ export async function countJpegScansInFile(path: string, stopAbove = Number.POSI
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       counter.push(chunk);
-      if (counter.scans > stopAbove) break;
+      if (counter.scans > stopAbove || counter.finished) break;
     }
   } finally {
     stream.destroy();

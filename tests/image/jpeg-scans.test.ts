@@ -41,8 +41,20 @@ describe("JPEG scan counting", () => {
     expect(stopped).toBeLessThanOrEqual(300);
   });
 
-  it("finds no scans in what is not a JPEG, without reading past the first bad byte", async () => {
+  it("finds no scans in what is not a JPEG, and stops at the first bad byte", async () => {
     expect(countJpegScans(await diagramPng(100))).toBe(0);
     expect(countJpegScans(Buffer.alloc(0))).toBe(0);
+    const counter = new JpegScanCounter();
+    counter.push(await diagramPng(100));
+    expect(counter.finished).toBe(true);
+  });
+
+  it("stops at the end-of-image marker: bytes appended after it are not scans", async () => {
+    const jpeg = await progressiveJpeg();
+    const counter = new JpegScanCounter();
+    counter.push(jpeg);
+    expect(counter.finished).toBe(true);
+    counter.push(await manyScanJpeg(100));
+    expect(counter.scans).toBe(countJpegScans(jpeg));
   });
 });

@@ -1,3 +1,4 @@
+import type { QueueSlot } from "@/lib/analysis/work-queue";
 import type { ProviderId } from "@/lib/config";
 import type { ThinkingDepth } from "@/lib/providers/thinking";
 import type { PreparedImage } from "@/lib/image/prepare-image";
@@ -32,6 +33,11 @@ export interface AnalysisInput {
   depth?: ThinkingDepth;
   /** Aborted when the person presses Stop or closes the tab: the model call must end with it. */
   signal: AbortSignal;
+  /**
+   * The place in the offline analysis queue reserved as the request arrived (handle-analyze.ts);
+   * the offline provider runs in it or gives it back. Providers that run elsewhere ignore it.
+   */
+  analysisSlot?: QueueSlot;
 }
 
 /**

@@ -4,6 +4,7 @@ import { getImageStore } from "@/lib/image/image-store";
 import { prepareImage, type PreparedImage } from "@/lib/image/prepare-image";
 import { getProviders } from "@/lib/providers";
 import { firstTokenTimeoutError, idleTimeoutError } from "@/lib/providers/provider-errors";
+import { configuredSecrets, describeForLog } from "@/lib/providers/redact-secrets";
 import type { Provider } from "@/lib/providers/types";
 import { createAnswerStream, type AnswerOutcome } from "@/lib/streaming/answer-stream";
 import { within } from "@/lib/streaming/deadline";
@@ -128,15 +129,24 @@ interface RequestLog {
   provider?: Provider;
   image?: PreparedImage;
   finishReason?: string;
+  /** The provider's own finish reason beside ours ("MAX_TOKENS" for "length"). */
+  providerFinishReason?: string;
   totalTokens?: number;
   cause?: unknown;
 }
 
 /** A stream's end, in the log's terms: it was a 200, but how did the answer end? */
-function outcomeLog(outcome: AnswerOutcome): Pick<RequestLog, "status" | "code" | "finishReason" | "totalTokens" | "cause"> {
+function outcomeLog(
+  outcome: AnswerOutcome,
+): Pick<RequestLog, "status" | "code" | "finishReason" | "providerFinishReason" | "totalTokens" | "cause"> {
   switch (outcome.ended) {
     case "done":
-      return { status: 200, finishReason: outcome.done.finishReason, totalTokens: outcome.done.usage?.totalTokens };
+      return {
+        status: 200,
+        finishReason: outcome.done.finishReason,
+        providerFinishReason: outcome.providerFinishReason,
+        totalTokens: outcome.done.usage?.totalTokens,
+      };
     case "error":
       return { status: 200, code: outcome.error.code, cause: outcome.error.cause ?? outcome.error };
     case "cancelled":
@@ -148,7 +158,7 @@ function outcomeLog(outcome: AnswerOutcome): Pick<RequestLog, "status" | "code" 
  * One line per request for the operators, written when the request ends (for a stream, when the
  * answer ends). Failures keep their cause for debugging; it never reaches the client.
  */
-function logRequest({ status, startedAt, turn, code, provider, image, finishReason, totalTokens, cause }: RequestLog) {
+function logRequest({ status, startedAt, turn, code, provider, image, finishReason, providerFinishReason, totalTokens, cause }: RequestLog) {
   const line = {
     route: "/api/analyze",
     status,
@@ -158,9 +168,11 @@ function logRequest({ status, startedAt, turn, code, provider, image, finishReas
     ...(provider ? { provider: provider.id, model: provider.model } : {}),
     ...(image ? { image: `${image.width}x${image.height} ${image.mimeType} ${image.bytes}B` } : {}),
     ...(finishReason ? { finishReason } : {}),
+    ...(providerFinishReason ? { providerFinishReason } : {}),
     ...(totalTokens ? { totalTokens } : {}),
   };
   const failed = status >= 500 || (code !== undefined && code !== "request_cancelled" && status === 200);
-  if (failed) console.error(JSON.stringify(line), cause ?? "");
+  // A cause carries the model server's own words, which may echo the request's key.
+  if (failed) console.error(JSON.stringify(line), describeForLog(cause, configuredSecrets()));
   else console.info(JSON.stringify(line));
 }

@@ -8,14 +8,18 @@ export interface TokenUsage {
   totalTokens?: number;
 }
 
-/** Why an answer ended, in the same words whichever provider wrote it. */
-export type FinishReason = "stop" | "length" | "other";
+/**
+ * Why an answer ended, in the same words whichever provider wrote it. "incomplete": the stream
+ * ended without the model saying it had finished, so the answer may be cut off anywhere.
+ */
+export type FinishReason = "stop" | "length" | "other" | "incomplete";
 
 export type ProviderEvent =
   /** A piece of the model's reasoning, shown apart from the answer; only models that think send it. */
   | { type: "thought"; text: string }
   | { type: "delta"; text: string }
-  | { type: "done"; finishReason: FinishReason; usage?: TokenUsage };
+  /** `providerFinishReason`: the provider's own words ("STOP", "end_turn"), for the log only. */
+  | { type: "done"; finishReason: FinishReason; providerFinishReason?: string; usage?: TokenUsage };
 
 /** An earlier question about the same image and the answer it got (possibly cut short). */
 export interface ConversationTurn {

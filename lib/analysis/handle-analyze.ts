@@ -33,10 +33,12 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
     const { firstTokenTimeoutMs, idleTimeoutMs } = config.model;
     const firstTokenTimeout = () => firstTokenTimeoutError(provider.label, seconds(firstTokenTimeoutMs));
     const modelCalledAt = Date.now();
+    let providerFinishReason: string | undefined;
+    const onProviderFinish = (reason: string) => (providerFinishReason = reason);
     // Waiting until the model has accepted the request lets a refused key, a quota or an
     // unreachable server answer with its own HTTP status rather than a 200 with an error inside.
     const answer = await within(
-      provider.analyze({ image, prompt: form.prompt, history: form.history, depth: form.depth, signal: abort.signal }),
+      provider.analyze({ image, prompt: form.prompt, history: form.history, depth: form.depth, signal: abort.signal, onProviderFinish }),
       firstTokenTimeoutMs,
       abort,
       firstTokenTimeout,
@@ -57,7 +59,7 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
       firstTokenTimeoutError: firstTokenTimeout,
       idleTimeoutMs,
       idleTimeoutError: () => idleTimeoutError(provider.label, seconds(idleTimeoutMs)),
-      onEnd: (outcome) => logRequest({ ...log, ...outcomeLog(outcome) }),
+      onEnd: (outcome) => logRequest({ ...log, ...outcomeLog(outcome), providerFinishReason }),
     });
     return new Response(body, { headers: SSE_HEADERS });
   } catch (error) {
@@ -136,17 +138,10 @@ interface RequestLog {
 }
 
 /** A stream's end, in the log's terms: it was a 200, but how did the answer end? */
-function outcomeLog(
-  outcome: AnswerOutcome,
-): Pick<RequestLog, "status" | "code" | "finishReason" | "providerFinishReason" | "totalTokens" | "cause"> {
+function outcomeLog(outcome: AnswerOutcome): Pick<RequestLog, "status" | "code" | "finishReason" | "totalTokens" | "cause"> {
   switch (outcome.ended) {
     case "done":
-      return {
-        status: 200,
-        finishReason: outcome.done.finishReason,
-        providerFinishReason: outcome.providerFinishReason,
-        totalTokens: outcome.done.usage?.totalTokens,
-      };
+      return { status: 200, finishReason: outcome.done.finishReason, totalTokens: outcome.done.usage?.totalTokens };
     case "error":
       return { status: 200, code: outcome.error.code, cause: outcome.error.cause ?? outcome.error };
     case "cancelled":

@@ -73,6 +73,7 @@ export function createGeminiProvider(settings: GeminiSettings, options: { maxRet
         classifyFinish,
         toAppError: (error) => mapGeminiError(error, settings.model, endpoint),
         secrets: [settings.apiKey],
+        onProviderFinish: input.onProviderFinish,
       }),
   };
 }

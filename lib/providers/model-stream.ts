@@ -40,13 +40,15 @@ export interface ModelStream<Chunk> {
    * them to the person (patterns catch keys it does not know of).
    */
   secrets?: readonly (string | undefined)[];
+  /** Told the provider's own finish reason, for the log (AnalysisInput's `onProviderFinish`). */
+  onProviderFinish?(reason: string): void;
 }
 
 /**
  * The plumbing every remote provider shares. Resolves once the model server has accepted the
  * request; failing to reach it, a refused key or a quota become the AppError this rejects with.
- * Then: thoughts and text deltas as they arrive, and `done` with the finish reason and usage (the
- * provider's own reason beside ours, for the log; "incomplete" when it sent none). A
+ * Then: thoughts and text deltas as they arrive, and `done` with the finish reason and usage
+ * ("incomplete" when the provider sent none; its own reason goes to `onProviderFinish`). A
  * safety block becomes content_blocked, before or after text; a connection that breaks
  * mid-answer says so (the text already sent stands); an aborted signal ends the stream quietly,
  * whatever the SDK does on abort.
@@ -103,7 +105,8 @@ async function* readModelAnswer<Chunk>(stream: ModelStream<Chunk>, chunks: Async
     return;
   }
   const providerFinishReason = redactSecrets(finishReason, stream.secrets).slice(0, MAX_PROVIDER_FINISH_REASON_LENGTH);
+  stream.onProviderFinish?.(providerFinishReason);
   const finish = stream.classifyFinish(finishReason);
   if (finish === "blocked") throw contentBlockedError(stream.providerName, providerFinishReason);
-  yield { type: "done", finishReason: finish, providerFinishReason, ...(usage ? { usage } : {}) };
+  yield { type: "done", finishReason: finish, ...(usage ? { usage } : {}) };
 }

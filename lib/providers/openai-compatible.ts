@@ -60,6 +60,7 @@ export function createOpenAICompatibleProvider(settings: OpenAISettings, options
         toAppError: (error) => mapOpenAIError(error, settings.model, endpoint),
         isConnectionFailure: (error) => error instanceof APIConnectionError || isNetworkFailure(error),
         secrets: [settings.apiKey],
+        onProviderFinish: input.onProviderFinish,
       }),
   };
 }

@@ -18,8 +18,7 @@ export type ProviderEvent =
   /** A piece of the model's reasoning, shown apart from the answer; only models that think send it. */
   | { type: "thought"; text: string }
   | { type: "delta"; text: string }
-  /** `providerFinishReason`: the provider's own words ("STOP", "end_turn"), for the log only. */
-  | { type: "done"; finishReason: FinishReason; providerFinishReason?: string; usage?: TokenUsage };
+  | { type: "done"; finishReason: FinishReason; usage?: TokenUsage };
 
 /** An earlier question about the same image and the answer it got (possibly cut short). */
 export interface ConversationTurn {
@@ -36,6 +35,11 @@ export interface AnalysisInput {
   depth?: ThinkingDepth;
   /** Aborted when the person presses Stop or closes the tab: the model call must end with it. */
   signal: AbortSignal;
+  /**
+   * Told the provider's own finish reason ("STOP", "MAX_TOKENS", "end_turn") when it sends one,
+   * for the log beside the unified reason; the page is never sent it.
+   */
+  onProviderFinish?(reason: string): void;
 }
 
 /**

@@ -6,14 +6,8 @@ import { encodeEvent, encodeKeepAlive } from "@/lib/streaming/sse";
 
 const KEEP_ALIVE_MS = 15_000;
 
-/**
- * How an answer ended, for the server's log; `providerFinishReason` is the provider's own finish
- * reason, which the page is not sent.
- */
-export type AnswerOutcome =
-  | { ended: "done"; done: DoneEvent; providerFinishReason?: string }
-  | { ended: "error"; error: AppError }
-  | { ended: "cancelled" };
+/** How an answer ended, for the server's log. */
+export type AnswerOutcome = { ended: "done"; done: DoneEvent } | { ended: "error"; error: AppError } | { ended: "cancelled" };
 
 export interface AnswerStreamSource {
   meta: MetaEvent;
@@ -61,10 +55,7 @@ export function createAnswerStream(source: AnswerStreamSource): ReadableStream<U
   const enqueue = (controller: ReadableStreamDefaultController<Uint8Array>, event: ProviderEvent) => {
     const analyzeEvent = toAnalyzeEvent(event);
     controller.enqueue(encodeEvent(analyzeEvent));
-    if (analyzeEvent.event === "done") {
-      const providerFinishReason = event.type === "done" ? event.providerFinishReason : undefined;
-      finish(controller, { ended: "done", done: analyzeEvent.data, ...(providerFinishReason ? { providerFinishReason } : {}) });
-    }
+    if (analyzeEvent.event === "done") finish(controller, { ended: "done", done: analyzeEvent.data });
   };
   const nextEvent = () =>
     modelHasSpoken

@@ -1,6 +1,7 @@
 import os from "node:os";
 import { z } from "zod";
 import { THINKING_DEPTHS, type ThinkingDepth } from "@/lib/providers/thinking";
+import { allowedHostsFrom, type AllowedHosts } from "@/lib/security/host-names";
 
 /**
  * Every setting the server reads from the environment, validated once.
@@ -53,6 +54,8 @@ const environmentSchema = z
     UPLOAD_DIR: optionalText,
     IMAGE_CACHE_MINUTES: positiveInteger(30),
     IMAGE_CACHE_MB: nonNegativeInteger(256),
+    PUBLIC_URL: optionalUrl,
+    ALLOWED_HOSTS: optionalText,
   })
   .superRefine((env, context) => {
     if (env.LLM_PROVIDER === "gemini" && !env.GEMINI_API_KEY) {
@@ -74,6 +77,14 @@ const environmentSchema = z
         code: "custom",
         path: ["OPENAI_MODEL"],
         message: "OPENAI_BASE_URL needs OPENAI_MODEL, a vision model the server has (e.g. qwen2.5vl:7b)",
+      });
+    }
+    const { invalid } = allowedHostsFrom(env.PUBLIC_URL, env.ALLOWED_HOSTS);
+    if (invalid.length > 0) {
+      context.addIssue({
+        code: "custom",
+        path: ["ALLOWED_HOSTS"],
+        message: `not host names: ${invalid.join(", ")} (list names such as diagrams.example.com, comma-separated, or * for any)`,
       });
     }
   });
@@ -118,6 +129,8 @@ export interface AppConfig {
     ttlMs: number;
     maxBytes: number;
   };
+  /** The Host (and Origin) names requests may carry: the guard against DNS rebinding. */
+  allowedHosts: AllowedHosts;
 }
 
 export class ConfigError extends Error {
@@ -159,7 +172,13 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
     },
     image: { maxPixels: env.MAX_IMAGE_PIXELS, maxEdge: env.MAX_IMAGE_EDGE },
     imageCache: { ttlMs: env.IMAGE_CACHE_MINUTES * 60_000, maxBytes: env.IMAGE_CACHE_MB * 1024 * 1024 },
+    allowedHosts: allowedHosts(env.PUBLIC_URL, env.ALLOWED_HOSTS),
   };
+}
+
+function allowedHosts(publicUrl: string | undefined, listed: string | undefined): AllowedHosts {
+  const { anyHost, names } = allowedHostsFrom(publicUrl, listed);
+  return { anyHost, names };
 }
 
 let cached: AppConfig | undefined;

@@ -23,6 +23,7 @@ describe("parseConfig", () => {
       upload: { maxBytes: 200 * 1024 * 1024, directory: os.tmpdir() },
       image: { maxPixels: 100_000_000, maxEdge: 3072 },
       imageCache: { ttlMs: 30 * 60_000, maxBytes: 256 * 1024 * 1024 },
+      allowedHosts: { anyHost: false, names: ["localhost", "127.0.0.1", "[::1]", os.hostname().toLowerCase()] },
     });
   });
 
@@ -51,6 +52,8 @@ describe("parseConfig", () => {
       GEMINI_THINKING_LEVEL: "low",
       IMAGE_CACHE_MINUTES: "5",
       IMAGE_CACHE_MB: "64",
+      PUBLIC_URL: "https://Diagrams.Example.com/tools",
+      ALLOWED_HOSTS: "review.internal:8443, [fd00::5]",
     });
     expect(config).toEqual({
       provider: "gemini",
@@ -60,6 +63,10 @@ describe("parseConfig", () => {
       upload: { maxBytes: 10 * 1024 * 1024, directory: "/srv/uploads" },
       image: { maxPixels: 1000, maxEdge: 512 },
       imageCache: { ttlMs: 5 * 60_000, maxBytes: 64 * 1024 * 1024 },
+      allowedHosts: {
+        anyHost: false,
+        names: ["localhost", "127.0.0.1", "[::1]", os.hostname().toLowerCase(), "diagrams.example.com", "review.internal", "[fd00::5]"],
+      },
     });
   });
 
@@ -196,5 +203,19 @@ describe("parseConfig", () => {
   it.each(["not a url", "127.0.0.1:8080", "http://"])("rejects OPENAI_BASE_URL=%s with a ConfigError naming the variable", (value) => {
     const error = configError({ OPENAI_BASE_URL: value, OPENAI_MODEL: "m" });
     expect(error.message).toContain("OPENAI_BASE_URL");
+  });
+
+  it("allows any host with ALLOWED_HOSTS=*, for servers whose names cannot be listed", () => {
+    expect(parseConfig({ ALLOWED_HOSTS: "*" }).allowedHosts.anyHost).toBe(true);
+  });
+
+  it.each(["exa mple.com", "host/path", "user@host"])("rejects ALLOWED_HOSTS entry %s, naming the variable", (entry) => {
+    const error = configError({ ALLOWED_HOSTS: `localhost,${entry}` });
+    expect(error.message).toContain("ALLOWED_HOSTS");
+    expect(error.message).toContain(entry);
+  });
+
+  it("rejects a PUBLIC_URL that is not an http(s) URL", () => {
+    expect(configError({ PUBLIC_URL: "diagrams.example.com" }).message).toContain("PUBLIC_URL");
   });
 });

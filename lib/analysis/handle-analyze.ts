@@ -8,6 +8,7 @@ import { configuredSecrets, describeForLog } from "@/lib/providers/redact-secret
 import type { Provider } from "@/lib/providers/types";
 import { createAnswerStream, type AnswerOutcome } from "@/lib/streaming/answer-stream";
 import { within } from "@/lib/streaming/deadline";
+import { rejectUntrustedHost } from "@/lib/security/request-host";
 import { SSE_HEADERS } from "@/lib/streaming/sse";
 import { readAnalyzeForm, type AnalyzeForm } from "@/lib/upload/analyze-form";
 import { missingImage, parseUpload } from "@/lib/upload/parse-upload";
@@ -24,6 +25,7 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
   request.signal.addEventListener("abort", onClientGone, { once: true });
 
   try {
+    rejectUntrustedHost(request);
     rejectCrossSite(request);
     const config = getConfig();
     const { form, image, imageId, provider } = await receiveRequest(request, config);

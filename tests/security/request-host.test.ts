@@ -26,7 +26,7 @@ describe("hostAndOriginError: Host", () => {
     expect(error?.message).toContain("ALLOWED_HOSTS");
   });
 
-  it.each([{}, { host: "" }, { host: "bad host" }, { host: "127.0.0.1.nip.io" }])("refuses Host %j", (headers) => {
+  it.each<Record<string, string>>([{}, { host: "" }, { host: "bad host" }, { host: "127.0.0.1.nip.io" }])("refuses Host %j", (headers) => {
     expect(check(headers)?.code).toBe("host_not_allowed");
   });
 

@@ -165,7 +165,8 @@ function logRequest({ status, startedAt, turn, code, provider, image, finishReas
     ...(provider ? { provider: provider.id, model: provider.model } : {}),
     ...(image ? { image: `${image.width}x${image.height} ${image.mimeType} ${image.bytes}B` } : {}),
     ...(finishReason ? { finishReason } : {}),
-    ...(providerFinishReason ? { providerFinishReason } : {}),
+    // The provider's own reason only when it says more than ours ("MAX_TOKENS" beside "length").
+    ...(providerFinishReason && providerFinishReason.toLowerCase() !== finishReason ? { providerFinishReason } : {}),
     ...(totalTokens ? { totalTokens } : {}),
   };
   const failed = status >= 500 || (code !== undefined && code !== "request_cancelled" && status === 200);

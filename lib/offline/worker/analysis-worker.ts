@@ -2,6 +2,7 @@ import { parentPort } from "node:worker_threads";
 import { analyzeImage } from "@/lib/offline/analyze-image";
 import { createPaddleOcr, type OcrEngine } from "@/lib/offline/ocr/paddle-ocr";
 import type { AnalysisReply, AnalysisRequest } from "@/lib/offline/worker/protocol";
+import { disableImageCache } from "@/lib/server/native-memory";
 
 /**
  * The offline analyzer's thread: OCR and layout are seconds of CPU work that must not stall the
@@ -12,6 +13,9 @@ import type { AnalysisReply, AnalysisRequest } from "@/lib/offline/worker/protoc
 // Model files are read from disk (PaddleOCR libraries download models they are not handed).
 // This thread has no reason to touch the network, so it cannot.
 globalThis.fetch = () => Promise.reject(new Error("The offline analyzer does not use the network."));
+
+// Loading sharp in this thread restored its process-wide cache, which the server turns off.
+disableImageCache();
 
 let engine: Promise<OcrEngine> | undefined;
 

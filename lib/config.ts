@@ -1,6 +1,7 @@
 import os from "node:os";
 import { z } from "zod";
 import { THINKING_DEPTHS, type ThinkingDepth } from "@/lib/providers/thinking";
+import { allowedHostsFrom, type AllowedHosts } from "@/lib/security/host-names";
 
 /**
  * Every setting the server reads from the environment, validated once.
@@ -62,6 +63,8 @@ const environmentSchema = z
     OCR_TIME_BUDGET_SECONDS: positiveInteger(8),
     ANALYSIS_CACHE_MB: nonNegativeInteger(32),
     UV_THREADPOOL_SIZE: positiveInteger(4),
+    PUBLIC_URL: optionalUrl,
+    ALLOWED_HOSTS: optionalText,
   })
   .superRefine((env, context) => {
     if (env.LLM_PROVIDER === "gemini" && !env.GEMINI_API_KEY) {
@@ -92,6 +95,14 @@ const environmentSchema = z
         code: "custom",
         path: ["PREPARE_CONCURRENCY"],
         message: `must leave two of libuv's ${env.UV_THREADPOOL_SIZE} threads (UV_THREADPOOL_SIZE) free for file I/O and the offline analyzer: at most ${Math.max(0, env.UV_THREADPOOL_SIZE - 2)}`,
+      });
+    }
+    const { invalid } = allowedHostsFrom(env.PUBLIC_URL, env.ALLOWED_HOSTS);
+    if (invalid.length > 0) {
+      context.addIssue({
+        code: "custom",
+        path: ["ALLOWED_HOSTS"],
+        message: `not host names: ${invalid.join(", ")} (list names such as diagrams.example.com, comma-separated, or * for any)`,
       });
     }
   });
@@ -156,6 +167,8 @@ export interface AppConfig {
     /** Finished analyses kept for follow-ups, in (estimated) bytes. */
     cacheBytes: number;
   };
+  /** The Host (and Origin) names requests may carry: the guard against DNS rebinding. */
+  allowedHosts: AllowedHosts;
 }
 
 export class ConfigError extends Error {
@@ -208,7 +221,13 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
       ocrBudgetMs: env.OCR_TIME_BUDGET_SECONDS * 1000,
       cacheBytes: env.ANALYSIS_CACHE_MB * 1024 * 1024,
     },
+    allowedHosts: allowedHosts(env.PUBLIC_URL, env.ALLOWED_HOSTS),
   };
+}
+
+function allowedHosts(publicUrl: string | undefined, listed: string | undefined): AllowedHosts {
+  const { anyHost, names } = allowedHostsFrom(publicUrl, listed);
+  return { anyHost, names };
 }
 
 let cached: AppConfig | undefined;

@@ -26,6 +26,8 @@ export type ErrorCode =
   | "provider_timeout"
   | "provider_error"
   | "cross_site_request"
+  | "host_not_allowed"
+  | "origin_not_allowed"
   | "request_cancelled"
   | "server_busy"
   | "internal_error";

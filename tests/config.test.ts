@@ -25,6 +25,7 @@ describe("parseConfig", () => {
       imageCache: { ttlMs: 30 * 60_000, maxBytes: 256 * 1024 * 1024 },
       admission: { prepareConcurrency: 2, prepareQueue: 16, offlineQueue: 4 },
       offline: { maxTextLines: 400, ocrBudgetMs: 8000, cacheBytes: 32 * 1024 * 1024 },
+      allowedHosts: { anyHost: false, names: ["localhost", "127.0.0.1", "[::1]", os.hostname().toLowerCase()] },
     });
   });
 
@@ -61,6 +62,8 @@ describe("parseConfig", () => {
       OCR_MAX_TEXT_LINES: "50",
       OCR_TIME_BUDGET_SECONDS: "4",
       ANALYSIS_CACHE_MB: "8",
+      PUBLIC_URL: "https://Diagrams.Example.com/tools",
+      ALLOWED_HOSTS: "review.internal:8443, [fd00::5]",
     });
     expect(config).toEqual({
       provider: "gemini",
@@ -72,6 +75,10 @@ describe("parseConfig", () => {
       imageCache: { ttlMs: 5 * 60_000, maxBytes: 64 * 1024 * 1024 },
       admission: { prepareConcurrency: 1, prepareQueue: 3, offlineQueue: 0 },
       offline: { maxTextLines: 50, ocrBudgetMs: 4000, cacheBytes: 8 * 1024 * 1024 },
+      allowedHosts: {
+        anyHost: false,
+        names: ["localhost", "127.0.0.1", "[::1]", os.hostname().toLowerCase(), "diagrams.example.com", "review.internal", "[fd00::5]"],
+      },
     });
   });
 
@@ -213,5 +220,19 @@ describe("parseConfig", () => {
   it.each(["not a url", "127.0.0.1:8080", "http://"])("rejects OPENAI_BASE_URL=%s with a ConfigError naming the variable", (value) => {
     const error = configError({ OPENAI_BASE_URL: value, OPENAI_MODEL: "m" });
     expect(error.message).toContain("OPENAI_BASE_URL");
+  });
+
+  it("allows any host with ALLOWED_HOSTS=*, for servers whose names cannot be listed", () => {
+    expect(parseConfig({ ALLOWED_HOSTS: "*" }).allowedHosts.anyHost).toBe(true);
+  });
+
+  it.each(["exa mple.com", "host/path", "user@host"])("rejects ALLOWED_HOSTS entry %s, naming the variable", (entry) => {
+    const error = configError({ ALLOWED_HOSTS: `localhost,${entry}` });
+    expect(error.message).toContain("ALLOWED_HOSTS");
+    expect(error.message).toContain(entry);
+  });
+
+  it("rejects a PUBLIC_URL that is not an http(s) URL", () => {
+    expect(configError({ PUBLIC_URL: "diagrams.example.com" }).message).toContain("PUBLIC_URL");
   });
 });

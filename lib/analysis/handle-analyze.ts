@@ -6,7 +6,9 @@ import { getImageStore } from "@/lib/image/image-store";
 import { prepareImage, type PreparedImage } from "@/lib/image/prepare-image";
 import { getProviders } from "@/lib/providers";
 import { firstTokenTimeoutError, idleTimeoutError } from "@/lib/providers/provider-errors";
+import { configuredSecrets, describeForLog } from "@/lib/providers/redact-secrets";
 import type { Provider } from "@/lib/providers/types";
+import { rejectUntrustedHost } from "@/lib/security/request-host";
 import { createAnswerStream, type AnswerOutcome } from "@/lib/streaming/answer-stream";
 import { within } from "@/lib/streaming/deadline";
 import { SSE_HEADERS } from "@/lib/streaming/sse";
@@ -26,6 +28,7 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
   let places: RequestPlaces | undefined;
 
   try {
+    rejectUntrustedHost(request);
     rejectCrossSite(request);
     const config = getConfig();
     // Before a byte of the body is read: a full server answers 503 at once, not after an upload.
@@ -40,6 +43,8 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
     const { firstTokenTimeoutMs, idleTimeoutMs } = config.model;
     const firstTokenTimeout = () => firstTokenTimeoutError(provider.label, seconds(firstTokenTimeoutMs));
     const modelCalledAt = Date.now();
+    let providerFinishReason: string | undefined;
+    const onProviderFinish = (reason: string) => (providerFinishReason = reason);
     // Waiting until the model has accepted the request lets a refused key, a quota or an
     // unreachable server answer with its own HTTP status rather than a 200 with an error inside.
     const answer = await within(
@@ -49,6 +54,7 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
         history: form.history,
         depth: form.depth,
         signal: abort.signal,
+        onProviderFinish,
         analysisSlot: places.analysis,
       }),
       firstTokenTimeoutMs,
@@ -74,7 +80,7 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
       idleTimeoutError: () => idleTimeoutError(provider.label, seconds(idleTimeoutMs)),
       onEnd: (outcome) => {
         release();
-        logRequest({ ...log, ...outcomeLog(outcome) });
+        logRequest({ ...log, ...outcomeLog(outcome), providerFinishReason });
       },
     });
     return new Response(body, { headers: SSE_HEADERS });
@@ -197,6 +203,8 @@ interface RequestLog {
   provider?: Provider;
   image?: PreparedImage;
   finishReason?: string;
+  /** The provider's own finish reason beside ours ("MAX_TOKENS" for "length"). */
+  providerFinishReason?: string;
   totalTokens?: number;
   cause?: unknown;
 }
@@ -217,7 +225,7 @@ function outcomeLog(outcome: AnswerOutcome): Pick<RequestLog, "status" | "code" 
  * One line per request for the operators, written when the request ends (for a stream, when the
  * answer ends). Failures keep their cause for debugging; it never reaches the client.
  */
-function logRequest({ status, startedAt, turn, code, provider, image, finishReason, totalTokens, cause }: RequestLog) {
+function logRequest({ status, startedAt, turn, code, provider, image, finishReason, providerFinishReason, totalTokens, cause }: RequestLog) {
   const line = {
     route: "/api/analyze",
     status,
@@ -227,11 +235,14 @@ function logRequest({ status, startedAt, turn, code, provider, image, finishReas
     ...(provider ? { provider: provider.id, model: provider.model } : {}),
     ...(image ? { image: `${image.width}x${image.height} ${image.mimeType} ${image.bytes}B` } : {}),
     ...(finishReason ? { finishReason } : {}),
+    // The provider's own reason only when it says more than ours ("MAX_TOKENS" beside "length").
+    ...(providerFinishReason && providerFinishReason.toLowerCase() !== finishReason ? { providerFinishReason } : {}),
     ...(totalTokens ? { totalTokens } : {}),
   };
   // A full queue is the server protecting itself, not a fault: under a flood, a stack per refusal
   // would be most of the work (and writes to a pipe block the event loop).
   const failed = (status >= 500 && code !== "server_busy") || (code !== undefined && code !== "request_cancelled" && status === 200);
-  if (failed) console.error(JSON.stringify(line), cause ?? "");
+  // A cause carries the model server's own words, which may echo the request's key.
+  if (failed) console.error(JSON.stringify(line), describeForLog(cause, configuredSecrets()));
   else console.info(JSON.stringify(line));
 }

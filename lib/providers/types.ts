@@ -9,8 +9,11 @@ export interface TokenUsage {
   totalTokens?: number;
 }
 
-/** Why an answer ended, in the same words whichever provider wrote it. */
-export type FinishReason = "stop" | "length" | "other";
+/**
+ * Why an answer ended, in the same words whichever provider wrote it. "incomplete": the stream
+ * ended without the model saying it had finished, so the answer may be cut off anywhere.
+ */
+export type FinishReason = "stop" | "length" | "other" | "incomplete";
 
 export type ProviderEvent =
   /** A piece of the model's reasoning, shown apart from the answer; only models that think send it. */
@@ -38,6 +41,11 @@ export interface AnalysisInput {
    * the offline provider runs in it or gives it back. Providers that run elsewhere ignore it.
    */
   analysisSlot?: QueueSlot;
+  /**
+   * Told the provider's own finish reason ("STOP", "MAX_TOKENS", "end_turn") when it sends one,
+   * for the log beside the unified reason; the page is never sent it.
+   */
+  onProviderFinish?(reason: string): void;
 }
 
 /**

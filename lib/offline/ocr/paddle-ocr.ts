@@ -59,7 +59,12 @@ const MAX_SIDE = 2560;
 const MIN_CONFIDENCE = 0.5;
 const MIN_CONFIDENCE_WITHOUT_LETTERS = 0.8;
 
-const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { executionProviders: ["cpu"], graphOptimizationLevel: "all" };
+/**
+ * No CPU memory arena: ONNX Runtime's arena keeps the largest activations it ever needed (a big
+ * diagram's detection map) for the life of the process, so a few large uploads left the server
+ * that much larger for good. Without it, tensors go back to the allocator after each run.
+ */
+const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { executionProviders: ["cpu"], graphOptimizationLevel: "all", enableCpuMemArena: false };
 
 export interface OcrOptions {
   /** The recogniser's precision: int8 unless asked for float (recognition-model.ts). */

@@ -1,8 +1,8 @@
 import { parentPort } from "node:worker_threads";
-import sharp from "sharp";
 import { analyzeImage } from "@/lib/offline/analyze-image";
 import { createPaddleOcr, type OcrEngine } from "@/lib/offline/ocr/paddle-ocr";
 import type { AnalysisReply, AnalysisRequest } from "@/lib/offline/worker/protocol";
+import { disableImageCache } from "@/lib/server/native-memory";
 
 /**
  * The offline analyzer's thread: OCR and layout are seconds of CPU work that must not stall the
@@ -14,8 +14,8 @@ import type { AnalysisReply, AnalysisRequest } from "@/lib/offline/worker/protoc
 // This thread has no reason to touch the network, so it cannot.
 globalThis.fetch = () => Promise.reject(new Error("The offline analyzer does not use the network."));
 
-// Each image is analysed once (the server keeps the result): libvips' cache would only hold memory.
-sharp.cache(false);
+// Loading sharp in this thread restored its process-wide cache, which the server turns off.
+disableImageCache();
 
 let engine: Promise<OcrEngine> | undefined;
 const running = new Map<number, AbortController>();

@@ -99,7 +99,8 @@ interface ReceivedRequest {
  * file is gone by the time this returns or throws.
  */
 async function receiveRequest(request: Request, config: AppConfig): Promise<ReceivedRequest> {
-  const upload = await parseUpload(request, { maxFileBytes: config.upload.maxBytes, directory: config.upload.directory });
+  const { maxBytes, directory, idleTimeoutMs, timeoutMs } = config.upload;
+  const upload = await parseUpload(request, { maxFileBytes: maxBytes, directory, idleTimeoutMs, timeoutMs });
   try {
     const form = readAnalyzeForm(upload.fields);
     const provider = getProviders(config).choose(form.provider);

@@ -122,7 +122,8 @@ function createParser(contentType: string | null, maxFileBytes: number): busboy.
 
 /** The state of one upload: the parsed fields, the temporary file, and the first failure. */
 class UploadInProgress {
-  private readonly fields: Record<string, string> = {};
+  /** A map, not an object: a field may be named `__proto__`. The first value of a name wins. */
+  private readonly fields = new Map<string, string>();
   private fieldsBytes = 0;
   private fileCount = 0;
   private image: { path: string; stream: WriteStream; written: Promise<void> } | undefined;
@@ -141,7 +142,7 @@ class UploadInProgress {
     parser.on("field", (name, value, info) => {
       this.fieldsBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
       if (info.valueTruncated || this.fieldsBytes > MAX_FIELDS_BYTES) this.fail(fieldsTooLarge());
-      else if (!(name in this.fields)) this.fields[name] = value;
+      else if (!this.fields.has(name)) this.fields.set(name, value);
     });
     parser.on("file", (name, stream) => this.receiveFile(name, stream));
     parser.on("filesLimit", () => this.fail(tooManyFiles()));
@@ -212,7 +213,7 @@ class UploadInProgress {
     if (this.fileCount > 0 && !this.image) throw missingImage();
     const bytes = this.image?.stream.bytesWritten;
     if (this.image && bytes === 0) throw new AppError("empty_file", 400, "The uploaded file is empty.");
-    return { file: this.image && { path: this.image.path, bytes: bytes ?? 0 }, fields: this.fields };
+    return { file: this.image && { path: this.image.path, bytes: bytes ?? 0 }, fields: Object.fromEntries(this.fields) };
   }
 
   /** Closes the file stream before deleting the file, so that no late write recreates it. */

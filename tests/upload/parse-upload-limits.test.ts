@@ -121,6 +121,20 @@ describe("parseUpload against hostile bodies", () => {
     await parsed.cleanup();
   });
 
+  it("keeps a field named __proto__ as a plain field, and the first of two fields with one name", async () => {
+    const form = new FormData();
+    form.append("__proto__", "polluted");
+    form.append("prompt", "first");
+    form.append("prompt", "second");
+    const parsed = await parseUpload(new Request(URL_, { method: "POST", body: form }), limits);
+    expect(Object.getPrototypeOf(parsed.fields)).toBe(Object.prototype);
+    expect(Object.entries(parsed.fields)).toEqual([
+      ["__proto__", "polluted"],
+      ["prompt", "first"],
+    ]);
+    await parsed.cleanup();
+  });
+
   it("refuses thousands of parts that carry no field at all with 400", async () => {
     const { error, ms } = await refusal(parseUpload(streamed(pieces(namelessPartsBody(2_000))).request, limits));
     expect(error).toMatchObject({ code: "invalid_request", status: 400 });

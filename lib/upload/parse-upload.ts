@@ -28,6 +28,13 @@ const ENVELOPE_ALLOWANCE_BYTES = MAX_FIELDS_BYTES + 64 * 1024;
  */
 export const MAX_PART_HEADER_BYTES = 16 * 1024;
 
+/**
+ * Multipart boundaries are at most 70 characters (RFC 2046), so a browser's content type is short.
+ * The boundary search compares up to the boundary's length at each position of the body: a
+ * boundary of kilobytes would multiply the cost of every byte.
+ */
+const MAX_CONTENT_TYPE_LENGTH = 256;
+
 export const DEFAULT_UPLOAD_IDLE_TIMEOUT_MS = 30_000;
 export const DEFAULT_UPLOAD_TIMEOUT_MS = 600_000;
 
@@ -100,7 +107,9 @@ export async function parseUpload(request: Request, limits: UploadLimits): Promi
 
 function createParser(contentType: string | null, maxFileBytes: number): busboy.Busboy {
   // busboy also reads URL-encoded bodies; this route takes multipart only.
-  if (!contentType || !/^multipart\/form-data\s*;/i.test(contentType)) throw notMultipart();
+  if (!contentType || contentType.length > MAX_CONTENT_TYPE_LENGTH || !/^multipart\/form-data\s*;/i.test(contentType)) {
+    throw notMultipart();
+  }
   try {
     return busboy({
       headers: { "content-type": contentType },

@@ -110,6 +110,13 @@ describe("parseUpload against hostile bodies", () => {
     expect(await filesLeft()).toEqual([]);
   });
 
+  it("refuses a boundary far longer than the 70 characters multipart allows, before reading the body", async () => {
+    const sent = streamed([Buffer.alloc(64 * KB, "a")], { contentType: `multipart/form-data; boundary=${"a".repeat(8 * KB)}` });
+    const { error } = await refusal(parseUpload(sent.request, limits));
+    expect(error).toMatchObject({ code: "invalid_request", status: 400, message: expect.stringContaining("multipart/form-data") });
+    expect(sent.request.body?.locked).toBe(false);
+  });
+
   it("refuses more text fields than a form has with 400", async () => {
     const { error } = await refusal(parseUpload(streamed([manyFieldsBody(11)]).request, limits));
     expect(error).toMatchObject({ code: "invalid_request", status: 400, message: "The form has too many or too large text fields." });

@@ -100,7 +100,11 @@ export async function parseUpload(request: Request, limits: UploadLimits): Promi
   } catch (error) {
     upload.fail(error);
     await upload.removeFile();
-    drainInBackground(reader, { maxBytes: maxBodyBytes, idleTimeoutMs, deadline: Math.max(deadline, Date.now() + idleTimeoutMs) });
+    // Closing a connection with unread bytes resets it, and the client loses the response it has
+    // not read yet: what is left of a declared body is read, and as much again as the limit of a
+    // chunked one.
+    const drainBytes = Number.isFinite(declaredLength) ? Math.max(0, declaredLength - received) : maxBodyBytes;
+    drainInBackground(reader, { maxBytes: drainBytes, idleTimeoutMs, deadline: Math.max(deadline, Date.now() + idleTimeoutMs) });
     throw toUploadError(error);
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -37,14 +37,20 @@ let probe: HealthProbe | undefined;
 beforeAll(async () => {
   // The server's own temporary directory, so that anything a dependency writes there shows.
   tempDir = await mkdtemp(path.join(os.tmpdir(), "mra-hostile-"));
+  // UPLOAD_DIR is unset: the default, a folder of its own in the temporary directory.
+  uploadDir = path.join(tempDir, "multimodal-reasoning-agent-uploads");
+  // What a killed server left behind a day ago, for the sweep at start to find.
+  await mkdir(uploadDir, { recursive: true });
+  const leftOver = path.join(uploadDir, "mra-upload-left-by-a-killed-server");
+  await writeFile(leftOver, "partial upload");
+  const yesterday = new Date(Date.now() - 24 * 60 * 60_000);
+  await utimes(leftOver, yesterday, yesterday);
   server = await startNextServer({
     TMPDIR: tempDir,
     MAX_UPLOAD_MB: String(MAX_UPLOAD_MB),
     UPLOAD_IDLE_TIMEOUT_SECONDS: String(IDLE_TIMEOUT_SECONDS),
     UPLOAD_TIMEOUT_SECONDS: "20",
   });
-  // UPLOAD_DIR is unset: the default, a folder of its own in the temporary directory.
-  uploadDir = path.join(tempDir, "multimodal-reasoning-agent-uploads");
   // The route's code loads on its first request, which holds the event loop once: not what is measured.
   await rawPost([tinyImagePartsBody(1)]);
 });
@@ -141,6 +147,10 @@ function* repeated(chunk: Buffer, times: number): Generator<Buffer> {
 }
 
 describe("hostile uploads against the production server", () => {
+  it("has swept the upload a killed server left behind when it started", async () => {
+    await expect.poll(() => filesIn(uploadDir), { timeout: 5_000 }).toEqual([]);
+  });
+
   it("refuses a part header of 546 KB with 400 without holding up other requests", async () => {
     const body = hugeFilenameBody(40_000);
     const { result, worstMs } = await underProbe(() => rawPost(pieces(body), { contentLength: body.length }));

@@ -1,7 +1,7 @@
-import os from "node:os";
 import { z } from "zod";
 import { THINKING_DEPTHS, type ThinkingDepth } from "@/lib/providers/thinking";
 import { allowedHostsFrom, type AllowedHosts } from "@/lib/security/host-names";
+import { DEFAULT_UPLOAD_DIRECTORY } from "@/lib/upload/upload-directory";
 
 /**
  * Every setting the server reads from the environment, validated once.
@@ -65,6 +65,8 @@ const environmentSchema = z
     UV_THREADPOOL_SIZE: positiveInteger(4),
     PUBLIC_URL: optionalUrl,
     ALLOWED_HOSTS: optionalText,
+    UPLOAD_IDLE_TIMEOUT_SECONDS: positiveInteger(20),
+    UPLOAD_TIMEOUT_SECONDS: positiveInteger(180),
   })
   .superRefine((env, context) => {
     if (env.LLM_PROVIDER === "gemini" && !env.GEMINI_API_KEY) {
@@ -137,6 +139,10 @@ export interface AppConfig {
   upload: {
     maxBytes: number;
     directory: string;
+    /** Longest wait for the next piece of an upload's body. */
+    idleTimeoutMs: number;
+    /** Longest time a whole upload may take; below Node's own request timeout. */
+    timeoutMs: number;
   };
   image: {
     maxPixels: number;
@@ -206,7 +212,9 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
     },
     upload: {
       maxBytes: env.MAX_UPLOAD_MB * 1024 * 1024,
-      directory: env.UPLOAD_DIR ?? os.tmpdir(),
+      directory: env.UPLOAD_DIR ?? DEFAULT_UPLOAD_DIRECTORY,
+      idleTimeoutMs: env.UPLOAD_IDLE_TIMEOUT_SECONDS * 1000,
+      timeoutMs: env.UPLOAD_TIMEOUT_SECONDS * 1000,
     },
     image: {
       maxPixels: env.MAX_IMAGE_PIXELS,

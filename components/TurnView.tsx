@@ -50,6 +50,11 @@ export function TurnView({ turn, position, imageName, providers, onRetry, onStop
           {answer.markdown ? "Stopped before the answer was finished." : "Stopped before the model answered."}
         </p>
       )}
+      {answer.phase === "done" && cutOffNote(answer) && (
+        <p role="alert" className="rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-sm text-danger" data-testid="cut-off-note">
+          {cutOffNote(answer)}
+        </p>
+      )}
       {answer.error && (
         <p role="alert" className="rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-sm text-danger">
           {answer.error}
@@ -60,7 +65,7 @@ export function TurnView({ turn, position, imageName, providers, onRetry, onStop
           {answer.markdown && <AnswerActions markdown={answer.markdown} fileName={downloadName(imageName, position)} />}
           {onRetry && (
             <button type="button" onClick={onRetry} className={buttonClass}>
-              {answer.phase === "done" ? "Regenerate" : "Retry"}
+              {answer.phase === "done" && answer.finish?.finishReason !== "incomplete" ? "Regenerate" : "Retry"}
             </button>
           )}
         </div>
@@ -89,7 +94,23 @@ const STATUS_TEXT: Record<AnswerState["phase"], string> = {
 function statusText(answer: AnswerState): string {
   // A follow-up names the image the server kept: nothing to prepare, only the model to reach.
   if (answer.phase === "preparing" && !answer.sentImage) return "Sending the question…";
+  if (answer.phase === "done" && answer.finish?.finishReason === "incomplete") return "Cut off";
   return STATUS_TEXT[answer.phase];
+}
+
+/**
+ * Said plainly next to an answer that is not whole: a truncated answer can read as complete, and
+ * a person acting on half a design review is worse off than one who knows to ask again.
+ */
+function cutOffNote(answer: AnswerState): string | null {
+  switch (answer.finish?.finishReason) {
+    case "incomplete":
+      return "The answer was cut off: the model's stream ended before the model said it had finished. What arrived is shown above; retry for the whole answer.";
+    case "length":
+      return "The answer was cut off at the model's length limit. What arrived is shown above.";
+    default:
+      return null;
+  }
 }
 
 function AnswerStatus({ answer, onStop }: { answer: AnswerState; onStop(): void }) {

@@ -61,9 +61,28 @@ export function renderMermaidSvg(source: string, colorScheme: ColorScheme): Prom
     // Mermaid first removes any element that already has the id, so a redraw (after a theme change)
     // must not reuse the id of the diagram still on the page.
     renderedCount += 1;
-    const { svg } = await mermaid.render(`mermaid-diagram-${renderedCount}`, source);
+    const { svg } = await mermaid.render(`mermaid-diagram-${renderedCount}`, withoutEventHandlers(source));
     return svg;
   });
   queue = render.catch(() => undefined);
   return render;
+}
+
+/** An event-handler attribute inside a tag: `<img … onerror=…>`. */
+const EVENT_HANDLER_ATTRIBUTE = /(<[a-z][^>]*?)\s+on[a-z]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*)/gi;
+
+/**
+ * The source without HTML event handlers in its labels. Mermaid's sanitiser drops them anyway,
+ * but it parses labels in a document that shares the page's CSP, and the browser reports each
+ * handler it meets there as a violation: a hostile diagram would fill the console with reports
+ * of attacks that could not have run.
+ */
+export function withoutEventHandlers(source: string): string {
+  let previous: string;
+  let current = source;
+  do {
+    previous = current;
+    current = current.replace(EVENT_HANDLER_ATTRIBUTE, "$1");
+  } while (current !== previous);
+  return current;
 }

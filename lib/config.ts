@@ -1,8 +1,9 @@
 import "server-only";
-import os from "node:os";
 import { z } from "zod";
 import { PROVIDER_IDS, type ProviderId } from "@/lib/shared/providers";
 import { THINKING_DEPTHS, type ThinkingDepth } from "@/lib/shared/thinking";
+import { allowedHostsFrom, type AllowedHosts } from "@/lib/security/host-names";
+import { DEFAULT_UPLOAD_DIRECTORY } from "@/lib/upload/upload-directory";
 
 /**
  * Every setting the server reads from the environment, validated once.
@@ -53,6 +54,19 @@ const environmentSchema = z
     UPLOAD_DIR: optionalText,
     IMAGE_CACHE_MINUTES: positiveInteger(30),
     IMAGE_CACHE_MB: nonNegativeInteger(256),
+    PREPARE_CONCURRENCY: positiveInteger(2),
+    PREPARE_QUEUE: nonNegativeInteger(16),
+    OFFLINE_QUEUE: nonNegativeInteger(4),
+    IMAGE_TIMEOUT_SECONDS: positiveInteger(20),
+    MAX_JPEG_SCANS: positiveInteger(64),
+    OCR_MAX_TEXT_LINES: positiveInteger(400),
+    OCR_TIME_BUDGET_SECONDS: positiveInteger(8),
+    ANALYSIS_CACHE_MB: nonNegativeInteger(32),
+    UV_THREADPOOL_SIZE: positiveInteger(4),
+    PUBLIC_URL: optionalUrl,
+    ALLOWED_HOSTS: optionalText,
+    UPLOAD_IDLE_TIMEOUT_SECONDS: positiveInteger(20),
+    UPLOAD_TIMEOUT_SECONDS: positiveInteger(180),
   })
   .superRefine((env, context) => {
     if (env.LLM_PROVIDER === "gemini" && !env.GEMINI_API_KEY) {
@@ -74,6 +88,23 @@ const environmentSchema = z
         code: "custom",
         path: ["OPENAI_MODEL"],
         message: "OPENAI_BASE_URL needs OPENAI_MODEL, a vision model the server has (e.g. qwen2.5vl:7b)",
+      });
+    }
+    // Each sharp job holds one of libuv's threads until it ends. The pool is the process's, shared
+    // by upload writes and the analysis thread's own sharp work: preparation must never take it all.
+    if (env.PREPARE_CONCURRENCY > env.UV_THREADPOOL_SIZE - 2) {
+      context.addIssue({
+        code: "custom",
+        path: ["PREPARE_CONCURRENCY"],
+        message: `must leave two of libuv's ${env.UV_THREADPOOL_SIZE} threads (UV_THREADPOOL_SIZE) free for file I/O and the offline analyzer: at most ${Math.max(0, env.UV_THREADPOOL_SIZE - 2)}`,
+      });
+    }
+    const { invalid } = allowedHostsFrom(env.PUBLIC_URL, env.ALLOWED_HOSTS);
+    if (invalid.length > 0) {
+      context.addIssue({
+        code: "custom",
+        path: ["ALLOWED_HOSTS"],
+        message: `not host names: ${invalid.join(", ")} (list names such as diagrams.example.com, comma-separated, or * for any)`,
       });
     }
   });
@@ -108,16 +139,42 @@ export interface AppConfig {
   upload: {
     maxBytes: number;
     directory: string;
+    /** Longest wait for the next piece of an upload's body. */
+    idleTimeoutMs: number;
+    /** Longest time a whole upload may take; below Node's own request timeout. */
+    timeoutMs: number;
   };
   image: {
     maxPixels: number;
     maxEdge: number;
+    /** Longest a decode, resize or encode may take before the image is refused. */
+    timeoutSeconds: number;
+    /** Most scans a progressive JPEG may have. */
+    maxJpegScans: number;
   };
   /** Prepared images kept for follow-up questions. */
   imageCache: {
     ttlMs: number;
     maxBytes: number;
   };
+  /** How much work the server takes on at once; beyond it, requests get 503 with Retry-After. */
+  admission: {
+    /** Images decoded and resized at once (each holds a libuv thread while sharp works). */
+    prepareConcurrency: number;
+    /** New-image requests that may wait (or still be uploading) beyond the running ones. */
+    prepareQueue: number;
+    /** Offline analyses that may wait beyond the running one. */
+    offlineQueue: number;
+  };
+  /** What the offline analyzer spends on one image before it answers with what it has read. */
+  offline: {
+    maxTextLines: number;
+    ocrBudgetMs: number;
+    /** Finished analyses kept for follow-ups, in (estimated) bytes. */
+    cacheBytes: number;
+  };
+  /** The Host (and Origin) names requests may carry: the guard against DNS rebinding. */
+  allowedHosts: AllowedHosts;
 }
 
 export class ConfigError extends Error {
@@ -155,11 +212,30 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
     },
     upload: {
       maxBytes: env.MAX_UPLOAD_MB * 1024 * 1024,
-      directory: env.UPLOAD_DIR ?? os.tmpdir(),
+      directory: env.UPLOAD_DIR ?? DEFAULT_UPLOAD_DIRECTORY,
+      idleTimeoutMs: env.UPLOAD_IDLE_TIMEOUT_SECONDS * 1000,
+      timeoutMs: env.UPLOAD_TIMEOUT_SECONDS * 1000,
     },
-    image: { maxPixels: env.MAX_IMAGE_PIXELS, maxEdge: env.MAX_IMAGE_EDGE },
+    image: {
+      maxPixels: env.MAX_IMAGE_PIXELS,
+      maxEdge: env.MAX_IMAGE_EDGE,
+      timeoutSeconds: env.IMAGE_TIMEOUT_SECONDS,
+      maxJpegScans: env.MAX_JPEG_SCANS,
+    },
     imageCache: { ttlMs: env.IMAGE_CACHE_MINUTES * 60_000, maxBytes: env.IMAGE_CACHE_MB * 1024 * 1024 },
+    admission: { prepareConcurrency: env.PREPARE_CONCURRENCY, prepareQueue: env.PREPARE_QUEUE, offlineQueue: env.OFFLINE_QUEUE },
+    offline: {
+      maxTextLines: env.OCR_MAX_TEXT_LINES,
+      ocrBudgetMs: env.OCR_TIME_BUDGET_SECONDS * 1000,
+      cacheBytes: env.ANALYSIS_CACHE_MB * 1024 * 1024,
+    },
+    allowedHosts: allowedHosts(env.PUBLIC_URL, env.ALLOWED_HOSTS),
   };
+}
+
+function allowedHosts(publicUrl: string | undefined, listed: string | undefined): AllowedHosts {
+  const { anyHost, names } = allowedHostsFrom(publicUrl, listed);
+  return { anyHost, names };
 }
 
 let cached: AppConfig | undefined;

@@ -1,6 +1,7 @@
 import os from "node:os";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "@/lib/config";
+import { DEFAULT_UPLOAD_DIRECTORY } from "@/lib/upload/upload-directory";
 
 function configError(environment: Parameters<typeof parseConfig>[0]): ConfigError {
   try {
@@ -20,9 +21,12 @@ describe("parseConfig", () => {
       gemini: undefined,
       openai: undefined,
       model: { maxRetries: 2, firstTokenTimeoutMs: 120_000, idleTimeoutMs: 60_000 },
-      upload: { maxBytes: 200 * 1024 * 1024, directory: os.tmpdir() },
-      image: { maxPixels: 100_000_000, maxEdge: 3072 },
+      upload: { maxBytes: 200 * 1024 * 1024, directory: DEFAULT_UPLOAD_DIRECTORY, idleTimeoutMs: 20_000, timeoutMs: 180_000 },
+      image: { maxPixels: 100_000_000, maxEdge: 3072, timeoutSeconds: 20, maxJpegScans: 64 },
       imageCache: { ttlMs: 30 * 60_000, maxBytes: 256 * 1024 * 1024 },
+      admission: { prepareConcurrency: 2, prepareQueue: 16, offlineQueue: 4 },
+      offline: { maxTextLines: 400, ocrBudgetMs: 8000, cacheBytes: 32 * 1024 * 1024 },
+      allowedHosts: { anyHost: false, names: ["localhost", "127.0.0.1", "[::1]", os.hostname().toLowerCase()] },
     });
   });
 
@@ -51,15 +55,33 @@ describe("parseConfig", () => {
       GEMINI_THINKING_LEVEL: "low",
       IMAGE_CACHE_MINUTES: "5",
       IMAGE_CACHE_MB: "64",
+      PREPARE_CONCURRENCY: "1",
+      PREPARE_QUEUE: "3",
+      OFFLINE_QUEUE: "0",
+      IMAGE_TIMEOUT_SECONDS: "9",
+      MAX_JPEG_SCANS: "20",
+      OCR_MAX_TEXT_LINES: "50",
+      OCR_TIME_BUDGET_SECONDS: "4",
+      ANALYSIS_CACHE_MB: "8",
+      PUBLIC_URL: "https://Diagrams.Example.com/tools",
+      ALLOWED_HOSTS: "review.internal:8443, [fd00::5]",
+      UPLOAD_IDLE_TIMEOUT_SECONDS: "3",
+      UPLOAD_TIMEOUT_SECONDS: "40",
     });
     expect(config).toEqual({
       provider: "gemini",
       gemini: { apiKey: "key-123", model: "gemini-pro-test", baseUrl: "http://127.0.0.1:9999", thinkingLevel: "low" },
       openai: { baseUrl: "http://localhost:11434/v1", apiKey: "sk-local", model: "qwen2.5vl:7b" },
       model: { maxRetries: 0, firstTokenTimeoutMs: 5000, idleTimeoutMs: 7000 },
-      upload: { maxBytes: 10 * 1024 * 1024, directory: "/srv/uploads" },
-      image: { maxPixels: 1000, maxEdge: 512 },
+      upload: { maxBytes: 10 * 1024 * 1024, directory: "/srv/uploads", idleTimeoutMs: 3000, timeoutMs: 40_000 },
+      image: { maxPixels: 1000, maxEdge: 512, timeoutSeconds: 9, maxJpegScans: 20 },
       imageCache: { ttlMs: 5 * 60_000, maxBytes: 64 * 1024 * 1024 },
+      admission: { prepareConcurrency: 1, prepareQueue: 3, offlineQueue: 0 },
+      offline: { maxTextLines: 50, ocrBudgetMs: 4000, cacheBytes: 8 * 1024 * 1024 },
+      allowedHosts: {
+        anyHost: false,
+        names: ["localhost", "127.0.0.1", "[::1]", os.hostname().toLowerCase(), "diagrams.example.com", "review.internal", "[fd00::5]"],
+      },
     });
   });
 
@@ -137,6 +159,11 @@ describe("parseConfig", () => {
   });
 
   // 0 is how a team turns follow-ups' image reuse off (every follow-up uploads the image again).
+  it("refuses a PREPARE_CONCURRENCY that would let sharp take all of libuv's threads", () => {
+    expect(configError({ PREPARE_CONCURRENCY: "3" }).message).toMatch(/PREPARE_CONCURRENCY: must leave two of libuv's 4 threads.*at most 2/);
+    expect(parseConfig({ PREPARE_CONCURRENCY: "6", UV_THREADPOOL_SIZE: "8" }).admission.prepareConcurrency).toBe(6);
+  });
+
   it("accepts IMAGE_CACHE_MB=0, which keeps no images", () => {
     expect(parseConfig({ IMAGE_CACHE_MB: "0" }).imageCache).toEqual({ ttlMs: 30 * 60_000, maxBytes: 0 });
   });
@@ -196,5 +223,19 @@ describe("parseConfig", () => {
   it.each(["not a url", "127.0.0.1:8080", "http://"])("rejects OPENAI_BASE_URL=%s with a ConfigError naming the variable", (value) => {
     const error = configError({ OPENAI_BASE_URL: value, OPENAI_MODEL: "m" });
     expect(error.message).toContain("OPENAI_BASE_URL");
+  });
+
+  it("allows any host with ALLOWED_HOSTS=*, for servers whose names cannot be listed", () => {
+    expect(parseConfig({ ALLOWED_HOSTS: "*" }).allowedHosts.anyHost).toBe(true);
+  });
+
+  it.each(["exa mple.com", "host/path", "user@host"])("rejects ALLOWED_HOSTS entry %s, naming the variable", (entry) => {
+    const error = configError({ ALLOWED_HOSTS: `localhost,${entry}` });
+    expect(error.message).toContain("ALLOWED_HOSTS");
+    expect(error.message).toContain(entry);
+  });
+
+  it("rejects a PUBLIC_URL that is not an http(s) URL", () => {
+    expect(configError({ PUBLIC_URL: "diagrams.example.com" }).message).toContain("PUBLIC_URL");
   });
 });

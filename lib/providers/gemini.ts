@@ -73,6 +73,8 @@ export function createGeminiProvider(settings: GeminiSettings, options: { maxRet
         read: readChunk,
         classifyFinish,
         toAppError: (error) => mapGeminiError(error, settings.model, endpoint),
+        secrets: [settings.apiKey],
+        onProviderFinish: input.onProviderFinish,
       }),
   };
 }
@@ -130,8 +132,8 @@ function readChunk(chunk: GenerateContentResponse): ChunkReading {
   };
 }
 
-function classifyFinish(reason: string | undefined): FinishClass {
-  if (reason === undefined || reason === GeminiFinishReason.STOP) return "stop";
+function classifyFinish(reason: string): FinishClass {
+  if (reason === GeminiFinishReason.STOP) return "stop";
   if (reason === GeminiFinishReason.MAX_TOKENS) return "length";
   return BLOCKING_FINISH_REASONS.has(reason) ? "blocked" : "other";
 }

@@ -60,6 +60,8 @@ export function createOpenAICompatibleProvider(settings: OpenAISettings, options
         classifyFinish,
         toAppError: (error) => mapOpenAIError(error, settings.model, endpoint),
         isConnectionFailure: (error) => error instanceof APIConnectionError || isNetworkFailure(error),
+        secrets: [settings.apiKey],
+        onProviderFinish: input.onProviderFinish,
       }),
   };
 }
@@ -109,8 +111,8 @@ function readChunk(chunk: ChatCompletionChunk): ChunkReading {
   };
 }
 
-function classifyFinish(reason: string | undefined): FinishClass {
-  if (reason === undefined || reason === "stop") return "stop";
+function classifyFinish(reason: string): FinishClass {
+  if (reason === "stop") return "stop";
   if (reason === "length") return "length";
   return reason === "content_filter" ? "blocked" : "other";
 }

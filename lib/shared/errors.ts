@@ -11,9 +11,11 @@ export type ErrorCode =
   | "too_many_files"
   | "empty_file"
   | "file_too_large"
+  | "upload_timeout"
   | "unsupported_media_type"
   | "invalid_image"
   | "image_too_large"
+  | "image_too_complex"
   | "content_blocked"
   | "provider_auth"
   | "provider_quota"
@@ -25,7 +27,10 @@ export type ErrorCode =
   | "provider_timeout"
   | "provider_error"
   | "cross_site_request"
+  | "host_not_allowed"
+  | "origin_not_allowed"
   | "request_cancelled"
+  | "server_busy"
   | "internal_error";
 
 export interface ErrorBody {

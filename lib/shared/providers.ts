@@ -22,8 +22,11 @@ export interface TokenUsage {
   totalTokens?: number;
 }
 
-/** Why an answer ended, in the same words whichever provider wrote it. */
-export type FinishReason = "stop" | "length" | "other";
+/**
+ * Why an answer ended, in the same words whichever provider wrote it. "incomplete": the stream
+ * ended without the model saying it had finished, so the answer may be cut off anywhere.
+ */
+export type FinishReason = "stop" | "length" | "other" | "incomplete";
 
 /** An earlier question about the same image and the answer it got (possibly cut short). */
 export interface ConversationTurn {

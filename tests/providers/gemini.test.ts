@@ -369,4 +369,32 @@ describe("Gemini provider against a fake Gemini server", () => {
     expect(error.message).not.toContain("query-secret");
     expect(error.message).not.toContain("?");
   });
+  it("redacts its key from an error body that echoes the request, as some gateways do", async () => {
+    bench.fake.reply(
+      errorReply(400, "Request rejected by gateway. Echo: x-goog-api-key: test-key; GET /v1beta/models?key=test-key&alt=sse", "INVALID_ARGUMENT"),
+    );
+    const { error } = await failure(analyze());
+    expect(error).toMatchObject({ code: "provider_rejected", status: 502 });
+    expect(error.message).toContain("Request rejected by gateway");
+    expect(error.message).not.toContain("test-key");
+    expect(error.message).toContain("[redacted]");
+  });
+
+  it('reports a stream that ends without a finish reason as "incomplete", keeping the text', async () => {
+    bench.fake.reply(streamReply([candidateChunk([{ text: "## Overview" }]), candidateChunk([{ text: " The gateway" }])]));
+    const events = await collect(analyze());
+    expect(events).toEqual([
+      { type: "delta", text: "## Overview" },
+      { type: "delta", text: " The gateway" },
+      { type: "done", finishReason: "incomplete" },
+    ]);
+  });
+
+  it("tells onProviderFinish Gemini's own finish reason, for the log", async () => {
+    bench.fake.reply(textReply(["A long answer"], { finishReason: "MAX_TOKENS" }));
+    const reasons: string[] = [];
+    const events = await collect(analyze({}, { onProviderFinish: (reason) => reasons.push(reason) }));
+    expect(events.at(-1)).toMatchObject({ type: "done", finishReason: "length" });
+    expect(reasons).toEqual(["MAX_TOKENS"]);
+  });
 });

@@ -67,13 +67,43 @@ describe("startModelAnswer", () => {
     ]);
   });
 
-  it("reports a stream without a finish reason as stop, without usage when none came", async () => {
+  it("reports a stream without a finish reason as incomplete, not stop, without usage when none came", async () => {
+    // The stream was cut short somewhere (a proxy, a crashed worker): the text may read as whole.
     const events = await collect(startModelAnswer(modelStream(() => chunks({ texts: ["Hi"] }))));
     expect(events).toEqual([
       { type: "delta", text: "Hi" },
-      { type: "done", finishReason: "stop" },
+      { type: "done", finishReason: "incomplete" },
     ]);
     expect(events[1]).not.toHaveProperty("usage");
+  });
+
+  it("tells onProviderFinish the provider's own finish reason, and nothing when it sent none", async () => {
+    const reasons: string[] = [];
+    const onProviderFinish = (reason: string) => reasons.push(reason);
+    await collect(startModelAnswer(modelStream(() => chunks({ texts: ["Hi"], finish: "MAX" }), { onProviderFinish })));
+    await collect(startModelAnswer(modelStream(() => chunks({ texts: ["Hi"] }), { onProviderFinish })));
+    expect(reasons).toEqual(["MAX"]);
+  });
+
+  it("redacts the provider's keys and anything key-like from the errors it throws, keeping the cause", async () => {
+    const secret = "very-secret-key-123";
+    const echoed = `Bad request; headers were {"x-goog-api-key": "${secret}", "Authorization": "Bearer abc.def-ghi"} url ?key=AIzaSyA1234567890abcdefghijklmnopq`;
+    const cause = new Error("upstream");
+    const { error } = await failure(
+      startModelAnswer(
+        modelStream(() => chunks(), {
+          open: () => Promise.reject(cause),
+          toAppError: () => new AppError("provider_rejected", 502, echoed, undefined, { cause }),
+          secrets: [secret],
+        }),
+      ),
+    );
+    expect(error).toMatchObject({ code: "provider_rejected", status: 502 });
+    expect(error.message).not.toContain(secret);
+    expect(error.message).not.toContain("abc.def-ghi");
+    expect(error.message).not.toContain("AIzaSy");
+    expect(error.message).toContain("[redacted]");
+    expect(error.cause).toBe(cause);
   });
 
   it('reports an unfamiliar finish reason as "other"', async () => {

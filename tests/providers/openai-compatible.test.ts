@@ -365,4 +365,40 @@ describe("OpenAI-compatible provider against a fake Chat Completions server", ()
       expect(error.message).not.toContain("query-secret");
     });
   });
+  it("redacts its key and any bearer token from an error body that echoes the request headers", async () => {
+    const apiKey = "sk-fake-openai-key-0123456789";
+    bench.fake.reply(
+      errorReply(400, `Gateway could not route request. Headers: {"authorization":"Bearer ${apiKey}","x-api-key":"other-token-77"}`),
+    );
+    const { error } = await failure(analyze({ apiKey }));
+    expect(error).toMatchObject({ code: "provider_rejected", status: 502 });
+    expect(error.message).toContain("Gateway could not route request");
+    expect(error.message).not.toContain(apiKey);
+    expect(error.message).not.toContain("other-token-77");
+  });
+
+  it("redacts a key the server quotes in an error it sends inside the stream", async () => {
+    const apiKey = "local-gateway-key-4242";
+    bench.fake.reply(streamReply([deltaChunk({ role: "assistant", content: "Hi" }), { error: { message: `upstream refused key ${apiKey}` } }]));
+    const { error, events } = await failure(analyze({ apiKey }));
+    expect(events).toEqual([{ type: "delta", text: "Hi" }]);
+    expect(error.message).not.toContain(apiKey);
+  });
+
+  it('reports a stream that reaches [DONE] without a finish reason as "incomplete", keeping the text', async () => {
+    bench.fake.reply(streamReply([deltaChunk({ role: "assistant", content: "## Overview" }), deltaChunk({ content: " The gateway" })]));
+    const events = await collect(analyze());
+    expect(events).toEqual([
+      { type: "delta", text: "## Overview" },
+      { type: "delta", text: " The gateway" },
+      { type: "done", finishReason: "incomplete" },
+    ]);
+  });
+
+  it("tells onProviderFinish the server's own finish reason, for the log", async () => {
+    bench.fake.reply(textReply(["Done."], { finishReason: "stop" }));
+    const reasons: string[] = [];
+    await collect(analyze({}, { onProviderFinish: (reason) => reasons.push(reason) }));
+    expect(reasons).toEqual(["stop"]);
+  });
 });

@@ -1,6 +1,6 @@
 import { handleAnalyzeRequest } from "@/lib/analysis/handle-analyze";
 
-// formidable, sharp and the model SDKs need Node; every request is new work, never cached.
+// busboy, sharp and the model SDKs need Node; every request is new work, never cached.
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 export const maxDuration = 300;

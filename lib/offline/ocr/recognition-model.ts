@@ -31,7 +31,7 @@ export function sha256(bytes: Uint8Array): string {
 }
 
 /**
- * The text recogniser to run, from the shipped model file's bytes, and what it is ("int8 (23
+ * The text recogniser to run, from the shipped model file's bytes, and what it is ("int8 (…
  * convolutions)", "float"). On CPUs with int8 dot products, int8 is the default because it
  * recognises faster and reads the evaluation fixtures about as well as float (compare
  * bench/results/eval-offline.md with eval-offline-float.md, and the int8 and float columns of

@@ -31,8 +31,9 @@ const TIMING_RUNS = 3;
 const EDGE_SHARE = 0.1;
 /**
  * Minimum Sobel magnitude for an edge pixel. A clean step of h grey levels gives 4h, so 64 is a
- * 16-level step. Diagrams are mostly flat background: fewer than 10 % of their pixels lie on
- * edges, and without this floor the "top 10 %" would be padded with JPEG noise in flat areas.
+ * 16-level step. Diagrams are mostly flat background, with few of their pixels on edges (the
+ * "edge pixels" column of bench/results/image-format.md): without this floor the "top 10 %"
+ * would be padded with JPEG noise in flat areas.
  */
 const EDGE_MIN_MAGNITUDE = 64;
 

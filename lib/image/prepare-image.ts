@@ -95,21 +95,22 @@ interface RawPixels {
   channels: 1 | 2 | 3 | 4;
 }
 
-/** Above this, a lossless PNG is a photo's noise, not a diagram's flat colour (measured: ≤ 3.7 for diagrams). */
+/** Above this, a lossless PNG is a photo's noise, not a diagram's flat colour (bits/px per image: bench/results/image-format.md). */
 const PHOTO_BITS_PER_PIXEL = 6;
 /** JPEG must be at least this many times smaller than the PNG to be worth its artefacts. */
 const JPEG_MIN_SAVING = 4;
 
 /**
- * The format is chosen by measurement (`npm run bench:image-format`, results in the README):
+ * The format is chosen by measurement (`npm run bench:image-format`; figures in
+ * bench/results/image-format.md, discussed in docs/architecture.md):
  * - Diagrams are line art. Lossless PNG keeps the edges of small text exact, and JPEG q90 barely
- *   saves bytes on them (0.81× median, larger than PNG on 7 of 14 clean diagrams) while blurring
- *   glyph edges (edge-PSNR 31–39 dB). WebP q90 is always 4:2:0 and smears coloured text
- *   (edge-PSNR down to 25.7 dB); WebP lossless is 18× slower than PNG at level 6.
- * - Photos are the opposite: their PNG is ~22 bits/pixel (10 MB at 2400×1600) and JPEG q90
- *   with 4:4:4 chroma is 14× smaller at 35 dB, which keeps requests far below inline limits.
- * So: PNG at level 6 (12× faster than level 9 with adaptive filtering, and no larger on
- * diagrams); only when it exceeds 6 bits/pixel is JPEG tried, and kept if 4× smaller.
+ *   saves bytes on them, often none, while blurring glyph edges. WebP q90 is always 4:2:0 and
+ *   smears coloured text; WebP lossless encodes far more slowly than PNG at level 6.
+ * - Photos are the opposite: their PNG is large and JPEG q90 with 4:4:4 chroma is many times
+ *   smaller with little loss, which keeps requests far below inline limits.
+ * So: PNG at level 6 (much faster than level 9 with adaptive filtering, and no larger on
+ * diagrams); only when it exceeds PHOTO_BITS_PER_PIXEL is JPEG tried, and kept if
+ * JPEG_MIN_SAVING times smaller.
  */
 async function encodeForModel(pixels: RawPixels, timeout: { seconds: number }): Promise<{ data: Buffer; mimeType: AcceptedMimeType }> {
   const raw = () => sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } }).timeout(timeout);

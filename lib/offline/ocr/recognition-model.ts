@@ -31,10 +31,11 @@ export function sha256(bytes: Uint8Array): string {
 }
 
 /**
- * The text recogniser to run, from the shipped model file's bytes, and what it is ("int8 (23
- * convolutions)", "float"). On CPUs with int8 dot products, int8 took about a quarter less time
- * on recognition and read the evaluation fixtures as float did but for 3 labels of 193 at 800 px
- * (README, "The offline analyzer"). It runs float on other CPUs, and, saying so in the log, for
+ * The text recogniser to run, from the shipped model file's bytes, and what it is ("int8 (…
+ * convolutions)", "float"). On CPUs with int8 dot products, int8 is the default because it
+ * recognises faster and reads the evaluation fixtures about as well as float (compare
+ * bench/results/eval-offline.md with eval-offline-float.md, and the int8 and float columns of
+ * bench/results/offline-latency.md). It runs float on other CPUs, and, saying so in the log, for
  * a model it has no calibration for or if quantizing fails: the analyzer then works as before.
  */
 export async function createRecognizer(

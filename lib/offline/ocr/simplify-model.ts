@@ -26,8 +26,8 @@ export interface Simplification {
  * Paddle's exporter writes each hard-swish as four operations (add 3, clip to 0–6, multiply,
  * divide by 6) and each of PP-LCNetV3's learnable affine blocks as a multiply and an add by
  * scalars, around every convolution. onnxruntime fuses none of these, and on CPU those passes
- * over memory took about as long as the convolutions (onnxruntime's profiler, one 320 px line:
- * 40.3 ms as shipped, 11.7 ms rewritten). The rewrites are exact up to float rounding:
+ * over memory took about as long as the convolutions (docs/offline-analyzer.md, "What took
+ * latency down"). The rewrites are exact up to float rounding:
  * - x · clip(x + 3, 0, 6) / 6 becomes x · HardSigmoid(x) with α = 1/6, β = ½;
  * - Conv → BatchNormalization becomes one Conv (onnxruntime does this one itself, but not after
  *   quantization has come between them);
@@ -37,7 +37,7 @@ export interface Simplification {
  * - a ·s → +b left before a padded convolution becomes a 1×1 per-channel convolution. It does
  *   the same arithmetic, but onnxruntime keeps convolutions in its blocked channel layout
  *   (NCHWc), whereas a multiply by a scalar makes it convert the tensor out of that layout and
- *   back: those conversions took a fifth of recognition's time.
+ *   back, and those conversions cost recognition time (same notes).
  */
 export function simplifyModel(bytes: Uint8Array): Simplification {
   const model = onnx.ModelProto.decode(bytes);

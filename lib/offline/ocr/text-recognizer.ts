@@ -34,9 +34,9 @@ export interface RecognitionOptions {
 const LINE_HEIGHT = 48;
 const MIN_WIDTH = 8;
 /**
- * Lines read in one run. Measured on this model on 2 CPU cores: four lines of similar width take
- * 17–48 % less time together than one by one (lines 96–640 px wide); six, eight or sixteen were
- * no faster.
+ * Lines read in one run: four lines of similar width take less time together than one by one,
+ * and six, eight or sixteen were no faster (docs/offline-analyzer.md, "What took latency down";
+ * the whole analysis's time: bench/results/offline-latency.md).
  */
 export const RECOGNITION_BATCH_LINES = 4;
 /** What a shorter line is padded with in its batch: 0 is mid-grey once scaled, as PaddleOCR pads. */

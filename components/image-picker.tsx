@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState, type DragEvent, type RefObject } from "react";
-import { ImageViewer } from "@/components/ImageViewer";
+import { ImageViewer } from "@/components/image-viewer";
 import { formatBytes } from "@/lib/shared/format";
 import { ACCEPT_ATTRIBUTE } from "@/lib/client/check-image-file";
 

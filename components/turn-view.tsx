@@ -1,8 +1,8 @@
 "use client";
 
 import { useEffect, useId, useState } from "react";
-import { MarkdownAnswer } from "@/components/MarkdownAnswer";
-import { ReasoningPanel } from "@/components/ReasoningPanel";
+import { MarkdownAnswer } from "@/components/markdown-answer";
+import { ReasoningPanel } from "@/components/reasoning-panel";
 import { formatBytes } from "@/lib/shared/format";
 import { isRunning, type AnswerState } from "@/lib/client/answer-state";
 import type { Turn } from "@/lib/client/conversation";

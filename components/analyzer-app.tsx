@@ -1,13 +1,13 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
-import { FollowUpForm } from "@/components/FollowUpForm";
-import { ImagePicker, type PickedImage } from "@/components/ImagePicker";
-import { DepthPicker, MODEL_DEFAULT_DEPTH, ModelPicker, type DepthChoice } from "@/components/ProviderControls";
+import { FollowUpForm } from "@/components/follow-up-form";
+import { ImagePicker, type PickedImage } from "@/components/image-picker";
+import { DepthPicker, MODEL_DEFAULT_DEPTH, ModelPicker, type DepthChoice } from "@/components/provider-controls";
 import { SUBMIT_SHORTCUT } from "@/components/submit-shortcut";
-import { TaskInput } from "@/components/TaskInput";
-import { TurnView } from "@/components/TurnView";
-import { useConversation, type AskOptions } from "@/components/useConversation";
+import { TaskInput } from "@/components/task-input";
+import { TurnView } from "@/components/turn-view";
+import { useConversation, type AskOptions } from "@/components/hooks/use-conversation";
 import { isRunning } from "@/lib/client/answer-state";
 import { checkImageFile } from "@/lib/client/check-image-file";
 import type { ProviderSummary } from "@/lib/shared/providers";

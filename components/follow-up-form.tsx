@@ -2,6 +2,8 @@
 
 import { useId, useState, type FormEvent } from "react";
 import { SUBMIT_SHORTCUT, submitOnCtrlEnter } from "@/components/submit-shortcut";
+import { Button } from "@/components/ui/button";
+import { Textarea } from "@/components/ui/textarea";
 import { MAX_PROMPT_CHARS } from "@/lib/shared/limits";
 
 export interface FollowUpFormProps {
@@ -31,7 +33,7 @@ export function FollowUpForm({ imageName, busy, onAsk, textareaRef }: FollowUpFo
         Follow-up about <span className="break-all">{imageName}</span>
       </label>
       <div className="flex items-end gap-2">
-        <textarea
+        <Textarea
           id={id}
           ref={textareaRef}
           value={task}
@@ -41,15 +43,11 @@ export function FollowUpForm({ imageName, busy, onAsk, textareaRef }: FollowUpFo
           maxLength={MAX_PROMPT_CHARS}
           placeholder="e.g. What happens if the queue is down?"
           aria-keyshortcuts={SUBMIT_SHORTCUT}
-          className="min-w-0 flex-1 resize-y rounded-lg border border-input bg-card px-3 py-2 shadow-sm placeholder:text-muted-foreground focus-visible:outline-2 focus-visible:outline-ring"
+          className="min-w-0 flex-1"
         />
-        <button
-          type="submit"
-          disabled={busy || !task.trim()}
-          className="rounded-lg bg-primary px-4 py-2.5 font-medium text-primary-foreground shadow-sm transition hover:opacity-90 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring disabled:cursor-not-allowed disabled:opacity-40"
-        >
+        <Button variant="primary" type="submit" disabled={busy || !task.trim()}>
           Ask
-        </button>
+        </Button>
       </div>
     </form>
   );

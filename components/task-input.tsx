@@ -2,6 +2,7 @@
 
 import { useId, useRef } from "react";
 import { SUBMIT_SHORTCUT, submitOnCtrlEnter } from "@/components/submit-shortcut";
+import { Textarea } from "@/components/ui/textarea";
 import { MAX_PROMPT_CHARS } from "@/lib/shared/limits";
 
 export const EXAMPLE_TASKS = [
@@ -36,7 +37,7 @@ export function TaskInput({ value, onChange, onSubmitShortcut }: TaskInputProps)
       <label htmlFor={id} className="font-medium">
         Task
       </label>
-      <textarea
+      <Textarea
         id={id}
         ref={textarea}
         value={value}
@@ -46,7 +47,7 @@ export function TaskInput({ value, onChange, onSubmitShortcut }: TaskInputProps)
         rows={4}
         maxLength={MAX_PROMPT_CHARS}
         aria-keyshortcuts={SUBMIT_SHORTCUT}
-        className="w-full resize-y rounded-lg border border-input bg-card px-3 py-2 shadow-sm placeholder:text-muted-foreground focus-visible:outline-2 focus-visible:outline-ring"
+        className="w-full"
       />
       <div className="flex flex-wrap gap-2" role="group" aria-label="Example tasks">
         {EXAMPLE_TASKS.map((example) => (

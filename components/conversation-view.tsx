@@ -2,23 +2,22 @@
 
 import type { RefObject } from "react";
 import { FollowUpForm } from "@/components/follow-up-form";
+import type { AskOptions, ConversationControls } from "@/components/hooks/use-conversation";
 import { turnElementId } from "@/components/hooks/use-latest-turn-in-view";
 import { TurnView } from "@/components/turn-view";
-import type { Conversation } from "@/lib/client/conversation";
 import type { ProviderSummary } from "@/lib/shared/providers";
 
 export interface ConversationViewProps {
-  conversation: Conversation;
+  conversation: ConversationControls;
   providers: ProviderSummary[];
-  busy: boolean;
+  /** What a follow-up or a retry is sent with, as the form stands when it is asked. */
+  askOptions(): AskOptions;
   followUpInput: RefObject<HTMLTextAreaElement | null>;
-  onStop(): void;
-  onRetry(turnId: number): void;
-  onAsk(task: string): void;
 }
 
 /** Every question and its answer, oldest first, and the box for the next one. */
-export function ConversationView({ conversation, providers, busy, followUpInput, onStop, onRetry, onAsk }: ConversationViewProps) {
+export function ConversationView({ conversation: controls, providers, askOptions, followUpInput }: ConversationViewProps) {
+  const { conversation, busy, ask, retry, stop } = controls;
   const { turns } = conversation;
   const lastTurn = turns.at(-1);
   const imageName = conversation.image?.name ?? "image";
@@ -36,13 +35,13 @@ export function ConversationView({ conversation, providers, busy, followUpInput,
               position={index + 1}
               imageName={imageName}
               providers={providers}
-              onStop={onStop}
-              onRetry={turn === lastTurn && !busy ? () => onRetry(turn.id) : undefined}
+              onStop={stop}
+              onRetry={turn === lastTurn && !busy ? () => retry(turn.id, askOptions()) : undefined}
             />
           </div>
         ))
       )}
-      {turns.length > 0 && <FollowUpForm imageName={imageName} busy={busy} onAsk={onAsk} textareaRef={followUpInput} />}
+      {turns.length > 0 && <FollowUpForm imageName={imageName} busy={busy} onAsk={(next) => ask(next, askOptions())} textareaRef={followUpInput} />}
     </section>
   );
 }

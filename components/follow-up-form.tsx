@@ -1,10 +1,8 @@
 "use client";
 
 import { useId, useState, type FormEvent } from "react";
-import { SUBMIT_SHORTCUT, submitOnCtrlEnter } from "@/components/submit-shortcut";
+import { QuestionBox } from "@/components/question-box";
 import { Button } from "@/components/ui/button";
-import { Textarea } from "@/components/ui/textarea";
-import { MAX_PROMPT_CHARS } from "@/lib/shared/limits";
 
 export interface FollowUpFormProps {
   imageName: string;
@@ -33,18 +31,8 @@ export function FollowUpForm({ imageName, busy, onAsk, textareaRef }: FollowUpFo
         Follow-up about <span className="break-all">{imageName}</span>
       </label>
       <div className="flex items-end gap-2">
-        <Textarea
-          id={id}
-          ref={textareaRef}
-          value={task}
-          onChange={(event) => setTask(event.target.value)}
-          onKeyDown={submitOnCtrlEnter(ask)}
-          rows={2}
-          maxLength={MAX_PROMPT_CHARS}
-          placeholder="e.g. What happens if the queue is down?"
-          aria-keyshortcuts={SUBMIT_SHORTCUT}
-          className="min-w-0 flex-1"
-        />
+        <QuestionBox id={id} ref={textareaRef} value={task} onChange={setTask} onSubmitShortcut={ask}
+          rows={2} placeholder="e.g. What happens if the queue is down?" className="min-w-0 flex-1" />
         <Button variant="primary" type="submit" disabled={busy || !task.trim()}>
           Ask
         </Button>

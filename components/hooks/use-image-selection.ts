@@ -18,8 +18,15 @@ export interface ImageSelectionOptions {
   onProblem(problem: string | null): void;
 }
 
+export interface ImageSelection {
+  image: PickedImage | null;
+  /** Checks the file and, when it passes, makes it the picked image. */
+  pick(file: File): Promise<void>;
+  remove(): void;
+}
+
 /** The image the next question is about: picked, pasted or dropped anywhere, checked, previewed. */
-export function useImageSelection({ maxUploadBytes, busy, onProblem }: ImageSelectionOptions) {
+export function useImageSelection({ maxUploadBytes, busy, onProblem }: ImageSelectionOptions): ImageSelection {
   const [image, setImage] = useState<PickedImage | null>(null);
 
   // The preview's blob: URL lives exactly as long as the picked image.

@@ -35,7 +35,7 @@ export function AnswerStatus({ answer, onStop }: { answer: AnswerState; onStop()
           <span role="status" data-testid="answer-status">
             {statusText(answer)}
           </span>
-          {/* Visual progress only: read aloud ten times a second it would be noise. */}
+          {/* Visual progress only: read aloud at every tick it would be noise. */}
           {elapsed !== null && (
             <span aria-hidden="true" className="tabular-nums" data-testid="elapsed">
               {` · ${elapsed.toFixed(1)} s`}

@@ -1,4 +1,4 @@
-import { AnalyzerApp } from "@/components/AnalyzerApp";
+import { AnalyzerApp } from "@/components/analyzer-app";
 import { getConfig } from "@/lib/config";
 import { getProviders, summarise } from "@/lib/providers";
 

@@ -1,18 +1,13 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { readFile } from "node:fs/promises";
 import * as gemini from "../helpers/fake-gemini";
 import * as openai from "../helpers/fake-openai";
-import { diagramPng, TEXT_FILE } from "../helpers/images";
-import { APP_URL, E2E_API_KEY, E2E_MODEL, E2E_OPENAI_LABEL, E2E_OPENAI_MODEL } from "./e2e-env";
+import { TEXT_FILE } from "../helpers/images";
+import { E2E_API_KEY, E2E_MODEL, E2E_OPENAI_LABEL, E2E_OPENAI_MODEL } from "./e2e-env";
 import { fakeModel } from "./fake-control";
-import { controls, screenshot } from "./page-helpers";
+import { controls, DIAGRAM_NAME, expect, GEMINI_LABEL, OFFLINE_LABEL, screenshot, test } from "./page-helpers";
 
-const DIAGRAM_NAME = "serverless-diagram.png";
 const TASK = "Explain this architecture";
 const FINAL_SENTENCE = "Nothing in the diagram needs a server of its own.";
-const GEMINI_LABEL = `Gemini · ${E2E_MODEL}`;
 
 /**
  * The scripted answer, one piece per streamed chunk: markdown the page must render (heading,
@@ -34,49 +29,12 @@ const ANSWER_PIECES = [
 /** The stream pauses after the heading, the intro and the start of the table. */
 const HOLD_AFTER_EVENTS = 4;
 
-let directory: string;
-let diagramPath: string;
-
-test.beforeAll(async () => {
-  directory = await mkdtemp(path.join(os.tmpdir(), "mra-e2e-"));
-  diagramPath = path.join(directory, DIAGRAM_NAME);
-  await writeFile(diagramPath, await diagramPng());
-});
-
-test.afterAll(async () => {
-  await rm(directory, { recursive: true, force: true });
-});
-
 test.beforeEach(async () => {
   await fakeModel.reset();
 });
 
-test("streams a markdown answer about an uploaded diagram and renders it safely", async ({ page }) => {
-  const dialogs: string[] = [];
-  page.on("dialog", (dialog) => {
-    dialogs.push(dialog.message());
-    void dialog.dismiss();
-  });
-  const consoleErrors: string[] = [];
-  page.on("console", (message) => {
-    // Failed loads are checked by URL below; everything else (CSP violations, React errors) counts.
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
-      consoleErrors.push(message.text());
-    }
-  });
-  const failedResponses: string[] = [];
-  page.on("response", (response) => {
-    // The app ships no favicon (reported); Chromium asks for one on every page.
-    if (response.status() >= 400 && new URL(response.url()).pathname !== "/favicon.ico") {
-      failedResponses.push(`${response.status()} ${response.url()}`);
-    }
-  });
-  page.on("pageerror", (error) => consoleErrors.push(error.message));
-  const foreignRequests: string[] = [];
-  page.on("request", (request) => {
-    const url = request.url();
-    if (!url.startsWith(APP_URL) && !url.startsWith("blob:") && !url.startsWith("data:")) foreignRequests.push(url);
-  });
+test("streams a markdown answer about an uploaded diagram and renders it safely", async ({ page, pageProblems, diagramPath }) => {
+  const { dialogs, foreignRequests, consoleErrors, failedResponses } = pageProblems;
   await fakeModel.reply([gemini.textReply(ANSWER_PIECES, { delayMs: 60, holdAfter: HOLD_AFTER_EVENTS })]);
 
   await page.goto("/");
@@ -163,7 +121,7 @@ test("streams a markdown answer about an uploaded diagram and renders it safely"
   await screenshot(page, "phone-390x844");
 });
 
-test("answers with the OpenAI-compatible model chosen in the Model select", async ({ page }) => {
+test("answers with the OpenAI-compatible model chosen in the Model select", async ({ page, diagramPath }) => {
   await fakeModel.reply([
     gemini.textReply(["Gemini should not be asked."]),
     openai.textReply(["## From the model server\n\n", "The gateway calls a function.\n\n", "It writes to a bucket."], { holdAfter: 2 }),
@@ -172,7 +130,7 @@ test("answers with the OpenAI-compatible model chosen in the Model select", asyn
   const { upload, task, analyze, answer, model } = controls(page);
 
   await expect(model).toBeVisible();
-  await expect(model.locator("option")).toHaveText([GEMINI_LABEL, E2E_OPENAI_LABEL, "Offline analyzer · no model, nothing leaves the server"]);
+  await expect(model.locator("option")).toHaveText([GEMINI_LABEL, E2E_OPENAI_LABEL, OFFLINE_LABEL]);
   await expect(model).toHaveValue("gemini");
   await model.selectOption({ label: E2E_OPENAI_LABEL });
   await expect(model).toHaveValue("openai");
@@ -220,7 +178,7 @@ test("refuses a text file named .png before sending anything", async ({ page }) 
   expect(await fakeModel.requests()).toEqual([]);
 });
 
-test("shows the server's refusal next to the form, and leaves the answer empty, when Gemini's quota is used up", async ({ page }) => {
+test("shows the server's refusal next to the form, and leaves the answer empty, when Gemini's quota is used up", async ({ page, diagramPath }) => {
   await fakeModel.reply([
     gemini.errorReply(429, "Resource has been exhausted (e.g. check quota).", "RESOURCE_EXHAUSTED", [
       { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "37s" },
@@ -245,7 +203,7 @@ test("shows the server's refusal next to the form, and leaves the answer empty, 
   expect(await fakeModel.requests()).toHaveLength(1);
 });
 
-test("keeps an error that comes mid-answer in the Answer section, after the text", async ({ page }) => {
+test("keeps an error that comes mid-answer in the Answer section, after the text", async ({ page, diagramPath }) => {
   await fakeModel.reply([gemini.textReply(["## Overview\n\n", "The gateway calls"], { finishReason: "SAFETY" })]);
   await page.goto("/");
   const { upload, task, analyze, answer, form } = controls(page);
@@ -261,7 +219,7 @@ test("keeps an error that comes mid-answer in the Answer section, after the text
   await expect(analyze).toBeEnabled();
 });
 
-test("says so when the browser blocks the clipboard, and Download still saves the answer", async ({ page }) => {
+test("says so when the browser blocks the clipboard, and Download still saves the answer", async ({ page, diagramPath }) => {
   await page.addInitScript(() => {
     // What browsers do on plain http, where the clipboard API is refused.
     Object.defineProperty(navigator, "clipboard", {
@@ -285,7 +243,7 @@ test("says so when the browser blocks the clipboard, and Download still saves th
   expect(saved).toBe(`## Overview\n\n${FINAL_SENTENCE}`);
 });
 
-test("on a phone, a long code line scrolls inside its block instead of widening the page", async ({ page }) => {
+test("on a phone, a long code line scrolls inside its block instead of widening the page", async ({ page, diagramPath }) => {
   const longLine = `export const route = { method: "POST", path: "/ingest", target: "arn:aws:lambda:eu-west-1:123456789012:function:ingest-handler" };`;
   await fakeModel.reply([gemini.textReply(["```ts\n", `${longLine}\n`, "```\n"])]);
   await page.setViewportSize({ width: 390, height: 844 });

@@ -1,21 +1,15 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { expect, test, type JSHandle, type Locator, type Page } from "@playwright/test";
+import type { JSHandle, Locator, Page } from "@playwright/test";
 import { formatBytes } from "../../lib/shared/format";
 import { diagramJpeg, diagramPng, largeDiagramPng, TEXT_FILE } from "../helpers/images";
+import { controls, DESKTOP, DIAGRAM_NAME, expect, imageViewer, PHONE, screenshot, test, type PageProblems } from "./page-helpers";
 
 /**
  * Getting the image in, through the real page: browse, paste, drag and drop, replace, remove, and
  * the full-screen zoom and pan viewer.
  */
 
-const DIAGRAM_NAME = "serverless-diagram.png";
 const WIDE_NAME = "wide-diagram.jpg";
 const LARGE_NAME = "poster-diagram.png";
-const UPLOAD_PROMPT = "Drop a diagram here, paste it, or browse";
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 390, height: 844 };
 
 interface FileBytes {
   name: string;
@@ -23,78 +17,28 @@ interface FileBytes {
   buffer: Buffer;
 }
 
-let directory: string;
 let diagram: FileBytes;
 let wide: FileBytes;
+/** The wide diagram on disk: the file chooser is given a path, like a person picking from disk. */
+let widePath: string;
 let large: FileBytes;
 
-test.beforeAll(async () => {
-  directory = await mkdtemp(path.join(os.tmpdir(), "mra-image-input-"));
+test.beforeAll(async ({ tempFile }) => {
   diagram = { name: DIAGRAM_NAME, mimeType: "image/png", buffer: await diagramPng() };
   wide = { name: WIDE_NAME, mimeType: "image/jpeg", buffer: await diagramJpeg(1200) };
   large = { name: LARGE_NAME, mimeType: "image/png", buffer: await largeDiagramPng(6000, 4000) };
-  // The file chooser is given a path, like a person picking from disk.
-  await writeFile(path.join(directory, WIDE_NAME), wide.buffer);
+  widePath = await tempFile(WIDE_NAME, wide.buffer);
 });
 
-test.afterAll(async () => {
-  await rm(directory, { recursive: true, force: true });
-});
+let problems: PageProblems;
 
-let pageErrors: string[];
-
-test.beforeEach(async ({ page }) => {
-  pageErrors = [];
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  page.on("console", (message) => {
-    // The app ships no favicon; Chromium asks for one on every page.
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) pageErrors.push(message.text());
-  });
+test.beforeEach(({ pageProblems }) => {
+  problems = pageProblems;
 });
 
 test.afterEach(() => {
-  expect(pageErrors).toEqual([]);
+  expect(problems.consoleErrors).toEqual([]);
 });
-
-function picker(page: Page) {
-  return {
-    zone: page.getByRole("group", { name: "Diagram image" }),
-    upload: page.getByLabel("Upload image"),
-    uploadButton: page.getByRole("button", { name: UPLOAD_PROMPT }),
-    preview: page.getByRole("button", { name: /^Click to zoom into / }),
-    previewImage: (name: string) => page.getByRole("img", { name: `Preview of ${name}` }),
-    facts: page.getByTestId("image-facts"),
-    replace: page.getByRole("button", { name: "Replace", exact: true }),
-    remove: page.getByRole("button", { name: "Remove", exact: true }),
-    // Scoped to the form: Next's route announcer is an (empty) role=alert too.
-    error: page.getByRole("form", { name: "Analyze an image" }).getByRole("alert"),
-    task: page.getByRole("textbox", { name: "Task" }),
-  };
-}
-
-function viewer(page: Page, name: string) {
-  const dialog = page.getByRole("dialog", { name });
-  return {
-    dialog,
-    image: dialog.getByRole("img", { name }),
-    surface: dialog.getByRole("group", { name }),
-    level: dialog.getByRole("status", { name: "Zoom level" }),
-    zoomIn: dialog.getByRole("button", { name: "Zoom in" }),
-    zoomOut: dialog.getByRole("button", { name: "Zoom out" }),
-    fit: dialog.getByRole("button", { name: "Fit to screen" }),
-    actualSize: dialog.getByRole("button", { name: "100 %" }),
-    close: dialog.getByRole("button", { name: "Close" }),
-  };
-}
-
-async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}) {
-  await page.mouse.move(0, 0); // no hover styles in the pictures
-  await page.screenshot({
-    path: path.join(test.info().project.outputDir, "screenshots", `${name}.png`),
-    fullPage: options.fullPage ?? false,
-    animations: "disabled",
-  });
-}
 
 /** The zoom library's transform of the image, as the browser computed it. */
 async function transformOf(image: Locator): Promise<{ scale: number; x: number; y: number }> {
@@ -201,7 +145,7 @@ async function expectInside(element: Locator, viewport: { width: number; height:
 
 test("browsing shows the picked file's name, size and pixel size, with a hint that it zooms", async ({ page }) => {
   await page.goto("/");
-  const { upload, previewImage, preview, facts, zone } = picker(page);
+  const { upload, previewImage, preview, facts, zone } = controls(page);
 
   await upload.setInputFiles(diagram);
   await expect(previewImage(DIAGRAM_NAME)).toBeVisible();
@@ -213,12 +157,12 @@ test("browsing shows the picked file's name, size and pixel size, with a hint th
   await expect(preview).toBeFocused();
 
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-  await screenshot(page, "image-preview-desktop-1280x900", { fullPage: true });
+  await screenshot(page, "image-preview-desktop-1280x900");
 });
 
 test("pasting an image anywhere on the page picks it; pasting text does not", async ({ page }) => {
   await page.goto("/");
-  const { previewImage, facts, error, task, uploadButton } = picker(page);
+  const { previewImage, facts, error, task, uploadButton } = controls(page);
   await task.click();
 
   expect(await paste(page, await transferOf(page, { text: "just some words" }))).toBe(false);
@@ -239,7 +183,7 @@ test("pasting an image anywhere on the page picks it; pasting text does not", as
 
 test("dragging a file over the drop zone shows the drop state until it leaves; dropping picks it, or explains why not", async ({ page }) => {
   await page.goto("/");
-  const { zone, uploadButton, previewImage, facts, error } = picker(page);
+  const { zone, uploadButton, previewImage, facts, error } = controls(page);
   const dropState = zone.getByText("Drop to upload");
   const files = await transferOf(page, [diagram]);
 
@@ -247,7 +191,7 @@ test("dragging a file over the drop zone shows the drop state until it leaves; d
   await dragEvent(zone, "dragover", files);
   await expect(zone).toHaveAttribute("data-dragging", "true");
   await expect(dropState).toBeVisible();
-  await screenshot(page, "image-drop-state-desktop-1280x900");
+  await screenshot(page, "image-drop-state-desktop-1280x900", { fullPage: false });
 
   // Onto a child: the browser enters the child, then leaves the zone with the child as relatedTarget.
   await dragEvent(uploadButton, "dragenter", files, zone);
@@ -291,9 +235,9 @@ test("dragging a file over the drop zone shows the drop state until it leaves; d
 
 test("the preview opens a full-screen viewer that zooms and pans with buttons, keys, wheel and drag", async ({ page }) => {
   await page.goto("/");
-  const { upload, preview } = picker(page);
+  const { upload, preview } = controls(page);
   await upload.setInputFiles(diagram);
-  const { dialog, image, surface, level, zoomIn, zoomOut, fit, actualSize } = viewer(page, DIAGRAM_NAME);
+  const { dialog, image, surface, level, zoomIn, zoomOut, fit, actualSize } = imageViewer(page, DIAGRAM_NAME);
 
   await preview.click();
   await expect(dialog).toBeVisible();
@@ -307,10 +251,10 @@ test("the preview opens a full-screen viewer that zooms and pans with buttons, k
   expect(fittedBox.width).toBeLessThanOrEqual(DESKTOP.width + 0.5);
   expect(fitted.scale).toBeCloseTo(DESKTOP.width / 900, 2);
   await expect(level).toHaveText(`${Math.round(fitted.scale * 100)} %`);
-  for (const button of [zoomOut, zoomIn, fit, actualSize, viewer(page, DIAGRAM_NAME).close]) {
+  for (const button of [zoomOut, zoomIn, fit, actualSize, imageViewer(page, DIAGRAM_NAME).close]) {
     await expectInside(button, DESKTOP);
   }
-  await screenshot(page, "image-viewer-desktop-1280x900");
+  await screenshot(page, "image-viewer-desktop-1280x900", { fullPage: false });
 
   await zoomIn.click();
   const afterButton = await settledTransform(image);
@@ -340,7 +284,7 @@ test("the preview opens a full-screen viewer that zooms and pans with buttons, k
   const afterDrag = await settledTransform(image);
   expect(afterDrag.scale).toBeCloseTo(beforeDrag.scale, 3);
   expect(afterDrag.x).toBeLessThan(beforeDrag.x - 150);
-  await screenshot(page, "image-viewer-zoomed-desktop-1280x900");
+  await screenshot(page, "image-viewer-zoomed-desktop-1280x900", { fullPage: false });
 
   // Left arrow shows what is to the left: the image moves right.
   await page.keyboard.press("ArrowLeft");
@@ -368,9 +312,9 @@ test("the preview opens a full-screen viewer that zooms and pans with buttons, k
 
 test("the viewer opens from the keyboard and its Close button gives focus back to the preview", async ({ page }) => {
   await page.goto("/");
-  const { upload, preview, task } = picker(page);
+  const { upload, preview, task } = controls(page);
   await upload.setInputFiles(diagram);
-  const { dialog, surface, close } = viewer(page, DIAGRAM_NAME);
+  const { dialog, surface, close } = imageViewer(page, DIAGRAM_NAME);
 
   await preview.focus();
   await page.keyboard.press("Enter");
@@ -404,10 +348,10 @@ test("the viewer opens from the keyboard and its Close button gives focus back t
 
 test("a 6000 × 4000 px diagram opens fitted to the screen, and 100 % shows it pixel for pixel", async ({ page }) => {
   await page.goto("/");
-  const { upload, preview, facts } = picker(page);
+  const { upload, preview, facts } = controls(page);
   await upload.setInputFiles(large);
   await expect(facts).toContainText("6000 × 4000 px");
-  const { dialog, image, level, actualSize } = viewer(page, LARGE_NAME);
+  const { dialog, image, level, actualSize } = imageViewer(page, LARGE_NAME);
 
   await preview.click();
   await expect(dialog).toBeVisible();
@@ -415,7 +359,7 @@ test("a 6000 × 4000 px diagram opens fitted to the screen, and 100 % shows it p
   await expectInside(image, DESKTOP);
   expect(fitted.scale).toBeLessThan(0.22);
   await expect(level).toHaveText(`${Math.round(fitted.scale * 100)} %`);
-  await screenshot(page, "image-viewer-large-fitted-desktop-1280x900");
+  await screenshot(page, "image-viewer-large-fitted-desktop-1280x900", { fullPage: false });
 
   await actualSize.click();
   expect((await settledTransform(image)).scale).toBeCloseTo(1, 3);
@@ -423,18 +367,18 @@ test("a 6000 × 4000 px diagram opens fitted to the screen, and 100 % shows it p
   expect(box.width).toBeCloseTo(6000, 0);
   // Centred on the middle of the diagram.
   expect(box.x + box.width / 2).toBeCloseTo(DESKTOP.width / 2, -1);
-  await screenshot(page, "image-viewer-large-100-percent-desktop-1280x900");
+  await screenshot(page, "image-viewer-large-100-percent-desktop-1280x900", { fullPage: false });
 });
 
 test("Replace picks another file in place; Remove empties the picker and focuses the upload button", async ({ page }) => {
   await page.goto("/");
-  const { upload, uploadButton, preview, previewImage, facts, replace, remove, error } = picker(page);
+  const { upload, uploadButton, preview, previewImage, facts, replace, remove, error } = controls(page);
   await upload.setInputFiles(diagram);
   await expect(previewImage(DIAGRAM_NAME)).toBeVisible();
   const firstSource = await previewImage(DIAGRAM_NAME).getAttribute("src");
 
   const [chooser] = await Promise.all([page.waitForEvent("filechooser"), replace.click()]);
-  await chooser.setFiles(path.join(directory, WIDE_NAME));
+  await chooser.setFiles(widePath);
   await expect(previewImage(WIDE_NAME)).toBeVisible();
   await expect(previewImage(DIAGRAM_NAME)).toHaveCount(0);
   await expect(facts).toHaveText(`${formatBytes(wide.buffer.length)} · 1200 × 480 px`);
@@ -458,13 +402,13 @@ test("Replace picks another file in place; Remove empties the picker and focuses
 test("on a phone the viewer fits the screen, keeps its controls on it, and follows dark mode", async ({ page }) => {
   await page.setViewportSize(PHONE);
   await page.goto("/");
-  const { upload, preview } = picker(page);
+  const { upload, preview } = controls(page);
   await upload.setInputFiles(diagram);
   await expect(preview).toBeVisible();
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-  await screenshot(page, "image-preview-phone-390x844", { fullPage: true });
+  await screenshot(page, "image-preview-phone-390x844");
 
-  const { dialog, image, zoomIn, zoomOut, fit, actualSize, close, level } = viewer(page, DIAGRAM_NAME);
+  const { dialog, image, zoomIn, zoomOut, fit, actualSize, close, level } = imageViewer(page, DIAGRAM_NAME);
   await preview.click();
   await expect(dialog).toBeVisible();
   await settledTransform(image);
@@ -476,20 +420,20 @@ test("on a phone the viewer fits the screen, keeps its controls on it, and follo
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow, "page width beyond the 390 px viewport").toBe(0);
   expect(await backgroundLuminance(dialog)).toBeGreaterThan(0.8);
-  await screenshot(page, "image-viewer-phone-390x844");
+  await screenshot(page, "image-viewer-phone-390x844", { fullPage: false });
 
   await page.emulateMedia({ colorScheme: "dark" });
   expect(await backgroundLuminance(dialog)).toBeLessThan(0.05);
   expect(await backgroundLuminance(close)).toBeLessThan(0.05);
   await zoomIn.click();
   await settledTransform(image);
-  await screenshot(page, "image-viewer-phone-390x844-dark");
+  await screenshot(page, "image-viewer-phone-390x844-dark", { fullPage: false });
 
   await page.setViewportSize(DESKTOP);
   await fit.click();
   await settledTransform(image);
   await expectInside(image, DESKTOP);
-  await screenshot(page, "image-viewer-desktop-1280x900-dark");
+  await screenshot(page, "image-viewer-desktop-1280x900-dark", { fullPage: false });
 });
 
 test("on a touch screen a two-finger pinch zooms the viewer", async ({ browser }) => {
@@ -497,10 +441,10 @@ test("on a touch screen a two-finger pinch zooms the viewer", async ({ browser }
   const page = await context.newPage();
   try {
     await page.goto("/");
-    const { upload, preview } = picker(page);
+    const { upload, preview } = controls(page);
     await upload.setInputFiles(diagram);
     await preview.tap();
-    const { dialog, image } = viewer(page, DIAGRAM_NAME);
+    const { dialog, image } = imageViewer(page, DIAGRAM_NAME);
     await expect(dialog).toBeVisible();
     const before = await settledTransform(image);
 
@@ -526,7 +470,7 @@ test("on a touch screen a two-finger pinch zooms the viewer", async ({ browser }
 
 test("an image dropped beside the picker is picked too, instead of the browser opening it", async ({ page }) => {
   await page.goto("/");
-  const { previewImage, facts } = picker(page);
+  const { previewImage, facts } = controls(page);
   const files = await transferOf(page, [diagram]);
   const heading = page.getByRole("heading", { level: 1 });
 

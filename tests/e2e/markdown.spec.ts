@@ -1,11 +1,7 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { expect, test, type Locator, type Page } from "@playwright/test";
+import type { Locator, Page } from "@playwright/test";
 import * as gemini from "../helpers/fake-gemini";
-import { diagramPng } from "../helpers/images";
-import { APP_URL } from "./e2e-env";
 import { fakeModel } from "./fake-control";
+import { analyze, controls, expect, screenshot, test } from "./page-helpers";
 
 /**
  * How answers render while they stream and once they are complete: mermaid diagrams (drawn only
@@ -22,70 +18,25 @@ const WAITING_NOTE = "The diagram will be drawn when this block is complete.";
 const FAILED_NOTE = "Could not draw this diagram; here is its code.";
 
 let diagramPath: string;
-let directory: string;
 
-test.beforeAll(async () => {
-  directory = await mkdtemp(path.join(os.tmpdir(), "mra-markdown-"));
-  diagramPath = path.join(directory, "serverless-diagram.png");
-  await writeFile(diagramPath, await diagramPng());
-});
-
-test.afterAll(async () => {
-  await rm(directory, { recursive: true, force: true });
+test.beforeAll(({ diagramPath: shared }) => {
+  diagramPath = shared;
 });
 
 test.beforeEach(async () => {
   await fakeModel.reset();
 });
 
-/**
- * Everything a rendered answer must never cause: console errors (CSP violations, React errors,
- * uncaught exceptions), failed or foreign requests, dialogs. Checked at the end of every test.
- */
-function watch(page: Page) {
-  const problems = { consoleErrors: [] as string[], failedResponses: [] as string[], foreignRequests: [] as string[], dialogs: [] as string[] };
-  page.on("console", (message) => {
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) problems.consoleErrors.push(message.text());
-  });
-  page.on("pageerror", (error) => problems.consoleErrors.push(error.message));
-  page.on("response", (response) => {
-    // The app ships no favicon; Chromium asks for one on every page.
-    if (response.status() >= 400 && new URL(response.url()).pathname !== "/favicon.ico") {
-      problems.failedResponses.push(`${response.status()} ${response.url()}`);
-    }
-  });
-  page.on("request", (request) => {
-    const url = request.url();
-    if (!url.startsWith(APP_URL) && !url.startsWith("blob:") && !url.startsWith("data:")) problems.foreignRequests.push(url);
-  });
-  page.on("dialog", (dialog) => {
-    problems.dialogs.push(dialog.message());
-    void dialog.dismiss();
-  });
-  return {
-    expectNone() {
-      expect(problems).toEqual({ consoleErrors: [], failedResponses: [], foreignRequests: [], dialogs: [] });
-    },
-  };
-}
-
 /** Scripts the answer, then uploads the diagram and asks, as a person would. */
 async function ask(page: Page, pieces: string[], options: { holdAfter?: number } = {}) {
   await fakeModel.reply([gemini.textReply(pieces, { delayMs: 40, ...options })]);
   await page.goto("/");
-  await page.getByLabel("Upload image").setInputFiles(diagramPath);
-  await page.getByRole("textbox", { name: "Task" }).fill(TASK);
-  await page.getByRole("button", { name: "Analyze", exact: true }).click();
-  return page.getByTestId("turn").last();
+  await analyze(page, diagramPath, TASK);
+  return controls(page).answer;
 }
 
 async function expectStatus(answer: Locator, status: "Writing…" | "Done") {
   await expect(answer.getByTestId("answer-status")).toContainText(status);
-}
-
-async function screenshot(page: Page, name: string) {
-  await page.mouse.move(0, 0); // no hover styles in the pictures
-  await page.screenshot({ path: path.join(test.info().project.outputDir, "screenshots", `markdown-${name}.png`), fullPage: true, animations: "disabled" });
 }
 
 async function pageOverflow(page: Page): Promise<number> {
@@ -132,8 +83,7 @@ function watchScripts(page: Page) {
   };
 }
 
-test("draws a streamed mermaid flowchart once its block is complete, and switches to its code and back", async ({ page }) => {
-  const problems = watch(page);
+test("draws a streamed mermaid flowchart once its block is complete, and switches to its code and back", async ({ page, pageProblems: problems }) => {
   const scripts = watchScripts(page);
   const answer = await ask(
     page,
@@ -163,7 +113,7 @@ test("draws a streamed mermaid flowchart once its block is complete, and switche
   expect(sourceBox.x + sourceBox.width).toBeLessThanOrEqual(answerBox.x + answerBox.width);
   expect(scripts.count()).toBeGreaterThan(0);
   expect(await scripts.withMermaid(), "mermaid loaded before any diagram was complete").toEqual([]);
-  await screenshot(page, "mermaid-streaming-desktop-1280x900");
+  await screenshot(page, "markdown-mermaid-streaming-desktop-1280x900");
 
   await fakeModel.release();
   await expectStatus(answer, "Done");
@@ -176,7 +126,7 @@ test("draws a streamed mermaid flowchart once its block is complete, and switche
   await expect(answer).not.toContainText("```");
   expect((await recordedMutations(page))?.errorText).toBe(0);
   expect(await scripts.withMermaid(), "mermaid loaded for the diagram").not.toEqual([]);
-  await screenshot(page, "mermaid-desktop-1280x900");
+  await screenshot(page, "markdown-mermaid-desktop-1280x900");
 
   // The switch, by mouse…
   const showDiagram = answer.getByRole("button", { name: "Diagram", exact: true });
@@ -210,12 +160,11 @@ test("draws a streamed mermaid flowchart once its block is complete, and switche
   await page.setViewportSize({ width: 390, height: 844 });
   await expect(diagram).toBeVisible();
   expect(await pageOverflow(page), "page width beyond the 390 px viewport").toBe(0);
-  await screenshot(page, "mermaid-phone-390x844");
+  await screenshot(page, "markdown-mermaid-phone-390x844");
   problems.expectNone();
 });
 
-test("keeps a diagram drawn mid-answer on the page when the answer ends", async ({ page }) => {
-  const problems = watch(page);
+test("keeps a diagram drawn mid-answer on the page when the answer ends", async ({ page, pageProblems: problems }) => {
   const answer = await ask(page, ["## Request path\n\n", `\`\`\`mermaid\n${FLOWCHART}\n\`\`\`\n\n`, "Then the answer goes on."], { holdAfter: 2 });
 
   // The fence is closed, so the diagram is drawn while the rest of the answer is still to come.
@@ -234,8 +183,7 @@ test("keeps a diagram drawn mid-answer on the page when the answer ends", async 
   problems.expectNone();
 });
 
-test("draws a hostile mermaid block without running or loading anything from it", async ({ page }) => {
-  const problems = watch(page);
+test("draws a hostile mermaid block without running or loading anything from it", async ({ page, pageProblems: problems }) => {
   const hostile = [
     "```mermaid",
     '%%{init: {"securityLevel": "loose", "htmlLabels": true, "dompurifyConfig": {"ADD_TAGS": ["img", "script"], "ADD_ATTR": ["onerror"]}}}%%',
@@ -270,8 +218,7 @@ test("draws a hostile mermaid block without running or loading anything from it"
   problems.expectNone();
 });
 
-test("shows the code of a mermaid block that does not parse, with a calm note and no error picture", async ({ page }) => {
-  const problems = watch(page);
+test("shows the code of a mermaid block that does not parse, with a calm note and no error picture", async ({ page, pageProblems: problems }) => {
   const broken = "flowchart LR\n  A[API Gateway --> B[Lambda]\n  B --> --> C";
   const answer = await ask(page, ["## Broken diagram\n\n", `\`\`\`mermaid\n${broken}\n\`\`\`\n\n`, "The rest of the answer."]);
   await expectStatus(answer, "Done");
@@ -286,12 +233,11 @@ test("shows the code of a mermaid block that does not parse, with a calm note an
   // Mermaid renders into a temporary element at the end of the body; none may be left behind.
   await expect(page.locator("body > [id^='dmermaid'], body > [id^='mermaid']")).toHaveCount(0);
   await expect(answer.getByRole("alert")).toHaveCount(0);
-  await screenshot(page, "mermaid-invalid-desktop-1280x900");
+  await screenshot(page, "markdown-mermaid-invalid-desktop-1280x900");
   problems.expectNone();
 });
 
-test("draws mermaid in the dark theme when the page is dark, and switches with the page", async ({ page }) => {
-  const problems = watch(page);
+test("draws mermaid in the dark theme when the page is dark, and switches with the page", async ({ page, pageProblems: problems }) => {
   await page.emulateMedia({ colorScheme: "dark" });
   const answer = await ask(page, ["## Request path\n\n", `\`\`\`mermaid\n${FLOWCHART}\n\`\`\`\n\n`, "Done."]);
   await expectStatus(answer, "Done");
@@ -311,9 +257,9 @@ test("draws mermaid in the dark theme when the page is dark, and switches with t
   const dark = await colours();
   // Light labels on dark nodes: readable on the dark page.
   expect(dark.labelLuminance).toBeGreaterThan(0.6);
-  await screenshot(page, "mermaid-dark-desktop-1280x900");
+  await screenshot(page, "markdown-mermaid-dark-desktop-1280x900");
   await page.setViewportSize({ width: 390, height: 844 });
-  await screenshot(page, "mermaid-dark-phone-390x844");
+  await screenshot(page, "markdown-mermaid-dark-phone-390x844");
 
   await page.emulateMedia({ colorScheme: "light" });
   await expect.poll(async () => (await colours()).nodeFill).not.toBe(dark.nodeFill);
@@ -321,8 +267,7 @@ test("draws mermaid in the dark theme when the page is dark, and switches with t
   problems.expectNone();
 });
 
-test("renders a half-finished table as a table while it streams", async ({ page }) => {
-  const problems = watch(page);
+test("renders a half-finished table as a table while it streams", async ({ page, pageProblems: problems }) => {
   const answer = await ask(
     page,
     [
@@ -345,7 +290,7 @@ test("renders a half-finished table as a table while it streams", async ({ page 
   await expect(answer).not.toContainText("| --- |");
   await expect(answer).not.toContainText("| Lambda");
   expect(await pageOverflow(page)).toBe(0);
-  await screenshot(page, "table-streaming-desktop-1280x900");
+  await screenshot(page, "markdown-table-streaming-desktop-1280x900");
 
   await fakeModel.release();
   await expectStatus(answer, "Done");
@@ -358,8 +303,7 @@ test("renders a half-finished table as a table while it streams", async ({ page 
   problems.expectNone();
 });
 
-test("renders an unterminated code fence as code while it streams", async ({ page }) => {
-  const problems = watch(page);
+test("renders an unterminated code fence as code while it streams", async ({ page, pageProblems: problems }) => {
   const answer = await ask(
     page,
     [
@@ -379,7 +323,7 @@ test("renders an unterminated code fence as code while it streams", async ({ pag
   await expect(answer).not.toContainText("```");
   await expect(answer.locator("p", { hasText: "export async function" })).toHaveCount(0);
   expect(await pageOverflow(page)).toBe(0);
-  await screenshot(page, "code-streaming-desktop-1280x900");
+  await screenshot(page, "markdown-code-streaming-desktop-1280x900");
 
   await fakeModel.release();
   await expectStatus(answer, "Done");

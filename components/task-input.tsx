@@ -1,8 +1,7 @@
 "use client";
 
 import { useId, useRef } from "react";
-import { SUBMIT_SHORTCUT, submitOnCtrlEnter } from "@/components/submit-shortcut";
-import { MAX_PROMPT_CHARS } from "@/lib/shared/limits";
+import { QuestionBox } from "@/components/question-box";
 
 export const EXAMPLE_TASKS = [
   "Explain this architecture",
@@ -36,18 +35,8 @@ export function TaskInput({ value, onChange, onSubmitShortcut }: TaskInputProps)
       <label htmlFor={id} className="font-medium">
         Task
       </label>
-      <textarea
-        id={id}
-        ref={textarea}
-        value={value}
-        onChange={(event) => onChange(event.target.value)}
-        onKeyDown={submitOnCtrlEnter(onSubmitShortcut)}
-        placeholder="e.g. Explain this architecture"
-        rows={4}
-        maxLength={MAX_PROMPT_CHARS}
-        aria-keyshortcuts={SUBMIT_SHORTCUT}
-        className="w-full resize-y rounded-lg border border-input bg-card px-3 py-2 shadow-sm placeholder:text-muted-foreground focus-visible:outline-2 focus-visible:outline-ring"
-      />
+      <QuestionBox id={id} ref={textarea} value={value} onChange={onChange} onSubmitShortcut={onSubmitShortcut}
+        rows={4} placeholder="e.g. Explain this architecture" className="w-full" />
       <div className="flex flex-wrap gap-2" role="group" aria-label="Example tasks">
         {EXAMPLE_TASKS.map((example) => (
           <button

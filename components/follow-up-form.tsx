@@ -1,8 +1,8 @@
 "use client";
 
 import { useId, useState, type FormEvent } from "react";
-import { SUBMIT_SHORTCUT, submitOnCtrlEnter } from "@/components/submit-shortcut";
-import { MAX_PROMPT_CHARS } from "@/lib/shared/limits";
+import { QuestionBox } from "@/components/question-box";
+import { Button } from "@/components/ui/button";
 
 export interface FollowUpFormProps {
   imageName: string;
@@ -31,25 +31,11 @@ export function FollowUpForm({ imageName, busy, onAsk, textareaRef }: FollowUpFo
         Follow-up about <span className="break-all">{imageName}</span>
       </label>
       <div className="flex items-end gap-2">
-        <textarea
-          id={id}
-          ref={textareaRef}
-          value={task}
-          onChange={(event) => setTask(event.target.value)}
-          onKeyDown={submitOnCtrlEnter(ask)}
-          rows={2}
-          maxLength={MAX_PROMPT_CHARS}
-          placeholder="e.g. What happens if the queue is down?"
-          aria-keyshortcuts={SUBMIT_SHORTCUT}
-          className="min-w-0 flex-1 resize-y rounded-lg border border-input bg-card px-3 py-2 shadow-sm placeholder:text-muted-foreground focus-visible:outline-2 focus-visible:outline-ring"
-        />
-        <button
-          type="submit"
-          disabled={busy || !task.trim()}
-          className="rounded-lg bg-primary px-4 py-2.5 font-medium text-primary-foreground shadow-sm transition hover:opacity-90 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring disabled:cursor-not-allowed disabled:opacity-40"
-        >
+        <QuestionBox id={id} ref={textareaRef} value={task} onChange={setTask} onSubmitShortcut={ask}
+          rows={2} placeholder="e.g. What happens if the queue is down?" className="min-w-0 flex-1" />
+        <Button variant="primary" type="submit" disabled={busy || !task.trim()}>
           Ask
-        </button>
+        </Button>
       </div>
     </form>
   );

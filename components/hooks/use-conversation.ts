@@ -5,6 +5,7 @@ import type { ThinkingDepth } from "@/lib/shared/thinking";
 import type { AnswerAction } from "@/lib/client/answer-state";
 import { emptyConversation, historyBefore, isBusy, reduceConversation, type Conversation } from "@/lib/client/conversation";
 import { AnalysisRequestError, requestAnalysis, type AnalysisRequest } from "@/lib/client/request-analysis";
+import { useStopOnEscape } from "@/components/hooks/use-stop-on-escape";
 
 /** What a question is sent with, as the form stands when it is asked. */
 export interface AskOptions {
@@ -110,18 +111,7 @@ export function useConversation(): ConversationControls {
 
   const stop = useCallback(() => running.current?.abort(), []);
 
-  // Esc stops the answer, unless something else wants the key: an open dialog (the image viewer,
-  // a link's confirmation) or an input method composing text.
-  useEffect(() => {
-    if (!busy) return;
-    const onKeyDown = (event: KeyboardEvent) => {
-      if (event.key !== "Escape" || event.defaultPrevented || event.isComposing) return;
-      if (document.querySelector('dialog[open], [aria-modal="true"], [role="dialog"], [data-streamdown="link-safety-modal"]')) return;
-      stop();
-    };
-    window.addEventListener("keydown", onKeyDown);
-    return () => window.removeEventListener("keydown", onKeyDown);
-  }, [busy, stop]);
+  useStopOnEscape(busy, stop);
 
   return { conversation, busy, begin, ask, retry, stop };
 }

@@ -3,7 +3,7 @@
 import { code } from "@streamdown/code";
 import { harden } from "rehype-harden";
 import { defaultRehypePlugins, Streamdown, type LinkSafetyConfig, type PluginConfig, type StreamdownProps } from "streamdown";
-import { MermaidBlock } from "@/components/MermaidBlock";
+import { MermaidBlock } from "@/components/mermaid-block";
 
 /**
  * Model output is untrusted text. Raw HTML in it never becomes elements (no rehype-raw, and

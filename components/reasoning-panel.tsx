@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { MarkdownAnswer } from "@/components/MarkdownAnswer";
+import { MarkdownAnswer } from "@/components/markdown-answer";
 
 export interface ReasoningPanelProps {
   /** The model's thought summaries so far, as markdown. */

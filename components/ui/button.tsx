@@ -1,0 +1,20 @@
+import type { ButtonHTMLAttributes, Ref } from "react";
+import { classNames } from "@/components/ui/class-names";
+
+const VARIANT_CLASSES = {
+  /** The one action a form is for: Analyze, Ask. */
+  primary:
+    "rounded-lg bg-primary px-4 py-2.5 font-medium text-primary-foreground shadow-sm transition hover:opacity-90 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring disabled:cursor-not-allowed disabled:opacity-40",
+  /** Everything beside it: Replace, Remove, Stop, Retry, Copy, Download. */
+  outline: "rounded-md border border-border px-3 py-1.5 text-sm hover:bg-muted focus-visible:outline-2 focus-visible:outline-ring disabled:opacity-50",
+};
+
+export interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
+  variant?: keyof typeof VARIANT_CLASSES;
+  ref?: Ref<HTMLButtonElement>;
+}
+
+/** A page button in one of its two looks; `className` adds placement (a margin, say), not looks. */
+export function Button({ variant = "outline", type = "button", className, ...props }: ButtonProps) {
+  return <button type={type} className={classNames(VARIANT_CLASSES[variant], className)} {...props} />;
+}

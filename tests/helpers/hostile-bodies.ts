@@ -1,3 +1,4 @@
+import http from "node:http";
 /**
  * Multipart bodies from the attack kit, built by hand: FormData cannot write a malformed header.
  * Shared by the parser's unit tests and the regression tests against a real server.
@@ -49,4 +50,27 @@ export function imagePartOpening(): Buffer {
     Buffer.from(`--${HOSTILE_BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="d.png"\r\nContent-Type: image/png\r\n\r\n`),
     PNG_SIGNATURE,
   ]);
+}
+
+/**
+ * Opens POST /api/analyze as a multipart upload whose body declares `declaredBytes` more than its
+ * head (a task, then an image part's headers) and sends only the head: the server has the request
+ * and never the end of its body until the caller writes more or destroys the request.
+ */
+export function openUpload(serverUrl: string, declaredBytes: number, boundary = HOSTILE_BOUNDARY): http.ClientRequest {
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nExplain\r\n` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n`,
+  );
+  const { port, hostname } = new URL(serverUrl);
+  const request = http.request({
+    host: hostname,
+    port,
+    path: "/api/analyze",
+    method: "POST",
+    headers: { "Content-Type": `multipart/form-data; boundary=${boundary}`, "Content-Length": String(head.length + declaredBytes) },
+  });
+  request.on("error", () => undefined);
+  request.write(head);
+  return request;
 }

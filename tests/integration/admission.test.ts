@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AnalyzeEvent } from "@/lib/shared/analyze-contract";
+import { openUpload } from "@/tests/helpers/hostile-bodies";
 import { readAnalyzeEvents } from "@/tests/helpers/analyze-events";
 import { DIAGRAM_LABELS, diagramPng, manyScanJpeg } from "@/tests/helpers/images";
 import { startNextServer, type RunningServer } from "@/tests/helpers/next-server";
@@ -111,26 +111,12 @@ async function leaveAfterMeta(image: Buffer): Promise<number> {
   return response.status;
 }
 
-const BOUNDARY = "----mra-admission-boundary";
-
 /**
  * A multipart upload that sends its head and part of an image, then holds: the server has its
  * request but never the end of the body. `response` resolves as soon as the server answers.
  */
 function unfinishedUpload() {
-  const head = Buffer.from(
-    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nExplain\r\n` +
-      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n`,
-  );
-  const { port, hostname } = new URL(server.url);
-  const request = http.request({
-    host: hostname,
-    port,
-    path: "/api/analyze",
-    method: "POST",
-    headers: { "Content-Type": `multipart/form-data; boundary=${BOUNDARY}`, "Content-Length": String(head.length + 1_000_000) },
-  });
-  request.on("error", () => undefined);
+  const request = openUpload(server.url, 1_000_000);
   const response = new Promise<{ status: number; retryAfter: string | undefined; body: string }>((resolve) => {
     request.on("response", (incoming) => {
       let body = "";
@@ -139,7 +125,6 @@ function unfinishedUpload() {
       incoming.on("error", () => resolve({ status: incoming.statusCode!, retryAfter: undefined, body }));
     });
   });
-  request.write(head);
   request.write(Buffer.alloc(64 * 1024, 0x42));
   return { response, leave: () => request.destroy() };
 }

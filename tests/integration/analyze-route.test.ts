@@ -1,10 +1,10 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AnalyzeEvent } from "@/lib/shared/analyze-contract";
+import { openUpload } from "@/tests/helpers/hostile-bodies";
 import { readAnalyzeEvents } from "@/tests/helpers/analyze-events";
 import * as gemini from "@/tests/helpers/fake-gemini";
 import { startFakeModelServer, type FakeModelServer } from "@/tests/helpers/fake-model-server";
@@ -569,21 +569,7 @@ describe("POST /api/analyze rejects bad input before streaming", () => {
   });
 
   it("cleans up after a client that disconnects in the middle of its upload", async () => {
-    const boundary = "----mra-test-boundary";
-    const head = Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nExplain\r\n` +
-        `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n`,
-    );
-    const { port, hostname } = new URL(server.url);
-    const request = http.request({
-      host: hostname,
-      port,
-      path: "/api/analyze",
-      method: "POST",
-      headers: { "Content-Type": `multipart/form-data; boundary=${boundary}`, "Content-Length": String(head.length + 1_500_000) },
-    });
-    request.on("error", () => undefined);
-    request.write(head);
+    const request = openUpload(server.url, 1_500_000);
     request.write(Buffer.concat([await diagramPng(), Buffer.alloc(500_000)]));
     // Wait until the server has started writing the temporary file, then vanish.
     await expect.poll(() => readdir(uploadDir), { timeout: 5_000 }).toHaveLength(1);

@@ -19,6 +19,18 @@ globalThis.fetch = () => Promise.reject(new Error("The offline analyzer does not
 disableImageCache();
 
 let engine: Promise<OcrEngine> | undefined;
+
+/**
+ * The engine after one detection and one recognition on a blank image: their first runs pay for
+ * one-time set-up (the detector's OpenCV runtime, the sessions' first allocations), which would
+ * otherwise be charged to the first image's OCR budget and cut its reading short.
+ */
+async function warmedUp(ocr: OcrEngine): Promise<OcrEngine> {
+  const blank = { data: new Uint8Array(64 * 32 * 3).fill(255), width: 64, height: 32, channels: 3 };
+  await ocr.read(blank);
+  await ocr.readLines(blank, [{ x: 0, y: 0, width: 64, height: 32 }], { invert: false });
+  return ocr;
+}
 const running = new Map<number, AbortController>();
 
 parentPort?.on("message", async (request: AnalysisRequest) => {
@@ -31,7 +43,7 @@ parentPort?.on("message", async (request: AnalysisRequest) => {
   running.set(id, abort);
   let reply: AnalysisReply;
   try {
-    engine ??= createPaddleOcr();
+    engine ??= createPaddleOcr().then(warmedUp);
     const analysis = await analyzeImage(await engine, Buffer.from(image), { signal: abort.signal, budget });
     reply = { id, analysis, bytes: JSON.stringify(analysis).length };
   } catch (error) {

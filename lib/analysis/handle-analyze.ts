@@ -78,12 +78,12 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
 function rejectCrossSite(request: Request) {
   const site = request.headers.get("sec-fetch-site");
   if (site === "cross-site" || site === "same-site") {
-    throw new AppError("cross_site_request", 403, "Requests from other sites are not accepted. Open this tool's own page.");
+    throw new AppError("cross_site_request", "Requests from other sites are not accepted. Open this tool's own page.");
   }
 }
 
 function cancelled(): AppError {
-  return new AppError("request_cancelled", 499, "The request was cancelled.");
+  return new AppError("request_cancelled", "The request was cancelled.");
 }
 
 interface ReceivedRequest {
@@ -112,7 +112,7 @@ async function receiveRequest(request: Request, config: AppConfig): Promise<Rece
     if (!form.imageId) throw missingImage();
     const image = store.get(form.imageId);
     if (!image) {
-      throw new AppError("image_expired", 410, "The server no longer keeps the image from the earlier question. Send it again.");
+      throw new AppError("image_expired", "The server no longer keeps the image from the earlier question. Send it again.");
     }
     return { form, image, imageId: form.imageId, provider };
   } finally {

@@ -40,11 +40,7 @@ export async function prepareImage(path: string, limits: ImageLimits): Promise<P
   const { width, height } = header;
   if (!width || !height) throw undecodable();
   if (width * height > limits.maxPixels) {
-    throw new AppError(
-      "image_too_large",
-      422,
-      `The image is ${width.toLocaleString("en")} × ${height.toLocaleString("en")} pixels; at most ${limits.maxPixels.toLocaleString("en")} pixels are accepted.`,
-    );
+    throw new AppError("image_too_large", `The image is ${width.toLocaleString("en")} × ${height.toLocaleString("en")} pixels; at most ${limits.maxPixels.toLocaleString("en")} pixels are accepted.`);
   }
 
   let pixels: RawPixels;
@@ -107,11 +103,5 @@ async function encodeForModel(pixels: RawPixels): Promise<{ data: Buffer; mimeTy
 }
 
 function undecodable(cause?: unknown): AppError {
-  return new AppError(
-    "invalid_image",
-    422,
-    "The image could not be decoded: the file is damaged or incomplete. Try exporting it again.",
-    undefined,
-    { cause },
-  );
+  return new AppError("invalid_image", "The image could not be decoded: the file is damaged or incomplete. Try exporting it again.", { cause });
 }

@@ -75,7 +75,7 @@ export function readAnalyzeForm(fields: Record<string, string>): AnalyzeForm {
   if (!result.success) {
     const issue = result.error.issues[0];
     const message = issue?.message ?? "The form is not valid.";
-    throw new AppError(issue?.path[0] === "prompt" && !fields.prompt?.trim() ? "missing_prompt" : "invalid_request", 400, message);
+    throw new AppError(issue?.path[0] === "prompt" && !fields.prompt?.trim() ? "missing_prompt" : "invalid_request", message);
   }
   return result.data;
 }

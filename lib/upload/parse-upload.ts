@@ -102,7 +102,7 @@ export async function parseUpload(request: Request, limits: UploadLimits): Promi
     if (allFiles.length > 1) throw tooManyFiles();
     const image = imageFiles[0];
     if (allFiles.length > 0 && !image) throw missingImage();
-    if (image?.size === 0) throw new AppError("empty_file", 400, "The uploaded file is empty.");
+    if (image?.size === 0) throw new AppError("empty_file", "The uploaded file is empty.");
     const path = image && pathOfFile.get(image);
     if (image && !path) throw new Error("formidable reported a file this module did not open");
     return {
@@ -131,19 +131,15 @@ function nodeHeaders(headers: Headers): Record<string, string> {
 }
 
 function fileTooLarge(maxBytes: number): AppError {
-  return new AppError(
-    "file_too_large",
-    413,
-    `The image is larger than the ${Math.round(maxBytes / (1024 * 1024))} MB limit.`,
-  );
+  return new AppError("file_too_large", `The image is larger than the ${Math.round(maxBytes / (1024 * 1024))} MB limit.`);
 }
 
 export function missingImage(): AppError {
-  return new AppError("missing_image", 400, "Attach an image in the 'image' field.");
+  return new AppError("missing_image", "Attach an image in the 'image' field.");
 }
 
 function tooManyFiles(): AppError {
-  return new AppError("too_many_files", 400, "Send exactly one image per request.");
+  return new AppError("too_many_files", "Send exactly one image per request.");
 }
 
 function toUploadError(error: unknown, maxBytes: number): AppError {
@@ -157,18 +153,16 @@ function toUploadError(error: unknown, maxBytes: number): AppError {
       return tooManyFiles();
     case formidableErrors.maxFieldsExceeded:
     case formidableErrors.maxFieldsSizeExceeded:
-      return new AppError("invalid_request", 400, "The form has too many or too large text fields.");
+      return new AppError("invalid_request", "The form has too many or too large text fields.");
     case formidableErrors.aborted:
-      return new AppError("invalid_request", 400, "The upload was interrupted before it finished.");
+      return new AppError("invalid_request", "The upload was interrupted before it finished.");
     case formidableErrors.noParser:
     case formidableErrors.missingContentType:
     case formidableErrors.missingMultipartBoundary:
     case formidableErrors.malformedMultipart:
-      return new AppError("invalid_request", 400, "Send the image and task as multipart/form-data.");
+      return new AppError("invalid_request", "Send the image and task as multipart/form-data.");
     default:
       // A client that disconnects mid-upload surfaces as a stream error with no formidable code.
-      return new AppError("invalid_request", 400, "The upload could not be read. Please try again.", undefined, {
-        cause: error,
-      });
+      return new AppError("invalid_request", "The upload could not be read. Please try again.", { cause: error });
   }
 }

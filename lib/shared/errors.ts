@@ -1,3 +1,5 @@
+import type { ErrorBody } from "@/lib/shared/analyze-contract";
+
 /**
  * The one error type the API speaks. Everything that can go wrong with a request, from a bad
  * upload to a provider failure, becomes an AppError with a stable code, an HTTP status and a
@@ -59,10 +61,6 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   request_cancelled: 499,
   internal_error: 500,
 };
-
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string; retryAfterSeconds?: number };
-}
 
 export interface AppErrorOptions {
   /** How long the client should wait before trying again; sent as Retry-After. */

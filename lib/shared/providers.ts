@@ -23,7 +23,8 @@ export interface TokenUsage {
 }
 
 /** Why an answer ended, in the same words whichever provider wrote it. */
-export type FinishReason = "stop" | "length" | "other";
+export const FINISH_REASONS = ["stop", "length", "other"] as const;
+export type FinishReason = (typeof FINISH_REASONS)[number];
 
 /** An earlier question about the same image and the answer it got (possibly cut short). */
 export interface ConversationTurn {

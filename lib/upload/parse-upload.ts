@@ -9,8 +9,7 @@ import { finished } from "node:stream/promises";
 import type { ReadableStream as NodeWebReadableStream } from "node:stream/web";
 import formidable, { errors as formidableErrors, multipart } from "formidable";
 import { AppError } from "@/lib/shared/errors";
-
-export const IMAGE_FIELD = "image";
+import { ANALYZE_FIELDS } from "@/lib/shared/analyze-contract";
 
 /**
  * The text fields: the task, and a follow-up's earlier turns (at most 200,000 characters, as
@@ -97,7 +96,7 @@ export async function parseUpload(request: Request, limits: UploadLimits): Promi
 
   try {
     const [fields, files] = await form.parse(nodeRequest);
-    const imageFiles = files[IMAGE_FIELD] ?? [];
+    const imageFiles = files[ANALYZE_FIELDS.image] ?? [];
     const allFiles = Object.values(files).flatMap((list) => list ?? []);
     if (allFiles.length > 1) throw tooManyFiles();
     const image = imageFiles[0];
@@ -135,7 +134,7 @@ function fileTooLarge(maxBytes: number): AppError {
 }
 
 export function missingImage(): AppError {
-  return new AppError("missing_image", "Attach an image in the 'image' field.");
+  return new AppError("missing_image", `Attach an image in the '${ANALYZE_FIELDS.image}' field.`);
 }
 
 function tooManyFiles(): AppError {

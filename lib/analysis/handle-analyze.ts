@@ -1,9 +1,10 @@
 import "server-only";
-import { getConfig, type AppConfig } from "@/lib/config";
+import type { AppConfig } from "@/lib/config";
+import { ANALYZE_PROTOCOL_HEADERS } from "@/lib/shared/analyze-contract";
 import { AppError, errorResponse, toAppError } from "@/lib/shared/errors";
-import { getImageStore } from "@/lib/image/image-store";
+import type { ImageStore } from "@/lib/image/image-store";
 import { prepareImage, type PreparedImage } from "@/lib/image/prepare-image";
-import { getProviders } from "@/lib/providers";
+import type { ProviderRegistry } from "@/lib/providers";
 import { firstTokenTimeoutError, idleTimeoutError } from "@/lib/providers/provider-errors";
 import type { Provider } from "@/lib/providers/types";
 import { createAnswerStream, type AnswerOutcome } from "@/lib/streaming/answer-stream";
@@ -12,12 +13,27 @@ import { SSE_HEADERS } from "@/lib/streaming/sse";
 import { readAnalyzeForm, type AnalyzeForm } from "@/lib/upload/analyze-form";
 import { missingImage, parseUpload } from "@/lib/upload/parse-upload";
 
+/** What answering a request needs from the process: the route passes the real ones, tests fakes. */
+export interface AnalyzeDependencies {
+  config: AppConfig;
+  providers: ProviderRegistry;
+  /** Keeps prepared images for follow-up questions. */
+  imageStore: ImageStore;
+}
+
+export type AnalyzeHandler = (request: Request) => Promise<Response>;
+
 /**
  * POST /api/analyze, start to finish: receive the upload, prepare the image, start the model and
  * answer with its stream. Every failure before the first token is a JSON error with a status;
- * after it, an `error` event in the stream.
+ * after it, an `error` event in the stream. Both carry the protocol version header.
  */
-export async function handleAnalyzeRequest(request: Request): Promise<Response> {
+export function createAnalyzeHandler(dependencies: AnalyzeDependencies): AnalyzeHandler {
+  return (request) => handleAnalyzeRequest(request, dependencies);
+}
+
+async function handleAnalyzeRequest(request: Request, dependencies: AnalyzeDependencies): Promise<Response> {
+  const { config } = dependencies;
   const startedAt = Date.now();
   const abort = new AbortController();
   const onClientGone = () => abort.abort();
@@ -25,8 +41,7 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
 
   try {
     rejectCrossSite(request);
-    const config = getConfig();
-    const { form, image, imageId, provider } = await receiveRequest(request, config);
+    const { form, image, imageId, provider } = await receiveRequest(request, dependencies);
     if (abort.signal.aborted) throw cancelled();
 
     const seconds = (ms: number) => Math.round(ms / 1000);
@@ -59,12 +74,12 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
       idleTimeoutError: () => idleTimeoutError(provider.label, seconds(idleTimeoutMs)),
       onEnd: (outcome) => logRequest({ ...log, ...outcomeLog(outcome) }),
     });
-    return new Response(body, { headers: SSE_HEADERS });
+    return new Response(body, { headers: { ...SSE_HEADERS, ...ANALYZE_PROTOCOL_HEADERS } });
   } catch (error) {
     abort.abort();
     const appError = request.signal.aborted ? cancelled() : toAppError(error);
     logRequest({ status: appError.status, code: appError.code, startedAt, cause: appError.cause ?? error });
-    return errorResponse(appError);
+    return errorResponse(appError, ANALYZE_PROTOCOL_HEADERS);
   } finally {
     request.signal.removeEventListener("abort", onClientGone);
   }
@@ -99,12 +114,14 @@ interface ReceivedRequest {
  * image id is looked up (410 when it is gone, and the page uploads the file again). The temporary
  * file is gone by the time this returns or throws.
  */
-async function receiveRequest(request: Request, config: AppConfig): Promise<ReceivedRequest> {
+async function receiveRequest(
+  request: Request,
+  { config, providers, imageStore: store }: AnalyzeDependencies,
+): Promise<ReceivedRequest> {
   const upload = await parseUpload(request, { maxFileBytes: config.upload.maxBytes, directory: config.upload.directory });
   try {
     const form = readAnalyzeForm(upload.fields);
-    const provider = getProviders(config).choose(form.provider);
-    const store = getImageStore(config);
+    const provider = providers.choose(form.provider);
     if (upload.file) {
       const image = await prepareImage(upload.file.path, config.image);
       return { form, image, imageId: store.put(image), provider };

@@ -1,11 +1,12 @@
 import "server-only";
 import { getAdmission } from "@/lib/analysis/admission";
 import type { QueueSlot } from "@/lib/analysis/work-queue";
-import { getConfig, type AppConfig } from "@/lib/config";
+import type { AppConfig } from "@/lib/config";
+import { ANALYZE_PROTOCOL_HEADERS } from "@/lib/shared/analyze-contract";
 import { AppError, errorResponse, toAppError } from "@/lib/shared/errors";
-import { getImageStore } from "@/lib/image/image-store";
+import type { ImageStore } from "@/lib/image/image-store";
 import { prepareImage, type PreparedImage } from "@/lib/image/prepare-image";
-import { getProviders } from "@/lib/providers";
+import type { ProviderRegistry } from "@/lib/providers";
 import { firstTokenTimeoutError, idleTimeoutError } from "@/lib/providers/provider-errors";
 import { configuredSecrets, describeForLog } from "@/lib/providers/redact-secrets";
 import type { Provider } from "@/lib/providers/types";
@@ -16,12 +17,27 @@ import { SSE_HEADERS } from "@/lib/streaming/sse";
 import { readAnalyzeForm, type AnalyzeForm } from "@/lib/upload/analyze-form";
 import { missingImage, parseUpload } from "@/lib/upload/parse-upload";
 
+/** What answering a request needs from the process: the route passes the real ones, tests fakes. */
+export interface AnalyzeDependencies {
+  config: AppConfig;
+  providers: ProviderRegistry;
+  /** Keeps prepared images for follow-up questions. */
+  imageStore: ImageStore;
+}
+
+export type AnalyzeHandler = (request: Request) => Promise<Response>;
+
 /**
  * POST /api/analyze, start to finish: receive the upload, prepare the image, start the model and
  * answer with its stream. Every failure before the first token is a JSON error with a status;
- * after it, an `error` event in the stream.
+ * after it, an `error` event in the stream. Both carry the protocol version header.
  */
-export async function handleAnalyzeRequest(request: Request): Promise<Response> {
+export function createAnalyzeHandler(dependencies: AnalyzeDependencies): AnalyzeHandler {
+  return (request) => handleAnalyzeRequest(request, dependencies);
+}
+
+async function handleAnalyzeRequest(request: Request, dependencies: AnalyzeDependencies): Promise<Response> {
+  const { config } = dependencies;
   const startedAt = Date.now();
   const abort = new AbortController();
   const onClientGone = () => abort.abort();
@@ -29,15 +45,14 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
   let places: RequestPlaces | undefined;
 
   try {
-    rejectUntrustedHost(request);
+    rejectUntrustedHost(request, config.allowedHosts);
     rejectCrossSite(request);
-    const config = getConfig();
     // Before a byte of the body is read: a full server answers 503 at once, not after an upload.
-    places = reservePlaces(config);
+    places = reservePlaces(config, dependencies.providers);
     // However the request ends, its places go back (a place already running gives itself back).
     const reserved = places;
     abort.signal.addEventListener("abort", () => reserved.release(), { once: true });
-    const { form, image, imageId, provider } = await receiveRequest(request, config, places, abort.signal);
+    const { form, image, imageId, provider } = await receiveRequest(request, dependencies, places, abort.signal);
     if (abort.signal.aborted) throw cancelled();
 
     const seconds = (ms: number) => Math.round(ms / 1000);
@@ -84,13 +99,13 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
         logRequest({ ...log, ...outcomeLog(outcome), providerFinishReason });
       },
     });
-    return new Response(body, { headers: SSE_HEADERS });
+    return new Response(body, { headers: { ...SSE_HEADERS, ...ANALYZE_PROTOCOL_HEADERS } });
   } catch (error) {
     places?.release();
     abort.abort();
     const appError = request.signal.aborted ? cancelled() : toAppError(error);
     logRequest({ status: appError.status, code: appError.code, startedAt, cause: appError.cause ?? error });
-    return errorResponse(appError);
+    return errorResponse(appError, ANALYZE_PROTOCOL_HEADERS);
   } finally {
     request.signal.removeEventListener("abort", onClientGone);
   }
@@ -104,12 +119,12 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
 function rejectCrossSite(request: Request) {
   const site = request.headers.get("sec-fetch-site");
   if (site === "cross-site" || site === "same-site") {
-    throw new AppError("cross_site_request", 403, "Requests from other sites are not accepted. Open this tool's own page.");
+    throw new AppError("cross_site_request", "Requests from other sites are not accepted. Open this tool's own page.");
   }
 }
 
 function cancelled(): AppError {
-  return new AppError("request_cancelled", 499, "The request was cancelled.");
+  return new AppError("request_cancelled", "The request was cancelled.");
 }
 
 /**
@@ -125,12 +140,12 @@ interface RequestPlaces {
   release(): void;
 }
 
-function reservePlaces(config: AppConfig): RequestPlaces {
+function reservePlaces(config: AppConfig, providers: ProviderRegistry): RequestPlaces {
   const admission = getAdmission(config);
   const prepare = admission.prepare.reserve();
   let analysis: QueueSlot | undefined;
   try {
-    if (getProviders(config).defaultProvider.id === "offline") analysis = admission.offlineAnalysis.reserve();
+    if (providers.defaultProvider.id === "offline") analysis = admission.offlineAnalysis.reserve();
   } catch (error) {
     prepare.release();
     throw error;
@@ -170,14 +185,18 @@ interface ReceivedRequest {
  * image id is looked up (410 when it is gone, and the page uploads the file again). The temporary
  * file is gone by the time this returns or throws. The preparation place is used or given back.
  */
-async function receiveRequest(request: Request, config: AppConfig, places: RequestPlaces, signal: AbortSignal): Promise<ReceivedRequest> {
+async function receiveRequest(
+  request: Request,
+  { config, providers, imageStore: store }: AnalyzeDependencies,
+  places: RequestPlaces,
+  signal: AbortSignal,
+): Promise<ReceivedRequest> {
   const { maxBytes, directory, idleTimeoutMs, timeoutMs } = config.upload;
   const upload = await parseUpload(request, { maxFileBytes: maxBytes, directory, idleTimeoutMs, timeoutMs });
   try {
     const form = readAnalyzeForm(upload.fields);
-    const provider = getProviders(config).choose(form.provider);
+    const provider = providers.choose(form.provider);
     fitPlacesToProvider(places, provider, config);
-    const store = getImageStore(config);
     const file = upload.file;
     if (file) {
       // Waits its turn: only a few images are decoded at once. A client gone meanwhile is dropped.
@@ -188,7 +207,7 @@ async function receiveRequest(request: Request, config: AppConfig, places: Reque
     if (!form.imageId) throw missingImage();
     const image = store.get(form.imageId);
     if (!image) {
-      throw new AppError("image_expired", 410, "The server no longer keeps the image from the earlier question. Send it again.");
+      throw new AppError("image_expired", "The server no longer keeps the image from the earlier question. Send it again.");
     }
     return { form, image, imageId: form.imageId, provider };
   } finally {

@@ -64,7 +64,7 @@ export function createWorkQueue({ name, concurrency, maxWaiting, typicalTaskMs =
     reserve() {
       if (taken >= concurrency + maxWaiting) {
         const wait = retryAfterSeconds();
-        throw new AppError("server_busy", 503, `The server is busy with other ${name} work. Try again in ${wait} s.`, wait);
+        throw new AppError("server_busy", `The server is busy with other ${name} work. Try again in ${wait} s.`, { retryAfterSeconds: wait });
       }
       taken++;
       let held = true;
@@ -125,5 +125,5 @@ export function createWorkQueue({ name, concurrency, maxWaiting, typicalTaskMs =
 }
 
 function cancelled(): AppError {
-  return new AppError("request_cancelled", 499, "The request was cancelled.");
+  return new AppError("request_cancelled", "The request was cancelled.");
 }

@@ -1,7 +1,6 @@
 import { createParser } from "eventsource-parser";
 import type { ThinkingDepth } from "@/lib/shared/thinking";
-import type { ErrorBody } from "@/lib/shared/errors";
-import type { AnalyzeEvent } from "@/lib/shared/analyze-contract";
+import { ANALYZE_FIELDS, errorBodySchema, type AnalyzeEvent } from "@/lib/shared/analyze-contract";
 import { toAnalyzeEvent } from "@/lib/client/read-events";
 import type { ConversationTurn } from "@/lib/shared/providers";
 
@@ -64,12 +63,12 @@ type ImageSource = { file: File } | { imageId: string };
 function send(request: AnalysisRequest, source: ImageSource): AsyncGenerator<RequestEvent> {
   const { prompt, history, provider, depth, signal } = request;
   const form = new FormData();
-  form.append("prompt", prompt);
-  if (provider) form.append("provider", provider);
-  if (depth) form.append("depth", depth);
-  if (history?.length) form.append("history", JSON.stringify(history));
-  if ("file" in source) form.append("image", source.file, source.file.name);
-  else form.append("imageId", source.imageId);
+  form.append(ANALYZE_FIELDS.prompt, prompt);
+  if (provider) form.append(ANALYZE_FIELDS.provider, provider);
+  if (depth) form.append(ANALYZE_FIELDS.depth, depth);
+  if (history?.length) form.append(ANALYZE_FIELDS.history, JSON.stringify(history));
+  if ("file" in source) form.append(ANALYZE_FIELDS.image, source.file, source.file.name);
+  else form.append(ANALYZE_FIELDS.imageId, source.imageId);
 
   const xhr = new XMLHttpRequest();
   const events = new ReadableStream<RequestEvent>({
@@ -152,13 +151,16 @@ async function* iterate<T>(stream: ReadableStream<T>): AsyncGenerator<T> {
 }
 
 function responseError(xhr: XMLHttpRequest): AnalysisRequestError {
-  let body: ErrorBody | null = null;
+  let body: unknown = null;
   try {
-    body = JSON.parse(xhr.responseText) as ErrorBody;
+    body = JSON.parse(xhr.responseText);
   } catch {
     // A proxy's HTML error page, say: described by its status below.
   }
-  if (body?.error?.message) return new AnalysisRequestError(body.error.message, body.error.code);
+  const explained = errorBodySchema.safeParse(body);
+  if (explained.success && explained.data.error.message) {
+    return new AnalysisRequestError(explained.data.error.message, explained.data.error.code);
+  }
   if (xhr.status === 413) return new AnalysisRequestError("The image is too large for this server.", "file_too_large");
   return new AnalysisRequestError(`The server could not answer (HTTP ${xhr.status}). Please try again in a moment.`, "http_error");
 }

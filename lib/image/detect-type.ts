@@ -15,5 +15,5 @@ export async function detectImageType(path: string): Promise<AcceptedMimeType> {
   const detected = await fileTypeFromFile(path);
   if (detected && ACCEPTED.has(detected.mime)) return detected.mime as AcceptedMimeType;
   const what = detected ? `a ${detected.ext.toUpperCase()} file (${detected.mime})` : "not an image this server can read";
-  throw new AppError("unsupported_media_type", 415, `Only JPEG and PNG images are accepted; this file is ${what}.`);
+  throw new AppError("unsupported_media_type", `Only JPEG and PNG images are accepted; this file is ${what}.`);
 }

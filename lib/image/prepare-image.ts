@@ -51,11 +51,7 @@ export async function prepareImage(path: string, limits: ImageLimits): Promise<P
   const { width, height } = header;
   if (!width || !height) throw undecodable();
   if (width * height > limits.maxPixels) {
-    throw new AppError(
-      "image_too_large",
-      422,
-      `The image is ${width.toLocaleString("en")} × ${height.toLocaleString("en")} pixels; at most ${limits.maxPixels.toLocaleString("en")} pixels are accepted.`,
-    );
+    throw new AppError("image_too_large", `The image is ${width.toLocaleString("en")} × ${height.toLocaleString("en")} pixels; at most ${limits.maxPixels.toLocaleString("en")} pixels are accepted.`);
   }
 
   let pixels: RawPixels;
@@ -133,7 +129,6 @@ async function checkJpegScans(path: string, maxScans: number) {
   if (scans > maxScans) {
     throw new AppError(
       "image_too_complex",
-      422,
       `This JPEG is stored in more than ${maxScans} progressive scans (an ordinary one has about ten), which would take too long to decode. Export it again as PNG or as an ordinary JPEG.`,
     );
   }
@@ -144,19 +139,10 @@ function timedOut(error: unknown, seconds: number | undefined): AppError | undef
   if (!(error instanceof Error) || !/timeout/i.test(error.message)) return undefined;
   return new AppError(
     "image_too_complex",
-    422,
-    `The image took longer than ${seconds} s to decode and scale, the most one image may take. Export it again as PNG or as an ordinary JPEG, or at a smaller size.`,
-    undefined,
-    { cause: error },
+    `The image took longer than ${seconds} s to decode and scale, the most one image may take. Export it again as PNG or as an ordinary JPEG, or at a smaller size.`, { cause: error },
   );
 }
 
 function undecodable(cause?: unknown): AppError {
-  return new AppError(
-    "invalid_image",
-    422,
-    "The image could not be decoded: the file is damaged or incomplete. Try exporting it again.",
-    undefined,
-    { cause },
-  );
+  return new AppError("invalid_image", "The image could not be decoded: the file is damaged or incomplete. Try exporting it again.", { cause });
 }

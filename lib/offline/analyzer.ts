@@ -225,5 +225,5 @@ export function createAnalysisCache(maxBytes: number, maxEntries = CACHE_SIZE): 
 }
 
 function cancelled(): AppError {
-  return new AppError("request_cancelled", 499, "The request was cancelled.");
+  return new AppError("request_cancelled", "The request was cancelled.");
 }

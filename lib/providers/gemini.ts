@@ -166,9 +166,7 @@ function mapGeminiError(error: unknown, model: string, endpoint: string): AppErr
     );
   }
   if (isNetworkFailure(error)) return unreachableError(PROVIDER_NAME, endpoint, error);
-  return new AppError("provider_error", 502, `${PROVIDER_NAME} sent a response this server could not read.`, undefined, {
-    cause: error,
-  });
+  return new AppError("provider_error", `${PROVIDER_NAME} sent a response this server could not read.`, { cause: error });
 }
 
 /**

@@ -63,7 +63,7 @@ function createRegistry(config: AppConfig): ProviderRegistry {
       const provider = available.get(id as ProviderId);
       if (!provider) {
         const names = providers.map((each) => each.id).join(", ");
-        throw new AppError("invalid_request", 400, `The provider “${id}” is not configured on this server; choose one of: ${names}.`);
+        throw new AppError("invalid_request", `The provider “${id}” is not configured on this server; choose one of: ${names}.`);
       }
       return provider;
     },

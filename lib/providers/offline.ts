@@ -77,9 +77,7 @@ export function createOfflineProvider(
 }
 
 function unreadable(error: unknown): AppError {
-  return new AppError("provider_error", 502, "The offline analyzer could not read this image. Try another export of it.", undefined, {
-    cause: error,
-  });
+  return new AppError("provider_error", "The offline analyzer could not read this image. Try another export of it.", { cause: error });
 }
 
 /**

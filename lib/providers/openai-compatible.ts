@@ -165,21 +165,13 @@ function endAtDone(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>
 function mapOpenAIError(error: unknown, model: string, endpoint: string): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof APIConnectionTimeoutError) {
-    return new AppError("provider_timeout", 504, `The model server at ${endpoint} took too long to answer.`, undefined, {
-      cause: error,
-    });
+    return new AppError("provider_timeout", `The model server at ${endpoint} took too long to answer.`, { cause: error });
   }
   if (error instanceof APIConnectionError) return unreachableError(PROVIDER_NAME, endpoint, error);
   if (error instanceof APIError) {
     const detail = serverMessage(error);
     if (NO_VISION.test(detail)) {
-      return new AppError(
-        "image_not_supported",
-        502,
-        `The model “${model}” on ${endpoint} does not accept images. Configure a vision model (for example qwen2.5vl, llama3.2-vision or gemma3).`,
-        undefined,
-        { cause: error },
-      );
+      return new AppError("image_not_supported", `The model “${model}” on ${endpoint} does not accept images. Configure a vision model (for example qwen2.5vl, llama3.2-vision or gemma3).`, { cause: error });
     }
     if (error.status === undefined) {
       // An error event inside the stream: no HTTP status, but the server's own words.
@@ -191,9 +183,7 @@ function mapOpenAIError(error: unknown, model: string, endpoint: string): AppErr
     );
   }
   if (isNetworkFailure(error)) return unreachableError(PROVIDER_NAME, endpoint, error);
-  return new AppError("provider_error", 502, `The model server at ${endpoint} sent a response this server could not read.`, undefined, {
-    cause: error,
-  });
+  return new AppError("provider_error", `The model server at ${endpoint} sent a response this server could not read.`, { cause: error });
 }
 
 /** The server's own words: `{"error":{"message"}}` (OpenAI, vLLM) or `{"error":"…"}` (Ollama). */

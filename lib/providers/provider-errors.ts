@@ -25,105 +25,53 @@ export function upstreamHttpError(failure: UpstreamFailure, cause?: unknown): Ap
   const detail = failure.detail ? ` It said: “${truncate(failure.detail)}”` : "";
   const options = { cause };
   if (failure.badCredentials || status === 401 || status === 403) {
-    return new AppError(
-      "provider_auth",
-      502,
-      `${capitalise(provider)} rejected the API key. Check the key in the server's configuration.`,
-      undefined,
-      options,
-    );
+    return new AppError("provider_auth", `${capitalise(provider)} rejected the API key. Check the key in the server's configuration.`, options);
   }
   if (status === 404) {
-    return new AppError(
-      "model_not_found",
-      502,
-      `The model “${model}” is not available on the server at ${endpoint}.`,
-      undefined,
-      options,
-    );
+    return new AppError("model_not_found", `The model “${model}” is not available on the server at ${endpoint}.`, options);
   }
   if (status === 429) {
     const wait = retryAfterSeconds === undefined ? "in a little while" : `in ${Math.ceil(retryAfterSeconds)} s`;
     return new AppError(
       "provider_quota",
-      503,
       `${capitalise(provider)} is rate-limiting this server or its quota is used up. Try again ${wait}.`,
-      retryAfterSeconds,
-      options,
+      { retryAfterSeconds, ...options },
     );
   }
   if (status === 408 || status === 504) {
-    return new AppError("provider_timeout", 504, `${capitalise(provider)} took too long to answer. Try again.`, undefined, options);
+    return new AppError("provider_timeout", `${capitalise(provider)} took too long to answer. Try again.`, options);
   }
   if (status >= 500) {
-    return new AppError(
-      "provider_unavailable",
-      503,
-      `${capitalise(provider)} is having trouble right now (HTTP ${status}). Try again in a moment.`,
-      undefined,
-      options,
-    );
+    return new AppError("provider_unavailable", `${capitalise(provider)} is having trouble right now (HTTP ${status}). Try again in a moment.`, options);
   }
-  return new AppError(
-    "provider_rejected",
-    502,
-    `${capitalise(provider)} could not handle this request (HTTP ${status}).${detail}`,
-    undefined,
-    options,
-  );
+  return new AppError("provider_rejected", `${capitalise(provider)} could not handle this request (HTTP ${status}).${detail}`, options);
 }
 
 export function unreachableError(provider: string, endpoint: string, cause: unknown): AppError {
-  return new AppError(
-    "provider_unreachable",
-    502,
-    `Cannot reach ${provider} at ${endpoint}. Check the address and that the server is running.`,
-    undefined,
-    { cause },
-  );
+  return new AppError("provider_unreachable", `Cannot reach ${provider} at ${endpoint}. Check the address and that the server is running.`, { cause });
 }
 
 /** An error the server reported inside its stream, without an HTTP status. */
 export function reportedError(provider: string, detail: string, cause: unknown): AppError {
-  return new AppError("provider_error", 502, `${capitalise(provider)} reported an error: “${truncate(detail)}”`, undefined, {
-    cause,
-  });
+  return new AppError("provider_error", `${capitalise(provider)} reported an error: “${truncate(detail)}”`, { cause });
 }
 
 /** The connection broke after the answer had started: what arrived stays on the page. */
 export function connectionLostError(provider: string, cause: unknown): AppError {
-  return new AppError(
-    "provider_error",
-    502,
-    `The connection to ${provider} broke off in the middle of the answer. The text so far is kept; try again for the rest.`,
-    undefined,
-    { cause },
-  );
+  return new AppError("provider_error", `The connection to ${provider} broke off in the middle of the answer. The text so far is kept; try again for the rest.`, { cause });
 }
 
 /** `model` is a provider's label ("qwen2.5vl:7b · gpu-host:8000"), quoted as it is. */
 export function firstTokenTimeoutError(model: string, seconds: number): AppError {
-  return new AppError(
-    "provider_timeout",
-    504,
-    `The model (${model}) did not start answering within ${seconds} s. Try again, or try a smaller image.`,
-  );
+  return new AppError("provider_timeout", `The model (${model}) did not start answering within ${seconds} s. Try again, or try a smaller image.`);
 }
 
 export function idleTimeoutError(model: string, seconds: number): AppError {
-  return new AppError(
-    "provider_timeout",
-    504,
-    `The model (${model}) stopped answering for ${seconds} s. The text so far is kept; try again for the rest.`,
-  );
+  return new AppError("provider_timeout", `The model (${model}) stopped answering for ${seconds} s. The text so far is kept; try again for the rest.`);
 }
 
 export function contentBlockedError(provider: string, reason: string): AppError {
-  return new AppError(
-    "content_blocked",
-    422,
-    `${capitalise(provider)} declined to answer for safety reasons (${reason}). Try rephrasing the task or using another image.`,
-  );
+  return new AppError("content_blocked", `${capitalise(provider)} declined to answer for safety reasons (${reason}). Try rephrasing the task or using another image.`);
 }
 
 /** A failure of the connection itself (refused, DNS, reset), as opposed to an HTTP answer. */

@@ -62,7 +62,7 @@ export function configuredSecrets(config?: AppConfig): string[] {
 export function redactAppError(error: AppError, secrets: readonly (string | undefined)[]): AppError {
   const message = redactSecrets(error.message, secrets);
   if (message === error.message) return error;
-  return new AppError(error.code, error.status, message, error.retryAfterSeconds, { cause: error.cause });
+  return new AppError(error.code, message, { retryAfterSeconds: error.retryAfterSeconds, cause: error.cause });
 }
 
 /**

@@ -19,7 +19,6 @@ export function hostAndOriginError(headers: Headers, allowed: AllowedHosts): App
     if (!hostName || !(allowed.names.includes(hostName) || isIpAddress(hostName))) {
       return new AppError(
         "host_not_allowed",
-        403,
         `This server does not answer to the name “${shorten(host ?? "")}”. Open it at its own address, or add the name to ALLOWED_HOSTS in the server's configuration.`,
       );
     }
@@ -28,7 +27,6 @@ export function hostAndOriginError(headers: Headers, allowed: AllowedHosts): App
   if (origin !== null && !isAllowedOrigin(origin, host, allowed)) {
     return new AppError(
       "origin_not_allowed",
-      403,
       `Requests from pages at “${shorten(origin)}” are not accepted. Open this tool's own page, or add its name to ALLOWED_HOSTS.`,
     );
   }

@@ -1,3 +1,5 @@
+import type { ErrorBody } from "@/lib/shared/analyze-contract";
+
 /**
  * The one error type the API speaks. Everything that can go wrong with a request, from a bad
  * upload to a provider failure, becomes an AppError with a stable code, an HTTP status and a
@@ -33,21 +35,63 @@ export type ErrorCode =
   | "server_busy"
   | "internal_error";
 
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string; retryAfterSeconds?: number };
+/**
+ * The HTTP status each code answers with. A failure's code is chosen where it happens (a provider
+ * picks provider_quota, never 503); the status follows from it here, so one code always means one
+ * status.
+ */
+export const ERROR_STATUS: Record<ErrorCode, number> = {
+  invalid_request: 400,
+  missing_image: 400,
+  image_expired: 410,
+  missing_prompt: 400,
+  too_many_files: 400,
+  empty_file: 400,
+  file_too_large: 413,
+  unsupported_media_type: 415,
+  invalid_image: 422,
+  image_too_large: 422,
+  content_blocked: 422,
+  provider_auth: 502,
+  provider_quota: 503,
+  provider_rejected: 502,
+  model_not_found: 502,
+  image_not_supported: 502,
+  provider_unavailable: 503,
+  provider_unreachable: 502,
+  provider_timeout: 504,
+  provider_error: 502,
+  cross_site_request: 403,
+  host_not_allowed: 403,
+  origin_not_allowed: 403,
+  upload_timeout: 408,
+  image_too_complex: 422,
+  server_busy: 503,
+  // Nobody reads it: the client has gone. nginx's code for that, so the log says what happened.
+  request_cancelled: 499,
+  internal_error: 500,
+};
+
+export interface AppErrorOptions {
+  /** How long the client should wait before trying again; sent as Retry-After. */
+  retryAfterSeconds?: number;
+  /** What went wrong underneath, for the log; never sent to the client. */
+  cause?: unknown;
 }
 
 export class AppError extends Error {
   override name = "AppError";
+  readonly status: number;
+  readonly retryAfterSeconds?: number;
 
   constructor(
     readonly code: ErrorCode,
-    readonly status: number,
     message: string,
-    readonly retryAfterSeconds?: number,
-    options?: { cause?: unknown },
+    { retryAfterSeconds, cause }: AppErrorOptions = {},
   ) {
-    super(message, options);
+    super(message, cause === undefined ? undefined : { cause });
+    this.status = ERROR_STATUS[code];
+    if (retryAfterSeconds !== undefined) this.retryAfterSeconds = retryAfterSeconds;
   }
 
   toBody(): ErrorBody {
@@ -64,13 +108,11 @@ export class AppError extends Error {
 /** Anything thrown becomes an AppError; unknown failures get a generic sentence, never a stack. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  return new AppError("internal_error", 500, "Something went wrong on the server. Please try again.", undefined, {
-    cause: error,
-  });
+  return new AppError("internal_error", "Something went wrong on the server. Please try again.", { cause: error });
 }
 
-export function errorResponse(error: AppError): Response {
-  const headers: Record<string, string> = { "Cache-Control": "no-store" };
+export function errorResponse(error: AppError, extraHeaders: Record<string, string> = {}): Response {
+  const headers: Record<string, string> = { ...extraHeaders, "Cache-Control": "no-store" };
   if (error.retryAfterSeconds !== undefined) headers["Retry-After"] = String(Math.ceil(error.retryAfterSeconds));
   return Response.json(error.toBody(), { status: error.status, headers });
 }

@@ -26,7 +26,8 @@ export interface TokenUsage {
  * Why an answer ended, in the same words whichever provider wrote it. "incomplete": the stream
  * ended without the model saying it had finished, so the answer may be cut off anywhere.
  */
-export type FinishReason = "stop" | "length" | "other" | "incomplete";
+export const FINISH_REASONS = ["stop", "length", "other", "incomplete"] as const;
+export type FinishReason = (typeof FINISH_REASONS)[number];
 
 /** An earlier question about the same image and the answer it got (possibly cut short). */
 export interface ConversationTurn {

@@ -54,7 +54,7 @@ export function createAnswerStream(source: AnswerStreamSource): ReadableStream<U
     source.onEnd(outcome);
   };
   const enqueue = (controller: ReadableStreamDefaultController<Uint8Array>, event: ProviderEvent) => {
-    const analyzeEvent = toAnalyzeEvent(event);
+    const analyzeEvent = analyzeEventFromProvider(event);
     controller.enqueue(encodeEvent(analyzeEvent));
     if (analyzeEvent.event === "done") finish(controller, { ended: "done", done: analyzeEvent.data });
   };
@@ -98,7 +98,8 @@ export function createAnswerStream(source: AnswerStreamSource): ReadableStream<U
   });
 }
 
-function toAnalyzeEvent(event: ProviderEvent): AnalyzeEvent {
+/** A provider's event in the contract's words: the page never sees the provider's own shape. */
+function analyzeEventFromProvider(event: ProviderEvent): AnalyzeEvent {
   switch (event.type) {
     case "thought":
       return { event: "thought", data: { text: event.text } };

@@ -5,9 +5,8 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import busboy from "busboy";
 import { AppError } from "@/lib/shared/errors";
+import { ANALYZE_FIELDS } from "@/lib/shared/analyze-contract";
 import { ensureUploadDirectory, newUploadPath } from "@/lib/upload/upload-directory";
-
-export const IMAGE_FIELD = "image";
 
 /**
  * The text fields: the task, and a follow-up's earlier turns (at most 200,000 characters, as
@@ -169,7 +168,7 @@ class UploadInProgress {
     this.fileCount++;
     // A file under another name is counted, not stored: only the image is ever written to disk,
     // and nothing is opened once the upload has failed.
-    if (name !== IMAGE_FIELD || this.failure !== undefined) {
+    if (name !== ANALYZE_FIELDS.image || this.failure !== undefined) {
       stream.resume();
       return;
     }
@@ -226,7 +225,7 @@ class UploadInProgress {
     if (this.fileCount > 1) throw tooManyFiles();
     if (this.fileCount > 0 && !this.image) throw missingImage();
     const bytes = this.image?.stream.bytesWritten;
-    if (this.image && bytes === 0) throw new AppError("empty_file", 400, "The uploaded file is empty.");
+    if (this.image && bytes === 0) throw new AppError("empty_file", "The uploaded file is empty.");
     return { file: this.image && { path: this.image.path, bytes: bytes ?? 0 }, fields: Object.fromEntries(this.fields) };
   }
 
@@ -274,31 +273,27 @@ function seconds(ms: number): number {
 }
 
 function fileTooLarge(maxBytes: number): AppError {
-  return new AppError(
-    "file_too_large",
-    413,
-    `The image is larger than the ${Math.round(maxBytes / (1024 * 1024))} MB limit.`,
-  );
+  return new AppError("file_too_large", `The image is larger than the ${Math.round(maxBytes / (1024 * 1024))} MB limit.`);
 }
 
 export function missingImage(): AppError {
-  return new AppError("missing_image", 400, "Attach an image in the 'image' field.");
+  return new AppError("missing_image", `Attach an image in the '${ANALYZE_FIELDS.image}' field.`);
 }
 
 function tooManyFiles(): AppError {
-  return new AppError("too_many_files", 400, "Send exactly one image per request.");
+  return new AppError("too_many_files", "Send exactly one image per request.");
 }
 
 function fieldsTooLarge(): AppError {
-  return new AppError("invalid_request", 400, "The form has too many or too large text fields.");
+  return new AppError("invalid_request", "The form has too many or too large text fields.");
 }
 
 function notMultipart(): AppError {
-  return new AppError("invalid_request", 400, "Send the image and task as multipart/form-data.");
+  return new AppError("invalid_request", "Send the image and task as multipart/form-data.");
 }
 
 function uploadTimeout(message: string): AppError {
-  return new AppError("upload_timeout", 408, `${message} Check the connection and send the image again.`);
+  return new AppError("upload_timeout", `${message} Check the connection and send the image again.`);
 }
 
 function toUploadError(error: unknown): AppError {
@@ -307,16 +302,15 @@ function toUploadError(error: unknown): AppError {
   if (message === "Malformed part header") {
     return new AppError(
       "invalid_request",
-      400,
       `A part of the form has a malformed header, or one longer than ${MAX_PART_HEADER_BYTES / 1024} KB.`,
     );
   }
   if (message === "Unexpected end of form") {
-    return new AppError("invalid_request", 400, "The upload was interrupted before it finished.");
+    return new AppError("invalid_request", "The upload was interrupted before it finished.");
   }
   if (/^(Malformed|Unexpected)/.test(message)) return notMultipart();
   // A client that disconnects mid-upload surfaces as a stream error of its own.
-  return new AppError("invalid_request", 400, "The upload could not be read. Please try again.", undefined, {
+  return new AppError("invalid_request", "The upload could not be read. Please try again.", {
     cause: error,
   });
 }

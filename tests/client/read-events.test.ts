@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AnalyzeEvent } from "@/lib/shared/analyze-contract";
+import { toAnalyzeEvent } from "@/lib/client/read-events";
 import { readAnalyzeEvents } from "@/tests/helpers/analyze-events";
 import { encodeEvent, encodeKeepAlive } from "@/lib/streaming/sse";
 
@@ -119,6 +120,46 @@ describe("readAnalyzeEvents", () => {
     expect((await events.next()).value).toEqual(EVENTS[1]);
     controller.close();
     expect((await events.next()).done).toBe(true);
+  });
+});
+
+describe("toAnalyzeEvent", () => {
+  afterEach(() => vi.restoreAllMocks());
+  const warnings = () => vi.spyOn(console, "warn").mockImplementation(() => undefined);
+
+  it("returns an event that matches the contract as it came", () => {
+    const warn = warnings();
+    for (const event of EVENTS) expect(toAnalyzeEvent({ event: event.event, data: JSON.stringify(event.data) })).toEqual(event);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it("skips an event name the contract does not know, and says so on the console", () => {
+    const warn = warnings();
+    expect(toAnalyzeEvent({ event: "progress", data: '{"percent":50}' })).toBeNull();
+    expect(warn).toHaveBeenCalledOnce();
+    expect(warn.mock.calls[0]?.[0]).toContain("progress");
+  });
+
+  it.each([
+    { name: "data that is not JSON", event: "delta", data: '{"text":' },
+    { name: "a field of the wrong type", event: "delta", data: '{"text":42}' },
+    { name: "a missing field", event: "meta", data: '{"provider":"gemini","model":"m"}' },
+    { name: "a finish reason the contract does not know", event: "done", data: '{"finishReason":"exploded"}' },
+    { name: "an error code the contract does not know", event: "error", data: '{"code":"teapot","message":"No."}' },
+    { name: "no data object at all", event: "thought", data: "null" },
+  ])("skips a malformed event ($name) without throwing, and says so on the console", ({ event, data }) => {
+    const warn = warnings();
+    expect(() => toAnalyzeEvent({ event, data })).not.toThrow();
+    expect(toAnalyzeEvent({ event, data })).toBeNull();
+    expect(warn).toHaveBeenCalled();
+    expect(warn.mock.calls[0]?.[0]).toContain(event);
+  });
+
+  it("keeps reading the stream after a malformed event", async () => {
+    const warn = warnings();
+    const chunks = [encodeEvent(EVENTS[0]!), encoder.encode('event: delta\ndata: {"text":null}\n\n'), encodeEvent(EVENTS[1]!), encodeEvent(EVENTS[3]!)];
+    expect(await readAll(chunks)).toEqual([EVENTS[0], EVENTS[1], EVENTS[3]]);
+    expect(warn).toHaveBeenCalledOnce();
   });
 });
 

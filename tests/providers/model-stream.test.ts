@@ -24,7 +24,7 @@ const FINISHES: Record<string, FinishClass> = { STOP: "stop", MAX: "length", SAF
 
 /** What the provider maps SDK errors to; a marker code so the tests can see the mapping was used. */
 const mapped = (error: unknown) =>
-  error instanceof AppError ? error : new AppError("provider_unavailable", 503, "mapped by the provider", undefined, { cause: error });
+  error instanceof AppError ? error : new AppError("provider_unavailable", "mapped by the provider", { cause: error });
 
 function modelStream(sdk: () => AsyncIterable<Chunk>, overrides: Partial<ModelStream<Chunk>> = {}): ModelStream<Chunk> {
   return {
@@ -93,7 +93,7 @@ describe("startModelAnswer", () => {
       startModelAnswer(
         modelStream(() => chunks(), {
           open: () => Promise.reject(cause),
-          toAppError: () => new AppError("provider_rejected", 502, echoed, undefined, { cause }),
+          toAppError: () => new AppError("provider_rejected", echoed, { cause }),
           secrets: [secret],
         }),
       ),

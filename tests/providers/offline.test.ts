@@ -210,7 +210,7 @@ describe("offline provider: admission and budgets", () => {
   });
 
   it("keeps a full queue's 503 and Retry-After rather than blaming the image", async () => {
-    const busy = new AppError("server_busy", 503, "The server is busy with other offline analysis work. Try again in 9 s.", 9);
+    const busy = new AppError("server_busy", "The server is busy with other offline analysis work. Try again in 9 s.", { retryAfterSeconds: 9 });
     const { error, events } = await failure(run(() => Promise.reject(busy)));
     expect(events).toEqual([NOTICE_EVENT]);
     expect(error).toBe(busy);

@@ -44,14 +44,14 @@ describe("configuredSecrets", () => {
 describe("redactAppError", () => {
   it("keeps code, status, retry time and cause; only the message changes", () => {
     const cause = new Error("raw");
-    const error = new AppError("provider_quota", 503, `over quota for key=${GOOGLE_KEY}`, 12, { cause });
+    const error = new AppError("provider_quota", `over quota for key=${GOOGLE_KEY}`, { retryAfterSeconds: 12, cause });
     const redacted = redactAppError(error, []);
     expect(redacted).toMatchObject({ code: "provider_quota", status: 503, retryAfterSeconds: 12, cause });
     expect(redacted.message).toBe(`over quota for key=${REDACTED}`);
   });
 
   it("returns the same error when there is nothing to redact", () => {
-    const error = new AppError("provider_error", 502, "nothing secret");
+    const error = new AppError("provider_error", "nothing secret");
     expect(redactAppError(error, ["some-secret"])).toBe(error);
   });
 });

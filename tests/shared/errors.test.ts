@@ -1,20 +1,37 @@
 import { describe, expect, it } from "vitest";
-import { AppError, errorResponse, toAppError } from "@/lib/shared/errors";
+import { AppError, ERROR_STATUS, errorResponse, toAppError } from "@/lib/shared/errors";
 
 describe("AppError", () => {
   it("serialises to the API's error body", () => {
-    expect(new AppError("missing_prompt", 400, "Type a task.").toBody()).toEqual({
+    expect(new AppError("missing_prompt", "Type a task.").toBody()).toEqual({
       error: { code: "missing_prompt", message: "Type a task." },
     });
-    expect(new AppError("provider_quota", 503, "Wait.", 30).toBody()).toEqual({
+    expect(new AppError("provider_quota", "Wait.", { retryAfterSeconds: 30 }).toBody()).toEqual({
       error: { code: "provider_quota", message: "Wait.", retryAfterSeconds: 30 },
     });
   });
 });
 
+describe("ERROR_STATUS", () => {
+  it("gives every error its status from its code alone", () => {
+    expect(new AppError("image_expired", "Send it again.").status).toBe(410);
+    expect(new AppError("provider_quota", "Wait.", { retryAfterSeconds: 5 }).status).toBe(503);
+    for (const [code, status] of Object.entries(ERROR_STATUS)) {
+      expect(new AppError(code as keyof typeof ERROR_STATUS, "Any.").status).toBe(status);
+    }
+  });
+
+  it("keeps a cause for the log without sending it", () => {
+    const cause = new Error("socket hang up");
+    const error = new AppError("provider_unreachable", "Cannot reach it.", { cause });
+    expect(error.cause).toBe(cause);
+    expect(JSON.stringify(error.toBody())).not.toContain("socket");
+  });
+});
+
 describe("toAppError", () => {
   it("passes an AppError through unchanged", () => {
-    const error = new AppError("invalid_image", 422, "Damaged.");
+    const error = new AppError("invalid_image", "Damaged.");
     expect(toAppError(error)).toBe(error);
   });
 
@@ -30,7 +47,7 @@ describe("toAppError", () => {
 
 describe("errorResponse", () => {
   it("answers with the status, the JSON body and no caching", async () => {
-    const response = errorResponse(new AppError("unsupported_media_type", 415, "Only JPEG and PNG."));
+    const response = errorResponse(new AppError("unsupported_media_type", "Only JPEG and PNG."));
     expect(response.status).toBe(415);
     expect(response.headers.get("content-type")).toContain("application/json");
     expect(response.headers.get("cache-control")).toBe("no-store");
@@ -39,7 +56,7 @@ describe("errorResponse", () => {
   });
 
   it("sets Retry-After in whole seconds, rounded up", () => {
-    const response = errorResponse(new AppError("provider_quota", 503, "Wait.", 12.3));
+    const response = errorResponse(new AppError("provider_quota", "Wait.", { retryAfterSeconds: 12.3 }));
     expect(response.headers.get("retry-after")).toBe("13");
   });
 });

@@ -31,8 +31,8 @@ async function* events(...list: ProviderEvent[]): AsyncGenerator<ProviderEvent> 
 
 /** Longer than any test runs, for the tests that are not about a timeout. */
 const NEVER_MS = 600_000;
-const IDLE_ERROR = new AppError("provider_timeout", 504, "Gemini stopped answering for 1 s. The text so far is kept; try again for the rest.");
-const FIRST_TOKEN_ERROR = new AppError("provider_timeout", 504, "The model (Gemini) did not start answering within 2 s. Try again, or try a smaller image.");
+const IDLE_ERROR = new AppError("provider_timeout", "Gemini stopped answering for 1 s. The text so far is kept; try again for the rest.");
+const FIRST_TOKEN_ERROR = new AppError("provider_timeout", "The model (Gemini) did not start answering within 2 s. Try again, or try a smaller image.");
 
 /** The stream of one answer, with what the tests don't set filled in, and the onEnd spy. */
 function answer(parts: Pick<AnswerStreamSource, "events"> & Partial<AnswerStreamSource>) {
@@ -177,7 +177,7 @@ describe("createAnswerStream", () => {
   });
 
   it("turns an AppError thrown mid-answer into an error event after the text already sent", async () => {
-    const failure = new AppError("provider_unavailable", 503, "Gemini is having trouble right now (HTTP 503).");
+    const failure = new AppError("provider_unavailable", "Gemini is having trouble right now (HTTP 503).");
     async function* failing(): AsyncGenerator<ProviderEvent> {
       yield { type: "delta", text: "Start" };
       yield { type: "delta", text: " more" };
@@ -196,7 +196,7 @@ describe("createAnswerStream", () => {
   // The model accepted the request (so the response is a 200 with meta) and then refused, e.g.
   // Gemini's promptFeedback block: the page shows the reason in the answer's place.
   it("turns an AppError before the first token into an error event right after meta", async () => {
-    const blocked = new AppError("content_blocked", 422, "Gemini declined to answer for safety reasons (PROHIBITED_CONTENT).");
+    const blocked = new AppError("content_blocked", "Gemini declined to answer for safety reasons (PROHIBITED_CONTENT).");
     async function* refusing(): AsyncGenerator<ProviderEvent> {
       throw blocked;
     }

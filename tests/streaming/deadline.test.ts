@@ -6,7 +6,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const TIMEOUT = new AppError("provider_timeout", 504, "The model did not start answering within 1 s.");
+const TIMEOUT = new AppError("provider_timeout", "The model did not start answering within 1 s.");
 
 describe("within", () => {
   it("gives the promise's value when it comes in time, leaving no timer and no abort", async () => {
@@ -18,7 +18,7 @@ describe("within", () => {
   });
 
   it("passes the promise's own failure through, untouched", async () => {
-    const failure = new AppError("provider_quota", 503, "Try again in 12 s.");
+    const failure = new AppError("provider_quota", "Try again in 12 s.");
     const abort = new AbortController();
     await expect(within(Promise.reject(failure), 1000, abort, () => TIMEOUT)).rejects.toBe(failure);
     expect(abort.signal.aborted).toBe(false);

@@ -1,4 +1,7 @@
-import { handleAnalyzeRequest } from "@/lib/analysis/handle-analyze";
+import { getConfig } from "@/lib/config";
+import { createAnalyzeHandler } from "@/lib/analysis/handle-analyze";
+import { getImageStore } from "@/lib/image/image-store";
+import { getProviders } from "@/lib/providers";
 
 // busboy, sharp and the model SDKs need Node; every request is new work, never cached.
 export const runtime = "nodejs";
@@ -6,5 +9,9 @@ export const dynamic = "force-dynamic";
 export const maxDuration = 300;
 
 export function POST(request: Request): Promise<Response> {
-  return handleAnalyzeRequest(request);
+  // Each getter returns the process's one instance, made on first use (instrumentation.ts has
+  // checked the settings at start-up). Resolved here rather than when the module loads, so that
+  // importing the route, as `next build` does, reads no settings and starts no timers.
+  const config = getConfig();
+  return createAnalyzeHandler({ config, providers: getProviders(config), imageStore: getImageStore(config) })(request);
 }

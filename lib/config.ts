@@ -53,6 +53,15 @@ const environmentSchema = z
     UPLOAD_DIR: optionalText,
     IMAGE_CACHE_MINUTES: positiveInteger(30),
     IMAGE_CACHE_MB: nonNegativeInteger(256),
+    PREPARE_CONCURRENCY: positiveInteger(2),
+    PREPARE_QUEUE: nonNegativeInteger(16),
+    OFFLINE_QUEUE: nonNegativeInteger(4),
+    IMAGE_TIMEOUT_SECONDS: positiveInteger(20),
+    MAX_JPEG_SCANS: positiveInteger(64),
+    OCR_MAX_TEXT_LINES: positiveInteger(400),
+    OCR_TIME_BUDGET_SECONDS: positiveInteger(8),
+    ANALYSIS_CACHE_MB: nonNegativeInteger(32),
+    UV_THREADPOOL_SIZE: positiveInteger(4),
   })
   .superRefine((env, context) => {
     if (env.LLM_PROVIDER === "gemini" && !env.GEMINI_API_KEY) {
@@ -74,6 +83,15 @@ const environmentSchema = z
         code: "custom",
         path: ["OPENAI_MODEL"],
         message: "OPENAI_BASE_URL needs OPENAI_MODEL, a vision model the server has (e.g. qwen2.5vl:7b)",
+      });
+    }
+    // Each sharp job holds one of libuv's threads until it ends. The pool is the process's, shared
+    // by upload writes and the analysis thread's own sharp work: preparation must never take it all.
+    if (env.PREPARE_CONCURRENCY > env.UV_THREADPOOL_SIZE - 2) {
+      context.addIssue({
+        code: "custom",
+        path: ["PREPARE_CONCURRENCY"],
+        message: `must leave two of libuv's ${env.UV_THREADPOOL_SIZE} threads (UV_THREADPOOL_SIZE) free for file I/O and the offline analyzer: at most ${Math.max(0, env.UV_THREADPOOL_SIZE - 2)}`,
       });
     }
   });
@@ -112,11 +130,31 @@ export interface AppConfig {
   image: {
     maxPixels: number;
     maxEdge: number;
+    /** Longest a decode, resize or encode may take before the image is refused. */
+    timeoutSeconds: number;
+    /** Most scans a progressive JPEG may have. */
+    maxJpegScans: number;
   };
   /** Prepared images kept for follow-up questions. */
   imageCache: {
     ttlMs: number;
     maxBytes: number;
+  };
+  /** How much work the server takes on at once; beyond it, requests get 503 with Retry-After. */
+  admission: {
+    /** Images decoded and resized at once (each holds a libuv thread while sharp works). */
+    prepareConcurrency: number;
+    /** New-image requests that may wait (or still be uploading) beyond the running ones. */
+    prepareQueue: number;
+    /** Offline analyses that may wait beyond the running one. */
+    offlineQueue: number;
+  };
+  /** What the offline analyzer spends on one image before it answers with what it has read. */
+  offline: {
+    maxTextLines: number;
+    ocrBudgetMs: number;
+    /** Finished analyses kept for follow-ups, in (estimated) bytes. */
+    cacheBytes: number;
   };
 }
 
@@ -157,8 +195,19 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
       maxBytes: env.MAX_UPLOAD_MB * 1024 * 1024,
       directory: env.UPLOAD_DIR ?? os.tmpdir(),
     },
-    image: { maxPixels: env.MAX_IMAGE_PIXELS, maxEdge: env.MAX_IMAGE_EDGE },
+    image: {
+      maxPixels: env.MAX_IMAGE_PIXELS,
+      maxEdge: env.MAX_IMAGE_EDGE,
+      timeoutSeconds: env.IMAGE_TIMEOUT_SECONDS,
+      maxJpegScans: env.MAX_JPEG_SCANS,
+    },
     imageCache: { ttlMs: env.IMAGE_CACHE_MINUTES * 60_000, maxBytes: env.IMAGE_CACHE_MB * 1024 * 1024 },
+    admission: { prepareConcurrency: env.PREPARE_CONCURRENCY, prepareQueue: env.PREPARE_QUEUE, offlineQueue: env.OFFLINE_QUEUE },
+    offline: {
+      maxTextLines: env.OCR_MAX_TEXT_LINES,
+      ocrBudgetMs: env.OCR_TIME_BUDGET_SECONDS * 1000,
+      cacheBytes: env.ANALYSIS_CACHE_MB * 1024 * 1024,
+    },
   };
 }
 

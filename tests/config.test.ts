@@ -21,8 +21,10 @@ describe("parseConfig", () => {
       openai: undefined,
       model: { maxRetries: 2, firstTokenTimeoutMs: 120_000, idleTimeoutMs: 60_000 },
       upload: { maxBytes: 200 * 1024 * 1024, directory: os.tmpdir() },
-      image: { maxPixels: 100_000_000, maxEdge: 3072 },
+      image: { maxPixels: 100_000_000, maxEdge: 3072, timeoutSeconds: 20, maxJpegScans: 64 },
       imageCache: { ttlMs: 30 * 60_000, maxBytes: 256 * 1024 * 1024 },
+      admission: { prepareConcurrency: 2, prepareQueue: 16, offlineQueue: 4 },
+      offline: { maxTextLines: 400, ocrBudgetMs: 8000, cacheBytes: 32 * 1024 * 1024 },
     });
   });
 
@@ -51,6 +53,14 @@ describe("parseConfig", () => {
       GEMINI_THINKING_LEVEL: "low",
       IMAGE_CACHE_MINUTES: "5",
       IMAGE_CACHE_MB: "64",
+      PREPARE_CONCURRENCY: "1",
+      PREPARE_QUEUE: "3",
+      OFFLINE_QUEUE: "0",
+      IMAGE_TIMEOUT_SECONDS: "9",
+      MAX_JPEG_SCANS: "20",
+      OCR_MAX_TEXT_LINES: "50",
+      OCR_TIME_BUDGET_SECONDS: "4",
+      ANALYSIS_CACHE_MB: "8",
     });
     expect(config).toEqual({
       provider: "gemini",
@@ -58,8 +68,10 @@ describe("parseConfig", () => {
       openai: { baseUrl: "http://localhost:11434/v1", apiKey: "sk-local", model: "qwen2.5vl:7b" },
       model: { maxRetries: 0, firstTokenTimeoutMs: 5000, idleTimeoutMs: 7000 },
       upload: { maxBytes: 10 * 1024 * 1024, directory: "/srv/uploads" },
-      image: { maxPixels: 1000, maxEdge: 512 },
+      image: { maxPixels: 1000, maxEdge: 512, timeoutSeconds: 9, maxJpegScans: 20 },
       imageCache: { ttlMs: 5 * 60_000, maxBytes: 64 * 1024 * 1024 },
+      admission: { prepareConcurrency: 1, prepareQueue: 3, offlineQueue: 0 },
+      offline: { maxTextLines: 50, ocrBudgetMs: 4000, cacheBytes: 8 * 1024 * 1024 },
     });
   });
 
@@ -137,6 +149,11 @@ describe("parseConfig", () => {
   });
 
   // 0 is how a team turns follow-ups' image reuse off (every follow-up uploads the image again).
+  it("refuses a PREPARE_CONCURRENCY that would let sharp take all of libuv's threads", () => {
+    expect(configError({ PREPARE_CONCURRENCY: "3" }).message).toMatch(/PREPARE_CONCURRENCY: must leave two of libuv's 4 threads.*at most 2/);
+    expect(parseConfig({ PREPARE_CONCURRENCY: "6", UV_THREADPOOL_SIZE: "8" }).admission.prepareConcurrency).toBe(6);
+  });
+
   it("accepts IMAGE_CACHE_MB=0, which keeps no images", () => {
     expect(parseConfig({ IMAGE_CACHE_MB: "0" }).imageCache).toEqual({ ttlMs: 30 * 60_000, maxBytes: 0 });
   });

@@ -1,4 +1,6 @@
 import "server-only";
+import { getAdmission } from "@/lib/analysis/admission";
+import type { QueueSlot } from "@/lib/analysis/work-queue";
 import { getConfig, type AppConfig } from "@/lib/config";
 import { AppError, errorResponse, toAppError } from "@/lib/shared/errors";
 import { getImageStore } from "@/lib/image/image-store";
@@ -22,11 +24,17 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
   const abort = new AbortController();
   const onClientGone = () => abort.abort();
   request.signal.addEventListener("abort", onClientGone, { once: true });
+  let places: RequestPlaces | undefined;
 
   try {
     rejectCrossSite(request);
     const config = getConfig();
-    const { form, image, imageId, provider } = await receiveRequest(request, config);
+    // Before a byte of the body is read: a full server answers 503 at once, not after an upload.
+    places = reservePlaces(config);
+    // However the request ends, its places go back (a place already running gives itself back).
+    const reserved = places;
+    abort.signal.addEventListener("abort", () => reserved.release(), { once: true });
+    const { form, image, imageId, provider } = await receiveRequest(request, config, places, abort.signal);
     if (abort.signal.aborted) throw cancelled();
 
     const seconds = (ms: number) => Math.round(ms / 1000);
@@ -36,7 +44,14 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
     // Waiting until the model has accepted the request lets a refused key, a quota or an
     // unreachable server answer with its own HTTP status rather than a 200 with an error inside.
     const answer = await within(
-      provider.analyze({ image, prompt: form.prompt, history: form.history, depth: form.depth, signal: abort.signal }),
+      provider.analyze({
+        image,
+        prompt: form.prompt,
+        history: form.history,
+        depth: form.depth,
+        signal: abort.signal,
+        analysisSlot: places.analysis,
+      }),
       firstTokenTimeoutMs,
       abort,
       firstTokenTimeout,
@@ -44,6 +59,7 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
     if (abort.signal.aborted) throw cancelled();
 
     const log = { provider, startedAt, image, turn: form.history.length + 1 };
+    const { release } = places;
     const body = createAnswerStream({
       meta: {
         provider: provider.id,
@@ -57,10 +73,14 @@ export async function handleAnalyzeRequest(request: Request): Promise<Response> 
       firstTokenTimeoutError: firstTokenTimeout,
       idleTimeoutMs,
       idleTimeoutError: () => idleTimeoutError(provider.label, seconds(idleTimeoutMs)),
-      onEnd: (outcome) => logRequest({ ...log, ...outcomeLog(outcome) }),
+      onEnd: (outcome) => {
+        release();
+        logRequest({ ...log, ...outcomeLog(outcome) });
+      },
     });
     return new Response(body, { headers: SSE_HEADERS });
   } catch (error) {
+    places?.release();
     abort.abort();
     const appError = request.signal.aborted ? cancelled() : toAppError(error);
     logRequest({ status: appError.status, code: appError.code, startedAt, cause: appError.cause ?? error });
@@ -86,6 +106,51 @@ function cancelled(): AppError {
   return new AppError("request_cancelled", 499, "The request was cancelled.");
 }
 
+/**
+ * The request's places in the work queues. A new image needs preparing, and which provider
+ * answers is only known once the body is read: every request takes a preparation place, and an
+ * offline analysis place when the offline analyzer is the default, the common case that needs
+ * protecting. A request that turns out not to need a place gives it back as soon as that is known.
+ */
+interface RequestPlaces {
+  prepare: QueueSlot;
+  analysis: QueueSlot | undefined;
+  /** Gives back every place not running; safe to call more than once. */
+  release(): void;
+}
+
+function reservePlaces(config: AppConfig): RequestPlaces {
+  const admission = getAdmission(config);
+  const prepare = admission.prepare.reserve();
+  let analysis: QueueSlot | undefined;
+  try {
+    if (getProviders(config).defaultProvider.id === "offline") analysis = admission.offlineAnalysis.reserve();
+  } catch (error) {
+    prepare.release();
+    throw error;
+  }
+  const places: RequestPlaces = {
+    prepare,
+    analysis,
+    release() {
+      places.prepare.release();
+      places.analysis?.release();
+    },
+  };
+  return places;
+}
+
+/** The analysis place, once the chosen provider is known: kept, given back, or taken now. */
+function fitPlacesToProvider(places: RequestPlaces, provider: Provider, config: AppConfig) {
+  if (provider.id !== "offline") {
+    places.analysis?.release();
+    places.analysis = undefined;
+  } else {
+    // A request that chose the offline analyzer on a server whose default is a model.
+    places.analysis ??= getAdmission(config).offlineAnalysis.reserve();
+  }
+}
+
 interface ReceivedRequest {
   form: AnalyzeForm;
   image: PreparedImage;
@@ -97,18 +162,22 @@ interface ReceivedRequest {
 /**
  * The request, read and checked: a new image is prepared and kept for follow-ups; a follow-up's
  * image id is looked up (410 when it is gone, and the page uploads the file again). The temporary
- * file is gone by the time this returns or throws.
+ * file is gone by the time this returns or throws. The preparation place is used or given back.
  */
-async function receiveRequest(request: Request, config: AppConfig): Promise<ReceivedRequest> {
+async function receiveRequest(request: Request, config: AppConfig, places: RequestPlaces, signal: AbortSignal): Promise<ReceivedRequest> {
   const upload = await parseUpload(request, { maxFileBytes: config.upload.maxBytes, directory: config.upload.directory });
   try {
     const form = readAnalyzeForm(upload.fields);
     const provider = getProviders(config).choose(form.provider);
+    fitPlacesToProvider(places, provider, config);
     const store = getImageStore(config);
-    if (upload.file) {
-      const image = await prepareImage(upload.file.path, config.image);
+    const file = upload.file;
+    if (file) {
+      // Waits its turn: only a few images are decoded at once. A client gone meanwhile is dropped.
+      const image = await places.prepare.run(() => prepareImage(file.path, config.image), signal);
       return { form, image, imageId: store.put(image), provider };
     }
+    places.prepare.release();
     if (!form.imageId) throw missingImage();
     const image = store.get(form.imageId);
     if (!image) {
@@ -161,7 +230,9 @@ function logRequest({ status, startedAt, turn, code, provider, image, finishReas
     ...(finishReason ? { finishReason } : {}),
     ...(totalTokens ? { totalTokens } : {}),
   };
-  const failed = status >= 500 || (code !== undefined && code !== "request_cancelled" && status === 200);
+  // A full queue is the server protecting itself, not a fault: under a flood, a stack per refusal
+  // would be most of the work (and writes to a pipe block the event loop).
+  const failed = (status >= 500 && code !== "server_busy") || (code !== undefined && code !== "request_cancelled" && status === 200);
   if (failed) console.error(JSON.stringify(line), cause ?? "");
   else console.info(JSON.stringify(line));
 }

@@ -2,12 +2,21 @@ import "server-only";
 import sharp, { type Metadata } from "sharp";
 import { AppError } from "@/lib/shared/errors";
 import { detectImageType, type AcceptedMimeType } from "@/lib/image/detect-type";
+import { countJpegScansInFile } from "@/lib/image/jpeg-scans";
+
+// Every upload is a new file, deleted when its request ends: libvips' operation cache would only
+// keep their handles and pixels alive after they are gone.
+sharp.cache(false);
 
 export interface ImageLimits {
   /** Decoded pixels allowed (width × height): the guard against decompression bombs. */
   maxPixels: number;
   /** The long edge of the image sent to the model; larger images are scaled down. */
   maxEdge: number;
+  /** Longest sharp may work on one step (decode and resize, then encode); unbounded when absent. */
+  timeoutSeconds?: number;
+  /** Most scans a progressive JPEG may have; unbounded when absent. */
+  maxJpegScans?: number;
 }
 
 export interface PreparedImage {
@@ -29,6 +38,8 @@ export interface PreparedImage {
 export async function prepareImage(path: string, limits: ImageLimits): Promise<PreparedImage> {
   const sourceType = await detectImageType(path);
   const options = { limitInputPixels: limits.maxPixels, failOn: "truncated" } as const;
+  const timeout = { seconds: limits.timeoutSeconds ?? 0 };
+  if (sourceType === "image/jpeg" && limits.maxJpegScans !== undefined) await checkJpegScans(path, limits.maxJpegScans);
 
   let header: Metadata;
   try {
@@ -50,6 +61,7 @@ export async function prepareImage(path: string, limits: ImageLimits): Promise<P
   let pixels: RawPixels;
   try {
     const { data, info } = await sharp(path, options)
+      .timeout(timeout)
       .rotate()
       // Transparent diagrams often have dark text on nothing: models see that as black on black.
       .flatten({ background: "#ffffff" })
@@ -59,9 +71,14 @@ export async function prepareImage(path: string, limits: ImageLimits): Promise<P
       .toBuffer({ resolveWithObject: true });
     pixels = { data, width: info.width, height: info.height, channels: info.channels };
   } catch (error) {
-    throw undecodable(error);
+    throw timedOut(error, limits.timeoutSeconds) ?? undecodable(error);
   }
-  const encoded = await encodeForModel(pixels);
+  let encoded: { data: Buffer; mimeType: AcceptedMimeType };
+  try {
+    encoded = await encodeForModel(pixels, timeout);
+  } catch (error) {
+    throw timedOut(error, limits.timeoutSeconds) ?? error;
+  }
   return {
     ...encoded,
     width: pixels.width,
@@ -94,8 +111,8 @@ const JPEG_MIN_SAVING = 4;
  * So: PNG at level 6 (12× faster than level 9 with adaptive filtering, and no larger on
  * diagrams); only when it exceeds 6 bits/pixel is JPEG tried, and kept if 4× smaller.
  */
-async function encodeForModel(pixels: RawPixels): Promise<{ data: Buffer; mimeType: AcceptedMimeType }> {
-  const raw = () => sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } });
+async function encodeForModel(pixels: RawPixels, timeout: { seconds: number }): Promise<{ data: Buffer; mimeType: AcceptedMimeType }> {
+  const raw = () => sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } }).timeout(timeout);
   const png = await raw().png({ compressionLevel: 6 }).toBuffer();
   if ((png.length * 8) / (pixels.width * pixels.height) <= PHOTO_BITS_PER_PIXEL) {
     return { data: png, mimeType: "image/png" };
@@ -104,6 +121,33 @@ async function encodeForModel(pixels: RawPixels): Promise<{ data: Buffer; mimeTy
   return jpeg.length * JPEG_MIN_SAVING <= png.length
     ? { data: jpeg, mimeType: "image/jpeg" }
     : { data: png, mimeType: "image/png" };
+}
+
+/**
+ * A progressive JPEG is decoded once per scan: a small file of hundreds of scans would hold a
+ * decoder (and one of libuv's threads) for as long as hundreds of images.
+ */
+async function checkJpegScans(path: string, maxScans: number) {
+  const scans = await countJpegScansInFile(path, maxScans);
+  if (scans > maxScans) {
+    throw new AppError(
+      "image_too_complex",
+      422,
+      `This JPEG is stored in more than ${maxScans} progressive scans (an ordinary one has about ten), which would take too long to decode. Export it again as PNG or as an ordinary JPEG.`,
+    );
+  }
+}
+
+/** sharp's own timeout, as the person's error; undefined for any other failure. */
+function timedOut(error: unknown, seconds: number | undefined): AppError | undefined {
+  if (!(error instanceof Error) || !/timeout/i.test(error.message)) return undefined;
+  return new AppError(
+    "image_too_complex",
+    422,
+    `The image took longer than ${seconds} s to decode and scale, the most one image may take. Export it again as PNG or as an ordinary JPEG, or at a smaller size.`,
+    undefined,
+    { cause: error },
+  );
 }
 
 function undecodable(cause?: unknown): AppError {

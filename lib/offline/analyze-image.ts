@@ -23,18 +23,47 @@ export interface ImageAnalysis {
   isDiagram: boolean;
   /** The most common colours, most common first, as #rrggbb with their share of the image. */
   colours: Array<{ hex: string; share: number }>;
+  /**
+   * Present when the OCR budget ran out before every line of text was read: the answer is about
+   * part of the image and must say so.
+   */
+  partialRead?: { linesFound: number; linesRead: number };
+}
+
+/** What the analysis of one image may spend before it answers with what it has. */
+export interface AnalysisBudget {
+  /** Lines of text read at most. */
+  maxTextLines: number;
+  /** Time for the OCR, from the start of the analysis. */
+  ocrMs: number;
+}
+
+export interface AnalyzeImageOptions {
+  /** Aborted when nobody waits for the analysis any more: it stops between stages. */
+  signal?: AbortSignal;
+  budget?: AnalysisBudget;
 }
 
 /** Fewer labelled boxes than this and the image is treated as a picture, not a diagram. */
 const MIN_DIAGRAM_NODES = 3;
 
-/** OCR, layout and the catalogue, in that order: pure work, run inside the analysis thread. */
-export async function analyzeImage(ocr: OcrEngine, image: Buffer): Promise<ImageAnalysis> {
+/**
+ * OCR, layout and the catalogue, in that order: pure work, run inside the analysis thread. It
+ * stops, when asked, between stages (the decode, detection, each recognition batch, the layout):
+ * a model run in progress cannot be interrupted safely.
+ */
+export async function analyzeImage(ocr: OcrEngine, image: Buffer, { signal, budget }: AnalyzeImageOptions = {}): Promise<ImageAnalysis> {
+  const until = budget ? Date.now() + budget.ocrMs : Number.POSITIVE_INFINITY;
   // Decoded once, for the OCR and the layout alike.
   const { data, info } = await sharp(image).flatten({ background: "#ffffff" }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  signal?.throwIfAborted();
   const pixels: RawPixels = { data, width: info.width, height: info.height, channels: info.channels };
-  const texts = await ocr.read(pixels);
-  const digits = await readStepNumbers(ocr, pixels, findStepMarkers(pixels, texts));
+  const reading = await ocr.read(pixels, { signal, budget: budget ? { maxLines: budget.maxTextLines, until } : undefined });
+  const { texts } = reading;
+  const partial = reading.linesRead < reading.linesFound;
+  // The step numbers are more recognition: a budget already spent leaves them unread.
+  const digits = partial || Date.now() >= until ? [] : await readStepNumbers(ocr, pixels, findStepMarkers(pixels, texts), signal);
+  signal?.throwIfAborted();
   const layout = analyzeLayout(pixels, [...texts, ...digits]);
   const components = layout.nodes.map((node) => {
     const match = matchConcept(node.label);
@@ -53,6 +82,7 @@ export async function analyzeImage(ocr: OcrEngine, image: Buffer): Promise<Image
     components,
     isDiagram: layout.nodes.length >= MIN_DIAGRAM_NODES,
     colours: dominantColours(data, info.channels),
+    ...(partial ? { partialRead: { linesFound: reading.linesFound, linesRead: reading.linesRead } } : {}),
   };
 }
 
@@ -63,12 +93,12 @@ const CIRCLED_DIGITS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱�
  * the circles and each one's centre is read on its own, inverted to dark on light. The digits go
  * back to the layout as text boxes on their markers.
  */
-async function readStepNumbers(ocr: OcrEngine, image: RawPixels, markers: Box[]): Promise<TextBox[]> {
+async function readStepNumbers(ocr: OcrEngine, image: RawPixels, markers: Box[], signal?: AbortSignal): Promise<TextBox[]> {
   const centres = markers.map((marker) => {
     const inset = marker.width * 0.2;
     return { x: marker.x + inset, y: marker.y + inset, width: marker.width - 2 * inset, height: marker.height - 2 * inset };
   });
-  const reads = markers.length ? await ocr.readLines(image, centres, { invert: true, only: "0123456789" }) : [];
+  const reads = markers.length ? await ocr.readLines(image, centres, { invert: true, only: "0123456789", signal }) : [];
   return reads.flatMap((read, index) => {
     const number = read ? parseStepNumber(read.text) : Number.NaN;
     return Number.isFinite(number) ? [{ text: String(number), confidence: read!.confidence, box: markers[index]! }] : [];

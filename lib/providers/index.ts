@@ -2,6 +2,8 @@ import "server-only";
 import { getConfig, type AppConfig } from "@/lib/config";
 import type { ProviderId, ProviderSummary } from "@/lib/shared/providers";
 import { AppError } from "@/lib/shared/errors";
+import { getAdmission } from "@/lib/analysis/admission";
+import { createWorkerAnalyzer } from "@/lib/offline/analyzer";
 import { createGeminiProvider } from "@/lib/providers/gemini";
 import { createOfflineProvider } from "@/lib/providers/offline";
 import { createOpenAICompatibleProvider } from "@/lib/providers/openai-compatible";
@@ -42,7 +44,13 @@ function createRegistry(config: AppConfig): ProviderRegistry {
   const available = new Map<ProviderId, Provider>();
   if (config.gemini) available.set("gemini", createGeminiProvider(config.gemini, options));
   if (config.openai) available.set("openai", createOpenAICompatibleProvider(config.openai, options));
-  available.set("offline", createOfflineProvider());
+  const { offline } = config;
+  const analyze = createWorkerAnalyzer({
+    queue: getAdmission(config).offlineAnalysis,
+    budget: { maxTextLines: offline.maxTextLines, ocrMs: offline.ocrBudgetMs },
+    cacheBytes: offline.cacheBytes,
+  });
+  available.set("offline", createOfflineProvider(analyze));
 
   // parseConfig only names a default whose settings are present.
   const defaultProvider = available.get(config.provider) ?? [...available.values()][0]!;

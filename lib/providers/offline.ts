@@ -1,6 +1,7 @@
 import "server-only";
 import { AppError } from "@/lib/shared/errors";
 import { createWorkerAnalyzer, type AnalyzeFunction } from "@/lib/offline/analyzer";
+import type { ImageAnalysis } from "@/lib/offline/analyze-image";
 import { answerSections, OFFLINE_NOTICE, type Section } from "@/lib/offline/answer/compose-answer";
 import type { AnalysisInput, Provider, ProviderEvent } from "@/lib/providers/types";
 
@@ -36,15 +37,21 @@ export function createOfflineProvider(
     analyze: async (input) => answer(input),
   };
 
-  async function* answer({ image, prompt, history, signal }: AnalysisInput): AsyncGenerator<ProviderEvent> {
+  async function* answer({ image, prompt, history, signal, analysisSlot }: AnalysisInput): AsyncGenerator<ProviderEvent> {
     // The notice goes out at once; the analysis takes a second or two. Follow-ups about the same
     // image reuse its analysis, which the analyzer keeps.
     yield { type: "delta", text: `${OFFLINE_NOTICE}\n\n` };
     let sections: Section[];
     try {
-      sections = answerSections(await analyze(image.data), prompt, history);
+      const analysis = await analyze(image.data, { signal, slot: analysisSlot });
+      sections = answerSections(analysis, prompt, history);
+      // The notice already went out (and is dropped below): this comes right after it.
+      const { partialRead } = analysis;
+      if (partialRead) sections = [() => partialReadNotice(partialRead), ...sections];
     } catch (error) {
       if (signal.aborted) return;
+      // A full queue is the server's state, not the image's fault: it keeps its status and Retry-After.
+      if (error instanceof AppError && error.code === "server_busy") throw error;
       throw unreadable(error);
     }
     const started = performance.now();
@@ -73,4 +80,16 @@ function unreadable(error: unknown): AppError {
   return new AppError("provider_error", 502, "The offline analyzer could not read this image. Try another export of it.", undefined, {
     cause: error,
   });
+}
+
+/**
+ * Said before anything else when the OCR budget ran out: an answer about part of an image must not
+ * read as an answer about all of it.
+ */
+export function partialReadNotice({ linesFound, linesRead }: NonNullable<ImageAnalysis["partialRead"]>): string {
+  return (
+    `**I read only part of this image.** It holds more text than the offline analyzer reads in one image: ` +
+    `I read ${linesRead.toLocaleString("en")} of the ${linesFound.toLocaleString("en")} lines of text I found, the widest first, ` +
+    `so what follows leaves the rest out. A crop of the part you are asking about reads in full.`
+  );
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import type { ConversationTurn, FinishReason, ProviderId, TokenUsage } from "@/lib/shared/providers";
 import type { ThinkingDepth } from "@/lib/shared/thinking";
+import type { QueueSlot } from "@/lib/analysis/work-queue";
 import type { PreparedImage } from "@/lib/image/prepare-image";
 
 export type ProviderEvent =
@@ -18,6 +19,11 @@ export interface AnalysisInput {
   depth?: ThinkingDepth;
   /** Aborted when the person presses Stop or closes the tab: the model call must end with it. */
   signal: AbortSignal;
+  /**
+   * The place in the offline analysis queue reserved as the request arrived (handle-analyze.ts);
+   * the offline provider runs in it or gives it back. Providers that run elsewhere ignore it.
+   */
+  analysisSlot?: QueueSlot;
 }
 
 /**

@@ -14,6 +14,7 @@ export type ErrorCode =
   | "unsupported_media_type"
   | "invalid_image"
   | "image_too_large"
+  | "image_too_complex"
   | "content_blocked"
   | "provider_auth"
   | "provider_quota"
@@ -26,6 +27,7 @@ export type ErrorCode =
   | "provider_error"
   | "cross_site_request"
   | "request_cancelled"
+  | "server_busy"
   | "internal_error";
 
 export interface ErrorBody {

@@ -144,3 +144,35 @@ function crc32(bytes: Uint8Array): number {
   for (const byte of bytes) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }
+
+/**
+ * A progressive JPEG (sharp's `progressive: true`) of noise, the kind of picture that needs every
+ * scan, `width` × `height` pixels.
+ */
+export async function progressiveJpeg(width = 640, height = 480): Promise<Buffer> {
+  return sharp(await noise(width, height)).jpeg({ quality: 90, progressive: true }).toBuffer();
+}
+
+/**
+ * A progressive JPEG whose last scan is repeated until it has `scans` scans: a small file (its
+ * picture is a flat grey, so each scan is a few bytes) that a decoder must work through once per
+ * scan. Scans start with the marker 0xFFDA; the file ends with 0xFFD9.
+ */
+export async function manyScanJpeg(scans: number, width = 640, height = 480): Promise<Buffer> {
+  const base = await sharp({ create: { width, height, channels: 3, background: "#8a8f96" } })
+    .jpeg({ quality: 90, progressive: true })
+    .toBuffer();
+  const sos = Buffer.from([0xff, 0xda]);
+  const lastScan = base.lastIndexOf(sos);
+  const end = base.length - 2;
+  const ownScans = jpegMarkerCount(base, sos);
+  const repeated = Array.from({ length: Math.max(0, scans - ownScans) }, () => base.subarray(lastScan, end));
+  return Buffer.concat([base.subarray(0, end), ...repeated, Buffer.from([0xff, 0xd9])]);
+}
+
+/** How often a two-byte marker appears in a file: in a JPEG, 0xFF in data is always escaped. */
+export function jpegMarkerCount(bytes: Buffer, marker: Buffer): number {
+  let count = 0;
+  for (let at = bytes.indexOf(marker); at >= 0; at = bytes.indexOf(marker, at + 2)) count++;
+  return count;
+}

@@ -12,7 +12,7 @@ const NEXT_BIN = path.join(PROJECT_ROOT, "node_modules/next/dist/bin/next");
  * The app's own settings (lib/config.ts): the test runner's values must not leak into a server
  * under test. Used here and by playwright.config.ts.
  */
-export const APP_SETTING_VARIABLES = /^(GEMINI_|OPENAI_|LLM_|MODEL_|MAX_|UPLOAD_DIR|IMAGE_CACHE_)/;
+export const APP_SETTING_VARIABLES = /^(GEMINI_|OPENAI_|LLM_|MODEL_|MAX_|UPLOAD_DIR|IMAGE_CACHE_|IMAGE_TIMEOUT_|PREPARE_|OFFLINE_QUEUE|OCR_|ANALYSIS_CACHE_)/;
 
 export interface RunningServer {
   url: string;

@@ -6,9 +6,11 @@ import {
   diagramJpeg,
   diagramPng,
   exifRotatedJpeg,
+  manyScanJpeg,
   photoLikePixels,
   photoLikePng,
   pixelBombPng,
+  progressiveJpeg,
   TEXT_FILE,
   transparentPng,
   truncatedPng,
@@ -155,6 +157,30 @@ describe("prepareImage", () => {
     const error = await preparationError(png, { maxPixels: 3999, maxEdge: 3072 });
     expect(error).toMatchObject({ code: "image_too_large", status: 422 });
   });
+
+  it("refuses a JPEG of absurdly many progressive scans with 422 image_too_complex, before decoding it", async () => {
+    const error = await preparationError(await manyScanJpeg(400, 4000, 4000), { ...LIMITS, maxJpegScans: 64 });
+    expect(error).toMatchObject({ code: "image_too_complex", status: 422 });
+    expect(error.message).toContain("more than 64 progressive scans");
+  });
+
+  it("accepts an ordinary progressive JPEG under the scan limit", async () => {
+    const prepared = await prepare(await progressiveJpeg(), { ...LIMITS, maxJpegScans: 64 });
+    expect([prepared.width, prepared.height]).toEqual([640, 480]);
+  });
+
+  it("stops a decode that takes longer than the time budget with 422 image_too_complex", async () => {
+    // Interlaced: libvips must decode all of it before it can scale any of it.
+    const slow = await sharp({ create: { width: 10_000, height: 10_000, channels: 3, background: "#8a8f96" } })
+      .png({ progressive: true, compressionLevel: 1 })
+      .toBuffer();
+    const startedAt = Date.now();
+    const error = await preparationError(slow, { ...LIMITS, timeoutSeconds: 1 });
+    expect(error).toMatchObject({ code: "image_too_complex", status: 422 });
+    expect(error.message).toContain("longer than 1 s");
+    // Stopped near the budget, not after the whole decode.
+    expect(Date.now() - startedAt).toBeLessThan(15_000);
+  }, 30_000);
 
   it("turns an EXIF-rotated photo upright: 300 × 200 with the red corner at the top right", async () => {
     const source = await exifRotatedJpeg();

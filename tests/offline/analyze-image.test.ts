@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyzeImage, parseStepNumber, type ImageAnalysis } from "@/lib/offline/analyze-image";
@@ -293,4 +294,45 @@ describe("ocrScale", () => {
     expect(ocrScale(1600)).toBe(1);
     expect(ocrScale(3072)).toBe(1);
   });
+});
+
+describe("analysis budget and cancellation", () => {
+  /** Random pixels: thousands of text-like specks for the detector. */
+  const noisePng = () => sharp(randomBytes(600 * 550 * 3), { raw: { width: 600, height: 550, channels: 3 } }).png().toBuffer();
+
+  it("reads every line of a diagram within a generous budget, and says nothing of a partial read", () => {
+    expect(diagram.partialRead).toBeUndefined();
+  });
+
+  it(
+    "stops at the line limit on a noise picture and records how much it read",
+    async () => {
+      const analysis = await analyzeImage(ocr, await noisePng(), { budget: { maxTextLines: 8, ocrMs: 60_000 } });
+      expect(analysis.partialRead?.linesRead).toBe(8);
+      expect(analysis.partialRead?.linesFound).toBeGreaterThan(100);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "starts no recognition once the time budget is spent, and still answers with a layout",
+    async () => {
+      const analysis = await analyzeImage(ocr, await noisePng(), { budget: { maxTextLines: 10_000, ocrMs: 0 } });
+      expect(analysis.partialRead).toMatchObject({ linesRead: 0 });
+      expect(analysis.texts).toEqual([]);
+      expect(analysis.layout).toBeDefined();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "stops at its next stage when its signal aborts",
+    async () => {
+      const controller = new AbortController();
+      const analysis = analyzeImage(ocr, await noisePng(), { signal: controller.signal });
+      controller.abort(new Error("nobody waits"));
+      await expect(analysis).rejects.toThrow("nobody waits");
+    },
+    TIMEOUT,
+  );
 });

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { PreparedImage } from "@/lib/image/prepare-image";
 import type { ImageAnalysis } from "@/lib/offline/analyze-image";
-import type { AnalyzeFunction } from "@/lib/offline/analyzer";
+import { createWorkQueue } from "@/lib/analysis/work-queue";
+import { AppError } from "@/lib/shared/errors";
+import type { AnalyzeFunction, AnalyzeOptions } from "@/lib/offline/analyzer";
 import { composeAnswer, OFFLINE_NOTICE } from "@/lib/offline/answer/compose-answer";
-import { createOfflineProvider, CUT_SHORT_NOTE } from "@/lib/providers/offline";
+import { createOfflineProvider, CUT_SHORT_NOTE, partialReadNotice } from "@/lib/providers/offline";
 import type { ProviderEvent } from "@/lib/providers/types";
 import { clickstream } from "@/tests/offline/analysis-fixtures";
 import { collect, failure } from "@/tests/helpers/provider-run";
@@ -174,5 +176,43 @@ describe("offline provider: writing the answer", () => {
   it("writes the whole answer within the budget", async () => {
     const events = await collect(run(fakeAnalyze().analyze));
     expect(text(events)).not.toContain(CUT_SHORT_NOTE);
+  });
+});
+
+describe("offline provider: admission and budgets", () => {
+  it("says first that it read only part of an image whose OCR budget ran out, with how much", async () => {
+    const partial: ImageAnalysis = { ...clickstream(), partialRead: { linesFound: 4263, linesRead: 76 } };
+    const events = await collect(run(fakeAnalyze(partial).analyze));
+    expect(events[0]).toEqual(NOTICE_EVENT);
+    expect(events[1]).toEqual({ type: "delta", text: `${partialReadNotice({ linesFound: 4263, linesRead: 76 })}\n\n` });
+    expect(text(events)).toContain("I read only part of this image.");
+    expect(text(events)).toContain("I read 76 of the 4,263 lines of text I found");
+    // The rest of the answer follows as usual.
+    expect(text(events)).toContain("## Overview");
+    expect(events.at(-1)).toEqual({ type: "done", finishReason: "stop" });
+  });
+
+  it("says nothing of the kind when every line was read", async () => {
+    expect(text(await collect(run(fakeAnalyze().analyze)))).not.toContain("part of this image");
+  });
+
+  it("hands the analyzer the request's signal and its reserved queue place", async () => {
+    const queue = createWorkQueue({ name: "test", concurrency: 1, maxWaiting: 0 });
+    const slot = queue.reserve();
+    const controller = new AbortController();
+    const received: AnalyzeOptions[] = [];
+    const analyze: AnalyzeFunction = async (_image, options = {}) => {
+      received.push(options);
+      return clickstream();
+    };
+    await collect(createOfflineProvider(analyze).analyze({ image, prompt: TASK, history: [], signal: controller.signal, analysisSlot: slot }));
+    expect(received).toEqual([{ signal: controller.signal, slot }]);
+  });
+
+  it("keeps a full queue's 503 and Retry-After rather than blaming the image", async () => {
+    const busy = new AppError("server_busy", 503, "The server is busy with other offline analysis work. Try again in 9 s.", 9);
+    const { error, events } = await failure(run(() => Promise.reject(busy)));
+    expect(events).toEqual([NOTICE_EVENT]);
+    expect(error).toBe(busy);
   });
 });

@@ -7,7 +7,7 @@ import { DetectionService } from "ppu-paddle-ocr";
 import sharp, { type Sharp } from "sharp";
 import { createRecognizer, type RecognitionPrecision } from "@/lib/offline/ocr/recognition-model";
 import { simplifyModel } from "@/lib/offline/ocr/simplify-model";
-import type { GreyImage } from "@/lib/offline/ocr/text-recognizer";
+import type { GreyImage, RecognitionOptions } from "@/lib/offline/ocr/text-recognizer";
 import type { Box, RawPixels, TextBox } from "@/lib/offline/types";
 
 /**
@@ -17,14 +17,34 @@ import type { Box, RawPixels, TextBox } from "@/lib/offline/types";
  * text boxes; the recognition of each box runs here (text-recognizer.ts), which takes half the
  * time the library's own per-box recognition does.
  */
+/** What one image's OCR may spend: past either bound, the lines not yet read stay unread. */
+export interface OcrBudget {
+  /** Lines read at most; the widest are kept, as they are read first. */
+  maxLines: number;
+  /** When, as a Date.now() time, to stop starting recognition batches. */
+  until: number;
+}
+
+export interface OcrReading {
+  /** The lines read as text, in the image's own pixel coordinates. */
+  texts: TextBox[];
+  /** Lines of text the detector found. */
+  linesFound: number;
+  /** Of those, the lines the recogniser read before the budget ran out (text or not). */
+  linesRead: number;
+}
+
 export interface OcrEngine {
-  /** Every line of text in the image (decoded, no alpha), in the image's own pixel coordinates. */
-  read(image: RawPixels): Promise<TextBox[]>;
+  /**
+   * Every line of text in the image (decoded, no alpha) within the budget. An aborted `signal`
+   * stops it between detection and each recognition batch.
+   */
+  read(image: RawPixels, options?: { signal?: AbortSignal; budget?: OcrBudget }): Promise<OcrReading>;
   /**
    * Reads each box as one short line (a step number) without detection, null where nothing is
    * read: light on dark when `invert`, and made of the characters in `only` when given.
    */
-  readLines(image: RawPixels, boxes: Box[], options: { invert: boolean; only?: string }): Promise<Array<TextBox | null>>;
+  readLines(image: RawPixels, boxes: Box[], options: { invert: boolean; only?: string; signal?: AbortSignal }): Promise<Array<TextBox | null>>;
   /** The recogniser that runs: "float", or "int8 (…)" with how it was quantized. */
   readonly recognition: string;
   close(): Promise<void>;
@@ -65,9 +85,11 @@ export async function createPaddleOcr({ precision, onRecognitionInput }: OcrOpti
   );
 
   /** The boxes' lines that read as text: confident enough, not CJK (icons), not blank. */
-  const recognise = async (image: GreyImage, boxes: Box[], only?: string): Promise<Array<TextBox | null>> => {
-    const readings = await recognizer.read(image, boxes, { only });
-    return readings.map(({ text, confidence }, index) => {
+  const recognise = async (image: GreyImage, boxes: Box[], options: RecognitionOptions): Promise<Array<TextBox | null | undefined>> => {
+    const readings = await recognizer.read(image, boxes, options);
+    return readings.map((reading, index) => {
+      if (!reading) return undefined;
+      const { text, confidence } = reading;
       const trimmed = text.trim();
       const bar = /[\p{L}\p{N}]/u.test(trimmed) ? MIN_CONFIDENCE : MIN_CONFIDENCE_WITHOUT_LETTERS;
       return !trimmed || CJK.test(trimmed) || confidence < bar ? null : { text: trimmed, confidence, box: boxes[index]! };
@@ -76,7 +98,7 @@ export async function createPaddleOcr({ precision, onRecognitionInput }: OcrOpti
 
   return {
     recognition: description,
-    async read(image) {
+    async read(image, { signal, budget } = {}) {
       const scale = ocrScale(image.width);
       // Grey: dark text on saturated fills reads far better without the colour.
       const { data, info } = await decoded(image)
@@ -86,14 +108,23 @@ export async function createPaddleOcr({ precision, onRecognitionInput }: OcrOpti
         .toBuffer({ resolveWithObject: true });
       const grey: GreyImage = { data, width: info.width, height: info.height };
       const png = await sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } }).png({ compressionLevel: 1 }).toBuffer();
-      const boxes = (await detector.run(toArrayBuffer(png))).filter((box) => box.width > 0 && box.height > 0);
-      const lines = await recognise(grey, boxes);
-      return lines.flatMap((line) => (line ? [{ ...line, box: scaleBox(line.box, 1 / scale) }] : []));
+      signal?.throwIfAborted();
+      const found = (await detector.run(toArrayBuffer(png))).filter((box) => box.width > 0 && box.height > 0);
+      signal?.throwIfAborted();
+      // The widest lines are kept: the recogniser reads them first, and titles and labels are long.
+      const boxes = budget && found.length > budget.maxLines ? [...found].sort((a, b) => b.width - a.width).slice(0, budget.maxLines) : found;
+      const lines = await recognise(grey, boxes, { signal, until: budget?.until });
+      return {
+        texts: lines.flatMap((line) => (line ? [{ ...line, box: scaleBox(line.box, 1 / scale) }] : [])),
+        linesFound: found.length,
+        linesRead: lines.filter((line) => line !== undefined).length,
+      };
     },
-    async readLines(image, boxes, { invert, only }) {
+    async readLines(image, boxes, { invert, only, signal }) {
       const { data, info } = await decoded(image).greyscale().negate(invert ? { alpha: false } : false).raw().toBuffer({ resolveWithObject: true });
       const grey: GreyImage = { data, width: info.width, height: info.height };
-      return recognise(grey, boxes, only);
+      // Without a deadline every line is read: none is left undefined.
+      return (await recognise(grey, boxes, { only, signal })).map((line) => line ?? null);
     },
     async close() {
       await Promise.all([detectionSession.release(), recognizer.close()]);

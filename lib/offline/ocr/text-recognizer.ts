@@ -13,9 +13,21 @@ export interface GreyImage {
 
 /** Reads lines of text: each box of an image holds one. */
 export interface TextRecognizer {
-  /** One reading per box, in order. With `only`, each line is read as made of those characters alone. */
-  read(image: GreyImage, boxes: readonly Box[], options?: { only?: string }): Promise<DecodedLine[]>;
+  /**
+   * One reading per box, in order. With `only`, each line is read as made of those characters
+   * alone. Lines are read in batches, widest first: once the clock passes `until` no further batch
+   * starts and the lines not reached stay undefined; an aborted `signal` stops it with its reason.
+   */
+  read(image: GreyImage, boxes: readonly Box[], options?: RecognitionOptions): Promise<Array<DecodedLine | undefined>>;
   close(): Promise<void>;
+}
+
+export interface RecognitionOptions {
+  only?: string;
+  /** Stops the reading between two batches: a run of the model cannot be interrupted safely. */
+  signal?: AbortSignal;
+  /** When, as a Date.now() time, to stop starting batches. */
+  until?: number;
 }
 
 /** The PP-OCR recogniser reads lines scaled to 48 px high, at least 8 px wide. */
@@ -52,12 +64,14 @@ export async function createTextRecognizer(
   const classesOf = (characters: string) => [...characters].map((character) => dictionary.indexOf(character)).filter((index) => index > 0);
 
   return {
-    async read(image, boxes, { only } = {}) {
+    async read(image, boxes, { only, signal, until = Number.POSITIVE_INFINITY } = {}) {
       const allowed = only ? classesOf(only) : undefined;
       if (allowed?.length === 0) throw new Error(`The recogniser knows none of the characters "${only}".`);
       const lines = boxes.map((box) => lineCrop(image, box));
-      const readings: DecodedLine[] = new Array(lines.length);
+      const readings: Array<DecodedLine | undefined> = new Array(lines.length).fill(undefined);
       for (const batch of similarWidths(lines.map((line) => line.width))) {
+        signal?.throwIfAborted();
+        if (Date.now() >= until) break;
         const width = lines[batch[0]!]!.width;
         const tensor = batchTensor(image, batch.map((index) => lines[index]!), width);
         onInput?.(tensor);

@@ -1,5 +1,6 @@
 import "server-only";
 import { parentPort } from "node:worker_threads";
+import sharp from "sharp";
 import { analyzeImage } from "@/lib/offline/analyze-image";
 import { createPaddleOcr, type OcrEngine } from "@/lib/offline/ocr/paddle-ocr";
 import type { AnalysisReply, AnalysisRequest } from "@/lib/offline/worker/protocol";
@@ -7,23 +8,42 @@ import type { AnalysisReply, AnalysisRequest } from "@/lib/offline/worker/protoc
 /**
  * The offline analyzer's thread: OCR and layout are seconds of CPU work that must not stall the
  * server's event loop. One OCR engine, loaded on the first request and kept; requests arrive one
- * at a time (the main thread queues them).
+ * at a time (the main thread queues them), and a cancellation may arrive while one runs.
  */
 
 // Model files are read from disk (PaddleOCR libraries download models they are not handed).
 // This thread has no reason to touch the network, so it cannot.
 globalThis.fetch = () => Promise.reject(new Error("The offline analyzer does not use the network."));
 
-let engine: Promise<OcrEngine> | undefined;
+// Each image is analysed once (the server keeps the result): libvips' cache would only hold memory.
+sharp.cache(false);
 
-parentPort?.on("message", async ({ id, image }: AnalysisRequest) => {
+let engine: Promise<OcrEngine> | undefined;
+const running = new Map<number, AbortController>();
+
+parentPort?.on("message", async (request: AnalysisRequest) => {
+  if (request.type === "cancel") {
+    running.get(request.id)?.abort();
+    return;
+  }
+  const { id, image, budget } = request;
+  const abort = new AbortController();
+  running.set(id, abort);
   let reply: AnalysisReply;
   try {
     engine ??= createPaddleOcr();
-    reply = { id, analysis: await analyzeImage(await engine, Buffer.from(image)) };
+    const analysis = await analyzeImage(await engine, Buffer.from(image), { signal: abort.signal, budget });
+    reply = { id, analysis, bytes: JSON.stringify(analysis).length };
   } catch (error) {
-    engine = undefined;
-    reply = { id, error: error instanceof Error ? error.message : String(error) };
+    if (abort.signal.aborted) {
+      reply = { id, cancelled: true };
+    } else {
+      // A failure may have left the engine broken: the next request loads it again.
+      engine = undefined;
+      reply = { id, error: error instanceof Error ? error.message : String(error) };
+    }
+  } finally {
+    running.delete(id);
   }
   parentPort?.postMessage(reply);
 });

@@ -1,11 +1,20 @@
 import "server-only";
-import type { ImageAnalysis } from "@/lib/offline/analyze-image";
+import type { ImageAnalysis, AnalysisBudget } from "@/lib/offline/analyze-image";
 
 /** Messages between the server and the analysis thread. */
-export interface AnalysisRequest {
-  id: number;
-  /** The prepared image's encoded bytes (PNG or JPEG). */
-  image: Uint8Array;
-}
+export type AnalysisRequest =
+  | {
+      type: "analyze";
+      id: number;
+      /** The prepared image's encoded bytes (PNG or JPEG). */
+      image: Uint8Array;
+      budget?: AnalysisBudget;
+    }
+  /** Nobody waits for this analysis any more: it stops at its next stage. */
+  | { type: "cancel"; id: number };
 
-export type AnalysisReply = { id: number; analysis: ImageAnalysis } | { id: number; error: string };
+export type AnalysisReply =
+  /** `bytes`: the analysis's size as JSON, measured here so that the server's cache can be bounded. */
+  | { id: number; analysis: ImageAnalysis; bytes: number }
+  | { id: number; cancelled: true }
+  | { id: number; error: string };

@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { analyzeLayout, findStepMarkers } from "@/lib/offline/layout";
-import type { RawPixels } from "@/lib/offline/layout";
+import { analyzeLayout, findStepMarkers, type RawPixels } from "@/lib/offline/layout";
 import type { DiagramLayout, TextBox } from "@/lib/offline/types";
 import { render, textBoxes } from "@/tests/offline/layout/diagrams";
 import { FILLED, ICONS, NESTED } from "@/tests/offline/layout/fixtures";

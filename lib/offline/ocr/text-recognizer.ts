@@ -1,6 +1,6 @@
 import "server-only";
 import * as ort from "onnxruntime-node";
-import { addBestClassOutputs, BEST_CLASS, BEST_PROBABILITY } from "@/lib/offline/ocr/best-class-outputs";
+import { addBestClassOutputs, BEST_CLASS, BEST_PROBABILITY } from "@/lib/offline/ocr/model-prep/best-class-outputs";
 import { decodeBestPath, decodeCtc, type DecodedLine } from "@/lib/offline/ocr/ctc-decode";
 import type { Box } from "@/lib/offline/types";
 

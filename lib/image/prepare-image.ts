@@ -58,7 +58,7 @@ export async function prepareImage(path: string, limits: ImageLimits): Promise<P
     );
   }
 
-  let pixels: RawPixels;
+  let pixels: PixelsForModel;
   try {
     const { data, info } = await sharp(path, options)
       .timeout(timeout)
@@ -88,7 +88,8 @@ export async function prepareImage(path: string, limits: ImageLimits): Promise<P
   };
 }
 
-interface RawPixels {
+/** The upright, flattened, scaled-down image, decoded: what `encodeForModel` turns into the file a model reads. */
+interface PixelsForModel {
   data: Buffer;
   width: number;
   height: number;
@@ -111,7 +112,7 @@ const JPEG_MIN_SAVING = 4;
  * So: PNG at level 6 (12× faster than level 9 with adaptive filtering, and no larger on
  * diagrams); only when it exceeds 6 bits/pixel is JPEG tried, and kept if 4× smaller.
  */
-async function encodeForModel(pixels: RawPixels, timeout: { seconds: number }): Promise<{ data: Buffer; mimeType: AcceptedMimeType }> {
+async function encodeForModel(pixels: PixelsForModel, timeout: { seconds: number }): Promise<{ data: Buffer; mimeType: AcceptedMimeType }> {
   const raw = () => sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } }).timeout(timeout);
   const png = await raw().png({ compressionLevel: 6 }).toBuffer();
   if ((png.length * 8) / (pixels.width * pixels.height) <= PHOTO_BITS_PER_PIXEL) {

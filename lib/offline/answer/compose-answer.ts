@@ -335,14 +335,14 @@ class DiagramReading {
     const { components, layout } = this.analysis;
     const stepOf = new Map(layout.steps.flatMap((step) => (step.nodeId ? [[step.nodeId, step.number] as const] : [])));
     const containerOrder = new Map(
-      [...layout.containers].sort((a, b) => readingOrder(a.box, b.box)).map((container, index) => [container.id, index]),
+      [...layout.containers].sort((a, b) => compareReadingPosition(a.box, b.box)).map((container, index) => [container.id, index]),
     );
     const groupRank = (node: LayoutNode) => (node.containerId ? (containerOrder.get(node.containerId) ?? 0) + 1 : 0);
     return [...components].sort(
       (a, b) =>
         (stepOf.get(a.node.id) ?? Infinity) - (stepOf.get(b.node.id) ?? Infinity) ||
         groupRank(a.node) - groupRank(b.node) ||
-        readingOrder(a.node.box, b.node.box),
+        compareReadingPosition(a.node.box, b.node.box),
     );
   }
 
@@ -439,8 +439,8 @@ class DiagramReading {
 
 }
 
-/** Top to bottom in rows, left to right within a row (a row: boxes whose tops are close). */
-function readingOrder(a: LayoutNode["box"], b: LayoutNode["box"]): number {
+/** Sorts boxes top to bottom in rows, left to right within a row (a row: boxes whose tops are close). */
+function compareReadingPosition(a: LayoutNode["box"], b: LayoutNode["box"]): number {
   const rowTolerance = Math.min(a.height, b.height) * 0.6;
   if (Math.abs(a.y - b.y) > rowTolerance) return a.y - b.y;
   return a.x - b.x;

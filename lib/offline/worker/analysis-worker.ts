@@ -3,7 +3,7 @@ import { parentPort } from "node:worker_threads";
 import sharp from "sharp";
 import { analyzeImage } from "@/lib/offline/analyze-image";
 import { createPaddleOcr, type OcrEngine } from "@/lib/offline/ocr/paddle-ocr";
-import type { AnalysisReply, AnalysisRequest } from "@/lib/offline/worker/protocol";
+import type { AnalysisThreadReply, AnalysisThreadRequest } from "@/lib/offline/worker/protocol";
 
 /**
  * The offline analyzer's thread: OCR and layout are seconds of CPU work that must not stall the
@@ -21,7 +21,7 @@ sharp.cache(false);
 let engine: Promise<OcrEngine> | undefined;
 const running = new Map<number, AbortController>();
 
-parentPort?.on("message", async (request: AnalysisRequest) => {
+parentPort?.on("message", async (request: AnalysisThreadRequest) => {
   if (request.type === "cancel") {
     running.get(request.id)?.abort();
     return;
@@ -29,7 +29,7 @@ parentPort?.on("message", async (request: AnalysisRequest) => {
   const { id, image, budget } = request;
   const abort = new AbortController();
   running.set(id, abort);
-  let reply: AnalysisReply;
+  let reply: AnalysisThreadReply;
   try {
     engine ??= createPaddleOcr();
     const analysis = await analyzeImage(await engine, Buffer.from(image), { signal: abort.signal, budget });

@@ -1,8 +1,6 @@
 import "server-only";
 import { AppError } from "@/lib/shared/errors";
-import { createWorkerAnalyzer, type AnalyzeFunction } from "@/lib/offline/analyzer";
-import type { ImageAnalysis } from "@/lib/offline/analyze-image";
-import { answerSections, OFFLINE_NOTICE, type Section } from "@/lib/offline/answer/compose-answer";
+import { answerSections, createWorkerAnalyzer, OFFLINE_NOTICE, type AnalyzeFunction, type ImageAnalysis, type Section } from "@/lib/offline";
 import type { AnalysisInput, Provider, ProviderEvent } from "@/lib/providers/types";
 
 /**

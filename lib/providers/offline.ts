@@ -8,7 +8,7 @@ import type { AnalysisInput, Provider, ProviderEvent } from "@/lib/providers/typ
  * bounded in size and take a small fraction of this; the budget is the last guard should some
  * reading still make one slow, and it cuts the answer short rather than the server's other work.
  */
-export const COMPOSE_BUDGET_MS = 1_000;
+const COMPOSE_BUDGET_MS = 1_000;
 
 /** Said when the budget ran out before the last section. */
 export const CUT_SHORT_NOTE = "*The rest of this answer was left out: it took too long to write.*";

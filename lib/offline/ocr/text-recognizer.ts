@@ -160,7 +160,7 @@ function writeLine(image: GreyImage, crop: LineCrop, target: Float32Array, offse
 }
 
 /** The lines' indices in batches: widest first, each batch as wide as its first line. */
-export function similarWidths(widths: readonly number[]): number[][] {
+function similarWidths(widths: readonly number[]): number[][] {
   const order = widths.map((_, index) => index).sort((a, b) => widths[b]! - widths[a]!);
   const batches: number[][] = [];
   for (let next = 0; next < order.length; ) {

@@ -1,6 +1,6 @@
 /**
  * Measures the activation ranges that the int8 recogniser is quantized with:
- * `npm run calibrate:ocr` writes lib/offline/ocr/recognizer-calibration.json. It analyses
+ * `npm run calibrate:ocr` writes lib/offline/ocr/model-prep/recognizer-calibration.json. It analyses
  * diagrams that calibration-diagrams.ts draws (not the evaluation fixtures) as the server does,
  * with the float recogniser, and runs every input that recogniser was given (each detected
  * line, kept or not, and each step number, in their batches) through the simplified model again,
@@ -16,13 +16,13 @@ import onnxProto from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import { analyzeImage } from "@/lib/offline/analyze-image";
 import { createPaddleOcr } from "@/lib/offline/ocr/paddle-ocr";
-import { quantizableConvolutions } from "@/lib/offline/ocr/quantize-model";
+import { quantizableConvolutions } from "@/lib/offline/ocr/model-prep/quantize-model";
 import { sha256 } from "@/lib/offline/ocr/recognition-model";
-import { simplifyModel } from "@/lib/offline/ocr/simplify-model";
+import { simplifyModel } from "@/lib/offline/ocr/model-prep/simplify-model";
 import { calibrationImages } from "./calibration-diagrams";
 
 const { onnx } = onnxProto;
-const OUTPUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../lib/offline/ocr/recognizer-calibration.json");
+const OUTPUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../lib/offline/ocr/model-prep/recognizer-calibration.json");
 const DIAGRAMS = 12;
 
 async function main() {

@@ -54,7 +54,7 @@ export async function prepareImage(path: string, limits: ImageLimits): Promise<P
     throw new AppError("image_too_large", `The image is ${width.toLocaleString("en")} × ${height.toLocaleString("en")} pixels; at most ${limits.maxPixels.toLocaleString("en")} pixels are accepted.`);
   }
 
-  let pixels: RawPixels;
+  let pixels: PixelsForModel;
   try {
     const { data, info } = await sharp(path, options)
       .timeout(timeout)
@@ -84,7 +84,8 @@ export async function prepareImage(path: string, limits: ImageLimits): Promise<P
   };
 }
 
-interface RawPixels {
+/** The upright, flattened, scaled-down image, decoded: what `encodeForModel` turns into the file a model reads. */
+interface PixelsForModel {
   data: Buffer;
   width: number;
   height: number;
@@ -108,7 +109,7 @@ const JPEG_MIN_SAVING = 4;
  * diagrams); only when it exceeds PHOTO_BITS_PER_PIXEL is JPEG tried, and kept if
  * JPEG_MIN_SAVING times smaller.
  */
-async function encodeForModel(pixels: RawPixels, timeout: { seconds: number }): Promise<{ data: Buffer; mimeType: AcceptedMimeType }> {
+async function encodeForModel(pixels: PixelsForModel, timeout: { seconds: number }): Promise<{ data: Buffer; mimeType: AcceptedMimeType }> {
   const raw = () => sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } }).timeout(timeout);
   const png = await raw().png({ compressionLevel: 6 }).toBuffer();
   if ((png.length * 8) / (pixels.width * pixels.height) <= PHOTO_BITS_PER_PIXEL) {

@@ -4,7 +4,7 @@ import { Worker } from "node:worker_threads";
 import { createWorkQueue, type QueueSlot, type WorkQueue } from "@/lib/analysis/work-queue";
 import { AppError } from "@/lib/shared/errors";
 import type { AnalysisBudget, ImageAnalysis } from "@/lib/offline/analyze-image";
-import type { AnalysisReply, AnalysisRequest } from "@/lib/offline/worker/protocol";
+import type { AnalysisThreadReply, AnalysisThreadRequest } from "@/lib/offline/worker/protocol";
 
 /** Analyses are kept by image so that a regenerated answer or a follow-up costs nothing. */
 const CACHE_SIZE = 16;
@@ -61,7 +61,7 @@ function analysisThread(budget: AnalysisBudget | undefined): RunAnalysis {
   const start = () => {
     // Turbopack compiles this URL into its own worker-thread chunk.
     const started = new Worker(new URL("./worker/analysis-worker.ts", import.meta.url));
-    started.on("message", (reply: AnalysisReply) => {
+    started.on("message", (reply: AnalysisThreadReply) => {
       const waiting = pending.get(reply.id);
       pending.delete(reply.id);
       if ("error" in reply) waiting?.reject(new Error(reply.error));
@@ -84,7 +84,7 @@ function analysisThread(budget: AnalysisBudget | undefined): RunAnalysis {
       worker ??= start();
       const id = nextId++;
       const running = worker;
-      const cancel = () => running.postMessage({ type: "cancel", id } satisfies AnalysisRequest);
+      const cancel = () => running.postMessage({ type: "cancel", id } satisfies AnalysisThreadRequest);
       signal.addEventListener("abort", cancel, { once: true });
       pending.set(id, {
         resolve: (result) => {
@@ -96,7 +96,7 @@ function analysisThread(budget: AnalysisBudget | undefined): RunAnalysis {
           reject(error);
         },
       });
-      running.postMessage({ type: "analyze", id, image: new Uint8Array(image), budget } satisfies AnalysisRequest);
+      running.postMessage({ type: "analyze", id, image: new Uint8Array(image), budget } satisfies AnalysisThreadRequest);
     });
 }
 

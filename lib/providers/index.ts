@@ -3,7 +3,7 @@ import { getConfig, type AppConfig } from "@/lib/config";
 import type { ProviderId, ProviderSummary } from "@/lib/shared/providers";
 import { AppError } from "@/lib/shared/errors";
 import { getAdmission } from "@/lib/analysis/admission";
-import { createWorkerAnalyzer } from "@/lib/offline/analyzer";
+import { createWorkerAnalyzer } from "@/lib/offline";
 import { createGeminiProvider } from "@/lib/providers/gemini";
 import { createOfflineProvider } from "@/lib/providers/offline";
 import { createOpenAICompatibleProvider } from "@/lib/providers/openai-compatible";

@@ -1,8 +1,6 @@
 import "server-only";
 import { AppError } from "@/lib/shared/errors";
-import { createWorkerAnalyzer, type AnalyzeFunction } from "@/lib/offline/analyzer";
-import type { ImageAnalysis } from "@/lib/offline/analyze-image";
-import { answerSections, OFFLINE_NOTICE, type Section } from "@/lib/offline/answer/compose-answer";
+import { answerSections, createWorkerAnalyzer, OFFLINE_NOTICE, type AnalyzeFunction, type ImageAnalysis, type Section } from "@/lib/offline";
 import type { AnalysisInput, Provider, ProviderEvent } from "@/lib/providers/types";
 
 /**
@@ -10,7 +8,7 @@ import type { AnalysisInput, Provider, ProviderEvent } from "@/lib/providers/typ
  * bounded in size and take a small fraction of this; the budget is the last guard should some
  * reading still make one slow, and it cuts the answer short rather than the server's other work.
  */
-export const COMPOSE_BUDGET_MS = 1_000;
+const COMPOSE_BUDGET_MS = 1_000;
 
 /** Said when the budget ran out before the last section. */
 export const CUT_SHORT_NOTE = "*The rest of this answer was left out: it took too long to write.*";
@@ -38,16 +36,14 @@ export function createOfflineProvider(
   };
 
   async function* answer({ image, prompt, history, signal, analysisSlot }: AnalysisInput): AsyncGenerator<ProviderEvent> {
-    // The notice goes out at once; the analysis takes a second or two. Follow-ups about the same
-    // image reuse its analysis, which the analyzer keeps.
+    // The notice, the first line of every offline answer, goes out at once; the analysis takes a
+    // second or two. Follow-ups about the same image reuse its analysis, which the analyzer keeps.
     yield { type: "delta", text: `${OFFLINE_NOTICE}\n\n` };
+    let analysis: ImageAnalysis;
     let sections: Section[];
     try {
-      const analysis = await analyze(image.data, { signal, slot: analysisSlot });
+      analysis = await analyze(image.data, { signal, slot: analysisSlot });
       sections = answerSections(analysis, prompt, history);
-      // The notice already went out (and is dropped below): this comes right after it.
-      const { partialRead } = analysis;
-      if (partialRead) sections = [() => partialReadNotice(partialRead), ...sections];
     } catch (error) {
       if (signal.aborted) return;
       // A full queue is the server's state, not the image's fault: it keeps its status and Retry-After.
@@ -55,22 +51,29 @@ export function createOfflineProvider(
       throw unreadable(error);
     }
     const started = performance.now();
-    for (const [index, section] of sections.entries()) {
+    // Said before the answer it qualifies; the budget below only ever cuts the answer.
+    const { partialRead } = analysis;
+    if (partialRead) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (signal.aborted) return;
+      yield { type: "delta", text: `${partialReadNotice(partialRead)}\n\n` };
+    }
+    for (const section of sections) {
       // A turn of the event loop before each section: requests that arrived meanwhile are served
       // between the sections of a long answer, not after all of them.
       await new Promise((resolve) => setImmediate(resolve));
       if (signal.aborted) return;
+      if (performance.now() - started >= composeBudgetMs) {
+        yield { type: "delta", text: `${CUT_SHORT_NOTE}\n\n` };
+        break;
+      }
       let text: string | null;
       try {
         text = section();
       } catch (error) {
         throw unreadable(error);
       }
-      if (text !== null && text !== OFFLINE_NOTICE) yield { type: "delta", text: `${text}\n\n` };
-      if (index < sections.length - 1 && performance.now() - started >= composeBudgetMs) {
-        yield { type: "delta", text: `${CUT_SHORT_NOTE}\n\n` };
-        break;
-      }
+      if (text !== null) yield { type: "delta", text: `${text}\n\n` };
     }
     yield { type: "done", finishReason: "stop" };
   }

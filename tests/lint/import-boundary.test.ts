@@ -44,3 +44,32 @@ describe("the import boundary between browser and server code", () => {
     expect(await boundaryErrors("lib/analysis/probe.ts", 'import { getConfig } from "@/lib/config";\nexport const x = getConfig;\n')).toEqual([]);
   });
 });
+
+describe("the offline analyzer's entry point", () => {
+  beforeAll(() => eslint.lintText("", { filePath: "lib/providers/warm-up.ts" }), 60_000);
+
+  it("refuses a module behind it in a server module, however deep", async () => {
+    const analyzer = await boundaryErrors("lib/providers/probe.ts", 'import { createWorkerAnalyzer } from "@/lib/offline/analyzer";\nexport const x = createWorkerAnalyzer;\n');
+    const answer = await boundaryErrors("lib/analysis/probe.ts", 'import { OFFLINE_NOTICE } from "@/lib/offline/answer/compose-answer";\nexport const x = OFFLINE_NOTICE;\n');
+    expect(analyzer).toHaveLength(1);
+    expect(analyzer[0]).toMatch(/through its entry point/);
+    expect(answer).toHaveLength(1);
+  });
+
+  it("lets server modules import the entry point", async () => {
+    expect(await boundaryErrors("lib/providers/probe.ts", 'import { createWorkerAnalyzer } from "@/lib/offline";\nexport const x = createWorkerAnalyzer;\n')).toEqual([]);
+  });
+
+  it("lets the analyzer's own modules, its tests and benchmarks reach inside", async () => {
+    const code = 'import { analyzeImage } from "@/lib/offline/analyze-image";\nexport const x = analyzeImage;\n';
+    for (const filePath of ["lib/offline/worker/probe.ts", "tests/offline/probe.test.ts", "bench/probe.ts"]) {
+      expect(await boundaryErrors(filePath, code)).toEqual([]);
+    }
+  });
+
+  it("still keeps it out of browser code", async () => {
+    const errors = await boundaryErrors("components/probe.tsx", 'import { OFFLINE_NOTICE } from "@/lib/offline";\nexport const x = OFFLINE_NOTICE;\n');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/server modules must not reach the page/);
+  });
+});

@@ -40,20 +40,24 @@ export const MAX_DESCRIBED_COMPONENTS = 200;
 export type Section = () => string | null;
 
 /**
- * The markdown answer to a task, as sections in the order they are shown. `history` holds the
- * earlier questions about the same image: a follow-up such as “what does it connect to?” is about
- * the components the latest of them named.
+ * The markdown answer to a task, as sections in the order they are shown: OFFLINE_NOTICE, then
+ * `answerSections`. `history` holds the earlier questions about the same image: a follow-up such
+ * as “what does it connect to?” is about the components the latest of them named.
  */
 export function composeAnswer(analysis: ImageAnalysis, task: string, history: readonly ConversationTurn[] = []): string[] {
-  return answerSections(analysis, task, history).flatMap((section) => section() ?? []);
+  return [OFFLINE_NOTICE, ...answerSections(analysis, task, history).flatMap((section) => section() ?? [])];
 }
 
 /**
- * The same answer as sections still to be written, so that the provider can write and stream them
- * one at a time and let other requests in between.
+ * What follows OFFLINE_NOTICE, as sections still to be written, so that the provider can send the
+ * notice before the analysis is done, then write and stream these one at a time and let other
+ * requests in between.
  */
 export function answerSections(analysis: ImageAnalysis, task: string, history: readonly ConversationTurn[] = []): Section[] {
-  if (!analysis.isDiagram) return pictureAnswer(analysis, task);
+  return analysis.isDiagram ? diagramAnswer(analysis, task, history) : pictureAnswer(analysis, task);
+}
+
+function diagramAnswer(analysis: ImageAnalysis, task: string, history: readonly ConversationTurn[]): Section[] {
   const diagram = new DiagramReading(analysis);
   let mentioned = diagram.componentsNamedIn(task);
   if (mentioned.length === 0 && REFERS_BACK.test(task)) {
@@ -62,27 +66,24 @@ export function answerSections(analysis: ImageAnalysis, task: string, history: r
       if (mentioned.length > 0) break;
     }
   }
-  const notice = fixed(OFFLINE_NOTICE);
   switch (classifyTask(task, mentioned.length > 0)) {
     case "list":
-      return [notice, () => diagram.overview(), () => diagram.componentTable()];
+      return [() => diagram.overview(), () => diagram.componentTable()];
     case "component":
-      return [notice, ...mentioned.map((component) => () => diagram.componentStory(component))];
+      return mentioned.map((component) => () => diagram.componentStory(component));
     case "mermaid":
-      return [notice, () => diagram.mermaid(), () => diagram.readingNote()];
+      return [() => diagram.mermaid(), () => diagram.readingNote()];
     case "judgement":
       return [
-        notice,
         fixed(
           "Judging risks, security or improvements needs a language model, which offline mode does not have. Here is what the analyzer read, as a basis for your own review.",
         ),
         ...diagram.walkThrough(),
       ];
     case "explain":
-      return [notice, ...diagram.walkThrough()];
+      return diagram.walkThrough();
     case "other":
       return [
-        notice,
         fixed(
           "Offline mode can read a diagram's text, its groups, numbered steps and arrows, and name known cloud and data services; it cannot answer this task directly. This is what it read.",
         ),
@@ -106,7 +107,6 @@ function pictureAnswer(analysis: ImageAnalysis, task: string): Section[] {
       ? ["## Text found", "", ...analysis.texts.map((line) => `- ${escapeMarkdown(line.text)}`)].join("\n")
       : "## Text found\n\nNo text could be read in this image.";
   return [
-    fixed(OFFLINE_NOTICE),
     () =>
       `This image does not look like a diagram, and offline mode cannot describe pictures, so it cannot answer “${escapeMarkdown(task.trim())}”. It can report the text in the image and plain facts about it.`,
     text,
@@ -335,14 +335,14 @@ class DiagramReading {
     const { components, layout } = this.analysis;
     const stepOf = new Map(layout.steps.flatMap((step) => (step.nodeId ? [[step.nodeId, step.number] as const] : [])));
     const containerOrder = new Map(
-      [...layout.containers].sort((a, b) => readingOrder(a.box, b.box)).map((container, index) => [container.id, index]),
+      [...layout.containers].sort((a, b) => compareReadingPosition(a.box, b.box)).map((container, index) => [container.id, index]),
     );
     const groupRank = (node: LayoutNode) => (node.containerId ? (containerOrder.get(node.containerId) ?? 0) + 1 : 0);
     return [...components].sort(
       (a, b) =>
         (stepOf.get(a.node.id) ?? Infinity) - (stepOf.get(b.node.id) ?? Infinity) ||
         groupRank(a.node) - groupRank(b.node) ||
-        readingOrder(a.node.box, b.node.box),
+        compareReadingPosition(a.node.box, b.node.box),
     );
   }
 
@@ -439,8 +439,8 @@ class DiagramReading {
 
 }
 
-/** Top to bottom in rows, left to right within a row (a row: boxes whose tops are close). */
-function readingOrder(a: LayoutNode["box"], b: LayoutNode["box"]): number {
+/** Sorts boxes top to bottom in rows, left to right within a row (a row: boxes whose tops are close). */
+function compareReadingPosition(a: LayoutNode["box"], b: LayoutNode["box"]): number {
   const rowTolerance = Math.min(a.height, b.height) * 0.6;
   if (Math.abs(a.y - b.y) > rowTolerance) return a.y - b.y;
   return a.x - b.x;

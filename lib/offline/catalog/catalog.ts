@@ -75,11 +75,6 @@ export interface ConceptMatch {
   readonly alias: string;
 }
 
-export interface ConceptMention extends ConceptMatch {
-  /** The words of the text that matched, as written (space-separated). */
-  readonly text: string;
-}
-
 export interface MatchOptions {
   /** Matches scoring below this are dropped (default 0.6). */
   readonly minScore?: number;
@@ -348,7 +343,6 @@ interface AliasEntry {
 
 interface CatalogIndex {
   readonly concepts: readonly Concept[];
-  readonly byId: ReadonlyMap<string, Concept>;
   readonly byLoose: ReadonlyMap<string, readonly AliasEntry[]>;
   /** Fuzzy look-up: each long explicit alias under its own key and every one-deletion of it. */
   readonly byDeletion: ReadonlyMap<string, readonly AliasEntry[]>;
@@ -410,7 +404,6 @@ function buildIndex(raw: unknown): CatalogIndex {
   const concepts: Concept[] = parsed.concepts.map((c) =>
     Object.freeze({ ...c, aliases: Object.freeze([...c.aliases]) }),
   );
-  const byId = new Map(concepts.map((c) => [c.id, c] as const));
   const explicitByStrict = new Map<string, AliasEntry[]>();
   const generatedByStrict = new Map<string, AliasEntry[]>();
   const problems: string[] = [];
@@ -476,17 +469,13 @@ function buildIndex(raw: unknown): CatalogIndex {
     if (explicitByStrict.has(strict)) continue; // an explicit alias of some concept wins
     entries.forEach(add);
   }
-  return { concepts: Object.freeze(concepts), byId, byLoose, byDeletion, maxUnits, maxLooseLength };
+  return { concepts: Object.freeze(concepts), byLoose, byDeletion, maxUnits, maxLooseLength };
 }
 
 const INDEX = buildIndex(catalogJson);
 
 /** Every concept of the catalogue, in file order. */
 export const concepts: readonly Concept[] = INDEX.concepts;
-
-export function getConcept(id: string): Concept | undefined {
-  return INDEX.byId.get(id);
-}
 
 /** Validates catalogue data the way the module does at load time; throws on a problem. */
 export function parseCatalog(raw: unknown): readonly Concept[] {
@@ -803,59 +792,4 @@ export function matchConcept(label: string, options: MatchOptions = {}): Concept
   if (score < minScore) return null;
   const entry = chosen.result.best!.entry;
   return { concept: entry.owner.concept, score, alias: entry.text };
-}
-
-/**
- * Every catalogue concept named anywhere in a longer text (an OCR dump, a title, a paragraph),
- * once each, in order of first appearance. One-word generic aliases count only when they are a
- * whole line. Scores reflect OCR folding and fuzziness, not how much of the text matched.
- */
-export function findConcepts(text: string, options: MatchOptions = {}): ConceptMention[] {
-  const minScore = options.minScore ?? DEFAULT_MIN_SCORE;
-  if (typeof text !== "string") return [];
-  const found = new Map<string, { mention: ConceptMention; order: number }>();
-  let order = 0;
-  for (const line of prepareText(text).split(/\r?\n/)) {
-    const phrase = toPhrase(line);
-    const { units, words } = phrase;
-    if (units.length === 0) continue;
-    const candidates = outermost(collectCandidates(phrase, wholeChecker(phrase))).sort(
-      (a, b) =>
-        b.length - a.length ||
-        b.entry.owner.tier - a.entry.owner.tier ||
-        b.exactness - a.exactness ||
-        a.start - b.start,
-    );
-    const taken: Candidate[] = [];
-    // Units already taken, so that a candidate checks its own few units, not every span taken.
-    const used = new Uint8Array(units.length);
-    for (const c of candidates) {
-      if (used.subarray(c.start, c.end + 1).includes(1)) continue;
-      taken.push(c);
-      used.fill(1, c.start, c.end + 1);
-    }
-    taken.sort((a, b) => a.start - b.start);
-    for (const c of taken) {
-      const score = round(c.exactness);
-      if (score < minScore) continue;
-      const concept = c.entry.owner.concept;
-      const first = units[c.start]!.word;
-      const last = units[c.end]!.word;
-      const mention: ConceptMention = {
-        concept,
-        score,
-        alias: c.entry.text,
-        text: words
-          .slice(first, last + 1)
-          .map((w) => w.raw)
-          .join(" "),
-      };
-      const previous = found.get(concept.id);
-      if (!previous) found.set(concept.id, { mention, order: order++ });
-      else if (score > previous.mention.score) {
-        found.set(concept.id, { mention, order: previous.order });
-      }
-    }
-  }
-  return [...found.values()].sort((a, b) => a.order - b.order).map((f) => f.mention);
 }

@@ -1,4 +1,5 @@
 import "server-only";
+import { FloodFill } from "@/lib/offline/layout/flood-fill";
 import { bottom, centreX, centreY, inflate, right } from "@/lib/offline/layout/geometry";
 import type { Raster } from "@/lib/offline/layout/raster";
 import type { Box } from "@/lib/offline/types";
@@ -162,24 +163,25 @@ function joinPassingLines(segments: Segment[]) {
 
 /** Connected components (8-neighbour) of the line ink, labelled on demand. */
 class Components {
+  private readonly flood: FloodFill;
   private readonly ids: Int32Array;
-  private readonly stack: Int32Array;
   /** Drawn ink pixels (filled-in boxes aside) and extent per component. */
   private readonly drawn: number[] = [];
   private readonly extents: Box[] = [];
 
   constructor(
-    private readonly ink: Uint8Array,
+    ink: Uint8Array,
     private readonly mask: Uint8Array,
     private readonly width: number,
     private readonly height: number,
   ) {
-    this.ids = new Int32Array(width * height).fill(-1);
-    this.stack = new Int32Array(width * height);
+    this.flood = new FloodFill(ink, width, height, 8);
+    this.ids = this.flood.ids;
   }
 
+  /** The component at an ink pixel, labelled now if it is not yet. */
   of(i: number): number {
-    if (this.ids[i] === -1) this.flood(i, this.drawn.length);
+    if (this.ids[i] === -1) this.label(i);
     return this.ids[i]!;
   }
 
@@ -221,35 +223,12 @@ class Components {
     return n === 0 || Math.hypot(sx, sy) / n >= 0.5;
   }
 
-  private flood(start: number, id: number) {
-    const { ink, mask, ids, stack, width, height } = this;
-    let top = 0;
+  private label(start: number) {
+    const { size, x0, y0, x1, y1 } = this.flood.fill(start, this.drawn.length);
+    const { mask } = this;
+    const { pixels } = this.flood;
     let drawn = 0;
-    let x0 = width, y0 = height, x1 = 0, y1 = 0;
-    stack[top++] = start;
-    ids[start] = id;
-    while (top > 0) {
-      const p = stack[--top]!;
-      const x = p % width;
-      const y = (p - x) / width;
-      if (mask[p]) drawn++;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-      for (let dy = -1; dy <= 1; dy++) {
-        const ny = y + dy;
-        if (ny < 0 || ny >= height) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const nx = x + dx;
-          if (nx < 0 || nx >= width) continue;
-          const q = ny * width + nx;
-          if (!ink[q] || ids[q] !== -1) continue;
-          ids[q] = id;
-          stack[top++] = q;
-        }
-      }
-    }
+    for (let k = 0; k < size; k++) if (mask[pixels[k]!]) drawn++;
     this.drawn.push(drawn);
     this.extents.push({ x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 });
   }

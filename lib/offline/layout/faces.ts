@@ -1,4 +1,5 @@
 import "server-only";
+import { FloodFill } from "@/lib/offline/layout/flood-fill";
 /**
  * Faces: connected patches (4-connected) of open pixels, here the ink-free pixels of one kind
  * of colour. A shape drawn with a fill leaves its inside as one face even with a glyph punched
@@ -32,47 +33,20 @@ export interface FaceMap {
 
 export function findFaces(open: Uint8Array, rgb: Uint8Array, width: number, height: number): FaceMap {
   const n = width * height;
-  const ids = new Int32Array(n).fill(-1);
-  const stack = new Int32Array(n);
+  const flood = new FloodFill(open, width, height, 4);
+  const { ids, pixels } = flood;
   const stats: { x0: number; y0: number; x1: number; y1: number; pixels: number; r: number; g: number; b: number }[] = [];
   for (let start = 0; start < n; start++) {
     if (!open[start] || ids[start] !== -1) continue;
-    const id = stats.length;
-    const s = { x0: width, y0: height, x1: -1, y1: -1, pixels: 0, r: 0, g: 0, b: 0 };
-    let top = 0;
-    stack[top++] = start;
-    ids[start] = id;
-    while (top > 0) {
-      const p = stack[--top]!;
-      const x = p % width;
-      const y = (p - x) / width;
-      if (x < s.x0) s.x0 = x;
-      if (x > s.x1) s.x1 = x;
-      if (y < s.y0) s.y0 = y;
-      if (y > s.y1) s.y1 = y;
-      s.pixels++;
-      s.r += rgb[p * 3]!;
-      s.g += rgb[p * 3 + 1]!;
-      s.b += rgb[p * 3 + 2]!;
-      // Four neighbours, unrolled: this loop runs once per pixel of the image.
-      if (x > 0 && open[p - 1] && ids[p - 1] === -1) {
-        ids[p - 1] = id;
-        stack[top++] = p - 1;
-      }
-      if (x + 1 < width && open[p + 1] && ids[p + 1] === -1) {
-        ids[p + 1] = id;
-        stack[top++] = p + 1;
-      }
-      if (y > 0 && open[p - width] && ids[p - width] === -1) {
-        ids[p - width] = id;
-        stack[top++] = p - width;
-      }
-      if (y + 1 < height && open[p + width] && ids[p + width] === -1) {
-        ids[p + width] = id;
-        stack[top++] = p + width;
-      }
+    const { size, x0, y0, x1, y1 } = flood.fill(start, stats.length);
+    let r = 0, g = 0, b = 0;
+    for (let k = 0; k < size; k++) {
+      const o = pixels[k]! * 3;
+      r += rgb[o]!;
+      g += rgb[o + 1]!;
+      b += rgb[o + 2]!;
     }
-    stats.push(s);
+    stats.push({ x0, y0, x1, y1, pixels: size, r, g, b });
   }
 
   // Second pass: how much of each bounding-box side the face itself touches.

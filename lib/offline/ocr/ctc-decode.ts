@@ -52,7 +52,7 @@ export function decodeCtc(
 
 /**
  * Decodes one line from its best path: the class read at each time step and how likely it is
- * (the model can compute these itself, see best-class-outputs.ts).
+ * (the model can compute these itself, see model-prep/best-class-outputs.ts).
  */
 export function decodeBestPath(best: ArrayLike<number>, confidence: ArrayLike<number>, dictionary: readonly string[]): DecodedLine {
   const characters: string[] = [];

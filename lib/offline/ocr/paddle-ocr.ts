@@ -6,7 +6,7 @@ import { ImageProcessor } from "ppu-ocv";
 import { DetectionService } from "ppu-paddle-ocr";
 import sharp, { type Sharp } from "sharp";
 import { createRecognizer, type RecognitionPrecision } from "@/lib/offline/ocr/recognition-model";
-import { simplifyModel } from "@/lib/offline/ocr/simplify-model";
+import { simplifyModel } from "@/lib/offline/ocr/model-prep/simplify-model";
 import type { GreyImage, RecognitionOptions } from "@/lib/offline/ocr/text-recognizer";
 import type { Box, RawPixels, TextBox } from "@/lib/offline/types";
 

@@ -2,11 +2,11 @@ import "server-only";
 import { createHash } from "node:crypto";
 import type * as ort from "onnxruntime-node";
 import { z } from "zod";
-import { cpuHasInt8DotProducts } from "@/lib/offline/ocr/int8-support";
-import { quantizeConvolutions } from "@/lib/offline/ocr/quantize-model";
-import { simplifyModel } from "@/lib/offline/ocr/simplify-model";
+import { cpuHasInt8DotProducts } from "@/lib/offline/ocr/model-prep/int8-support";
+import { quantizeConvolutions } from "@/lib/offline/ocr/model-prep/quantize-model";
+import { simplifyModel } from "@/lib/offline/ocr/model-prep/simplify-model";
 import { createTextRecognizer, type TextRecognizer } from "@/lib/offline/ocr/text-recognizer";
-import calibrationJson from "./recognizer-calibration.json";
+import calibrationJson from "./model-prep/recognizer-calibration.json";
 
 /** `int8`: the recogniser's convolutions quantized (the default); `float`: as shipped, simplified. */
 export type RecognitionPrecision = "int8" | "float";

@@ -1,6 +1,6 @@
 import "server-only";
 import * as ort from "onnxruntime-node";
-import { addBestClassOutputs, BEST_CLASS, BEST_PROBABILITY } from "@/lib/offline/ocr/best-class-outputs";
+import { addBestClassOutputs, BEST_CLASS, BEST_PROBABILITY } from "@/lib/offline/ocr/model-prep/best-class-outputs";
 import { decodeBestPath, decodeCtc, type DecodedLine } from "@/lib/offline/ocr/ctc-decode";
 import type { Box } from "@/lib/offline/types";
 
@@ -164,7 +164,7 @@ function writeLine(image: GreyImage, crop: LineCrop, target: Float32Array, offse
 }
 
 /** The lines' indices in batches: widest first, each batch as wide as its first line. */
-export function similarWidths(widths: readonly number[]): number[][] {
+function similarWidths(widths: readonly number[]): number[][] {
   const order = widths.map((_, index) => index).sort((a, b) => widths[b]! - widths[a]!);
   const batches: number[][] = [];
   for (let next = 0; next < order.length; ) {

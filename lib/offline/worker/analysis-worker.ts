@@ -2,7 +2,7 @@ import "server-only";
 import { parentPort } from "node:worker_threads";
 import { analyzeImage } from "@/lib/offline/analyze-image";
 import { createPaddleOcr, type OcrEngine } from "@/lib/offline/ocr/paddle-ocr";
-import type { AnalysisReply, AnalysisRequest } from "@/lib/offline/worker/protocol";
+import type { AnalysisThreadReply, AnalysisThreadRequest } from "@/lib/offline/worker/protocol";
 import { disableImageCache } from "@/lib/ops/native-memory";
 
 /**
@@ -33,7 +33,7 @@ async function warmedUp(ocr: OcrEngine): Promise<OcrEngine> {
 }
 const running = new Map<number, AbortController>();
 
-parentPort?.on("message", async (request: AnalysisRequest) => {
+parentPort?.on("message", async (request: AnalysisThreadRequest) => {
   if (request.type === "cancel") {
     running.get(request.id)?.abort();
     return;
@@ -41,7 +41,7 @@ parentPort?.on("message", async (request: AnalysisRequest) => {
   const { id, image, budget } = request;
   const abort = new AbortController();
   running.set(id, abort);
-  let reply: AnalysisReply;
+  let reply: AnalysisThreadReply;
   try {
     engine ??= createPaddleOcr().then(warmedUp);
     const analysis = await analyzeImage(await engine, Buffer.from(image), { signal: abort.signal, budget });

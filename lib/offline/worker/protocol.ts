@@ -1,8 +1,8 @@
 import "server-only";
 import type { ImageAnalysis, AnalysisBudget } from "@/lib/offline/analyze-image";
 
-/** Messages between the server and the analysis thread. */
-export type AnalysisRequest =
+/** What the server sends the analysis thread. */
+export type AnalysisThreadRequest =
   | {
       type: "analyze";
       id: number;
@@ -13,7 +13,8 @@ export type AnalysisRequest =
   /** Nobody waits for this analysis any more: it stops at its next stage. */
   | { type: "cancel"; id: number };
 
-export type AnalysisReply =
+/** What the analysis thread answers, one reply per analysis. */
+export type AnalysisThreadReply =
   /** `bytes`: the analysis's size as JSON, measured here so that the server's cache can be bounded. */
   | { id: number; analysis: ImageAnalysis; bytes: number }
   | { id: number; cancelled: true }

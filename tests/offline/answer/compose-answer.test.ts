@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { ImageAnalysis } from "@/lib/offline/analyze-image";
-import { composeAnswer, LOOK_BACK_TURNS, MAX_DESCRIBED_COMPONENTS, NAME_SCAN_CHARS, OFFLINE_NOTICE } from "@/lib/offline/answer/compose-answer";
+import { answerSections, composeAnswer, LOOK_BACK_TURNS, MAX_DESCRIBED_COMPONENTS, NAME_SCAN_CHARS, OFFLINE_NOTICE } from "@/lib/offline/answer/compose-answer";
 import { WordRunNames, type NameScan } from "@/lib/offline/answer/word-run-names";
 import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_PROMPT_CHARS } from "@/lib/shared/limits";
 import {
@@ -68,6 +68,15 @@ describe("composeAnswer: every answer", () => {
 
   it("starts with the offline notice for a picture too", () => {
     expect(composeAnswer(photoAnalysis(), "what colour is the car?")[0]).toBe(OFFLINE_NOTICE);
+  });
+
+  it.each([
+    ["a diagram", clickstream()],
+    ["a picture", photoAnalysis()],
+  ])("leaves the notice out of the sections that follow it, for %s", (_, analysis) => {
+    const sections = answerSections(analysis, "Explain this architecture").flatMap((section) => section() ?? []);
+    expect(sections).not.toContain(OFFLINE_NOTICE);
+    expect([OFFLINE_NOTICE, ...sections]).toEqual(composeAnswer(analysis, "Explain this architecture"));
   });
 
   it("says in the notice that no language model was used", () => {

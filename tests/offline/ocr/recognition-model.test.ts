@@ -4,10 +4,10 @@ import onnxProto from "onnx-proto";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { readDictionary } from "@/lib/offline/ocr/paddle-ocr";
-import { quantizableConvolutions, quantizeConvolutions } from "@/lib/offline/ocr/quantize-model";
-import { cpuHasInt8DotProducts } from "@/lib/offline/ocr/int8-support";
+import { quantizableConvolutions, quantizeConvolutions } from "@/lib/offline/ocr/model-prep/quantize-model";
+import { cpuHasInt8DotProducts } from "@/lib/offline/ocr/model-prep/int8-support";
 import { createRecognizer, RECOGNIZER_CALIBRATION, sha256 } from "@/lib/offline/ocr/recognition-model";
-import { simplifyModel } from "@/lib/offline/ocr/simplify-model";
+import { simplifyModel } from "@/lib/offline/ocr/model-prep/simplify-model";
 import { createTextRecognizer, type GreyImage, type TextRecognizer } from "@/lib/offline/ocr/text-recognizer";
 
 /**
@@ -55,8 +55,8 @@ describe("createRecognizer", () => {
 
   it.runIf(EXACT_INT8)("runs float, saying so in the log, if quantizing fails", async () => {
     vi.resetModules();
-    vi.doMock("@/lib/offline/ocr/quantize-model", async (importOriginal) => ({
-      ...(await importOriginal<typeof import("@/lib/offline/ocr/quantize-model")>()),
+    vi.doMock("@/lib/offline/ocr/model-prep/quantize-model", async (importOriginal) => ({
+      ...(await importOriginal<typeof import("@/lib/offline/ocr/model-prep/quantize-model")>()),
       quantizeConvolutions: () => {
         throw new Error("no QLinearConv today");
       },
@@ -74,7 +74,7 @@ describe("createRecognizer", () => {
       expect(reading!.text.replace(/\s+/g, "")).toBe("APIGateway");
     } finally {
       warn.mockRestore();
-      vi.doUnmock("@/lib/offline/ocr/quantize-model");
+      vi.doUnmock("@/lib/offline/ocr/model-prep/quantize-model");
       vi.resetModules();
     }
   });

@@ -1,6 +1,6 @@
 import "server-only";
 import onnxProto from "onnx-proto";
-import { floats, namedTensors, removeUnread } from "@/lib/offline/ocr/onnx-graph";
+import { floats, namedTensors, removeUnread } from "@/lib/offline/ocr/model-prep/onnx-graph";
 
 const { onnx } = onnxProto;
 type Graph = onnxProto.onnx.IGraphProto;

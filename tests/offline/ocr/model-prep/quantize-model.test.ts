@@ -4,8 +4,8 @@ import path from "node:path";
 import onnxProto from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cpuHasInt8DotProducts } from "@/lib/offline/ocr/int8-support";
-import { convolutionParameters, quantizableConvolutions, quantizeConvolutions, type ActivationRanges } from "@/lib/offline/ocr/quantize-model";
+import { cpuHasInt8DotProducts } from "@/lib/offline/ocr/model-prep/int8-support";
+import { convolutionParameters, quantizableConvolutions, quantizeConvolutions, type ActivationRanges } from "@/lib/offline/ocr/model-prep/quantize-model";
 import { seededRandom } from "@/tests/helpers/random";
 
 const { onnx } = onnxProto;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cpuHasInt8DotProducts } from "@/lib/offline/ocr/int8-support";
+import { cpuHasInt8DotProducts } from "@/lib/offline/ocr/model-prep/int8-support";
 
 /** Where the int8 recogniser runs, from the CPU's architecture and its Linux flags. */
 

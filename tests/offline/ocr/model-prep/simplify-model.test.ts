@@ -4,7 +4,7 @@ import onnxProto from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { simplifyModel } from "@/lib/offline/ocr/simplify-model";
+import { simplifyModel } from "@/lib/offline/ocr/model-prep/simplify-model";
 import { mulberry32 } from "@/tests/helpers/random";
 
 const { onnx } = onnxProto;

@@ -1,6 +1,6 @@
 import "server-only";
 import onnxProto from "onnx-proto";
-import { floats, namedTensors, removeUnread } from "@/lib/offline/ocr/onnx-graph";
+import { floats, namedTensors, removeUnread } from "@/lib/offline/ocr/model-prep/onnx-graph";
 
 const { onnx } = onnxProto;
 type Graph = onnxProto.onnx.IGraphProto;
@@ -130,7 +130,7 @@ function foldBatchNormalizations(graph: Graph, tensors: Map<string, Tensor>): nu
     const channels = Number(tensors.get(convolution.input![1]!)!.dims![0]);
     if ([scale, shift, mean, variance].some((values) => values.length !== channels)) continue;
     const epsilon = normalization.attribute?.find((attribute) => attribute.name === "epsilon")?.f ?? 1e-5;
-    const { weights, bias, outputs } = convolutionParameters(convolution, graph, tensors);
+    const { weights, bias, outputs } = convolutionTensors(convolution, graph, tensors);
     const perOutput = weights.values.length / outputs;
     for (let output = 0; output < outputs; output++) {
       const factor = scale[output]! / Math.sqrt(variance[output]! + epsilon);
@@ -157,7 +157,7 @@ function foldAffineAfterConvolutions(graph: Graph, tensors: Map<string, Tensor>)
     if (!multiply || !scale) continue;
     const add = wiring.soleReader(multiply.output![0]!, "Add");
     const shift = add && scalarOperand(add, tensors);
-    const { weights, bias } = convolutionParameters(convolution, graph, tensors);
+    const { weights, bias } = convolutionTensors(convolution, graph, tensors);
     weights.values.forEach((weight, index) => (weights.values[index] = weight * scale.value));
     bias.values.forEach((value, index) => (bias.values[index] = value * scale.value + (shift?.value ?? 0)));
     weights.save();
@@ -181,7 +181,7 @@ function foldAffineBeforeConvolutions(graph: Graph, tensors: Map<string, Tensor>
     const multiply = shift ? wiring.producer(shift.other, "Mul") : null;
     const scale = multiply && wiring.soleReader(multiply.output![0]!, "Add") === add ? scalarOperand(multiply, tensors) : null;
     if (!shift || !multiply || !scale) continue;
-    const { weights, bias, outputs } = convolutionParameters(convolution, graph, tensors);
+    const { weights, bias, outputs } = convolutionTensors(convolution, graph, tensors);
     const perOutput = weights.values.length / outputs;
     for (let output = 0; output < outputs; output++) {
       let sum = 0;
@@ -288,7 +288,7 @@ interface EditableTensor {
 }
 
 /** A convolution's weights and bias as editable floats; a bias of zeros is added if it has none. */
-function convolutionParameters(convolution: Node, graph: Graph, tensors: Map<string, Tensor>) {
+function convolutionTensors(convolution: Node, graph: Graph, tensors: Map<string, Tensor>) {
   const weights = tensors.get(convolution.input![1]!)!;
   const outputs = Number(weights.dims![0]);
   let bias = convolution.input![2] ? tensors.get(convolution.input![2]) : undefined;

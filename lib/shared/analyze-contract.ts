@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ERROR_STATUS, type ErrorCode } from "@/lib/shared/errors";
+import { ERROR_STATUS, type ErrorBody, type ErrorCode } from "@/lib/shared/errors";
 import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_PROMPT_CHARS } from "@/lib/shared/limits";
 import { FINISH_REASONS, PROVIDER_IDS } from "@/lib/shared/providers";
 import { THINKING_DEPTHS } from "@/lib/shared/thinking";
@@ -162,8 +162,6 @@ export type AnalyzeEventName = AnalyzeEvent["event"];
 // ---------------------------------------------------------------------------------------------
 // The failure before the answer: a JSON body with the status of its code
 
-export const errorBodySchema = z.object({
+export const errorBodySchema: z.ZodType<ErrorBody> = z.object({
   error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), retryAfterSeconds: z.number().optional() }),
 });
-
-export type ErrorBody = z.infer<typeof errorBodySchema>;

@@ -1,4 +1,3 @@
-import type { ErrorBody } from "@/lib/shared/analyze-contract";
 
 /**
  * The one error type the API speaks. Everything that can go wrong with a request, from a bad
@@ -77,6 +76,11 @@ export interface AppErrorOptions {
   retryAfterSeconds?: number;
   /** What went wrong underneath, for the log; never sent to the client. */
   cause?: unknown;
+}
+
+/** What a failed request answers with (checked by the page against analyze-contract's schema). */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; retryAfterSeconds?: number };
 }
 
 export class AppError extends Error {

@@ -12,9 +12,8 @@ import {
   ANALYZE_PROTOCOL_HEADER,
   ANALYZE_PROTOCOL_VERSION,
   type AnalyzeEvent,
-  type ErrorBody,
 } from "@/lib/shared/analyze-contract";
-import { AppError, ERROR_STATUS } from "@/lib/shared/errors";
+import { type ErrorBody, AppError, ERROR_STATUS } from "@/lib/shared/errors";
 import { readAnalyzeEvents } from "@/tests/helpers/analyze-events";
 import { diagramPng } from "@/tests/helpers/images";
 

@@ -1,6 +1,6 @@
 /**
  * The limits of a question, shared by the form that checks them on the server and the page that
- * keeps within them. Free of dependencies, so the page's bundle gets the numbers and nothing else.
+ * keeps within them.
  */
 export const MAX_PROMPT_CHARS = 10_000;
 /** Earlier turns a follow-up may carry: their tasks and answers together, in characters. */

@@ -4,6 +4,12 @@ import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_PROMPT_CHARS } from "@/lib/sh
 import { FINISH_REASONS, PROVIDER_IDS } from "@/lib/shared/providers";
 import { THINKING_DEPTHS } from "@/lib/shared/thinking";
 
+// zod compiles each object schema with `new Function` as the schema is built, after probing
+// whether eval is allowed; under the page's content security policy (no 'unsafe-eval') the probe
+// itself is reported as a violation. So the schemas are interpreted, here before any is built:
+// they check the same shapes, and a form or an event is small.
+z.config({ jitless: true });
+
 /**
  * POST /api/analyze as both sides speak it: the form the page sends, the server-sent events it
  * reads back, the JSON error it gets instead when the request fails before the answer starts, and

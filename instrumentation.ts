@@ -12,5 +12,7 @@ export async function register(): Promise<void> {
     if (advice) console.warn(advice);
     const { startUploadSweeper } = await import("@/lib/upload/upload-directory");
     startUploadSweeper(getConfig().upload);
+    const { openHistoryAtStartup } = await import("@/lib/history/startup");
+    await openHistoryAtStartup(getConfig());
   }
 }

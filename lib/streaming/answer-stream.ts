@@ -23,7 +23,21 @@ export interface AnswerStreamSource {
   idleTimeoutMs: number;
   idleTimeoutError(): AppError;
   onEnd(outcome: AnswerOutcome): void;
+  /** Told each event as it is sent, and the end before the last event goes (the saved history). */
+  observer?: AnswerObserver;
   keepAliveMs?: number;
+}
+
+/**
+ * Watches an answer as it streams (lib/history/turn-recorder.ts saves it). The stream waits for
+ * `settle` before it sends `done` or `error`, so a page that reloads after either finds the
+ * answer saved; an observer bounds that wait itself.
+ */
+export interface AnswerObserver {
+  sent(event: AnalyzeEvent): void;
+  settle(outcome: AnswerOutcome): Promise<void>;
+  /** An event the observer has for the page (`unsaved`), taken once. */
+  takeNotice(): AnalyzeEvent | undefined;
 }
 
 /**
@@ -46,6 +60,7 @@ export function createAnswerStream(source: AnswerStreamSource): ReadableStream<U
     return error();
   };
 
+  const { observer } = source;
   const finish = (controller: ReadableStreamDefaultController<Uint8Array> | null, outcome: AnswerOutcome) => {
     if (finished) return;
     finished = true;
@@ -53,10 +68,31 @@ export function createAnswerStream(source: AnswerStreamSource): ReadableStream<U
     controller?.close();
     source.onEnd(outcome);
   };
-  const enqueue = (controller: ReadableStreamDefaultController<Uint8Array>, event: ProviderEvent) => {
+  const send = (controller: ReadableStreamDefaultController<Uint8Array>, event: AnalyzeEvent) => {
+    const notice = observer?.takeNotice();
+    if (notice) controller.enqueue(encodeEvent(notice));
+    controller.enqueue(encodeEvent(event));
+    observer?.sent(event);
+  };
+  /** The last event: sent once the observer has settled the answer, then the stream ends. */
+  const end = async (controller: ReadableStreamDefaultController<Uint8Array>, outcome: AnswerOutcome) => {
+    clearInterval(keepAlive);
+    await observer?.settle(outcome);
+    // The client may have gone while the answer was being saved: then nothing more is sent.
+    if (finished) return;
+    if (outcome.ended === "done") send(controller, { event: "done", data: outcome.done });
+    if (outcome.ended === "error") send(controller, { event: "error", data: { code: outcome.error.code, message: outcome.error.message } });
+    finish(controller, outcome);
+  };
+  const enqueue = async (controller: ReadableStreamDefaultController<Uint8Array>, event: ProviderEvent) => {
     const analyzeEvent = analyzeEventFromProvider(event);
-    controller.enqueue(encodeEvent(analyzeEvent));
-    if (analyzeEvent.event === "done") finish(controller, { ended: "done", done: analyzeEvent.data });
+    if (analyzeEvent.event === "done") await end(controller, { ended: "done", done: analyzeEvent.data });
+    else send(controller, analyzeEvent);
+  };
+  const cancel = (controller: ReadableStreamDefaultController<Uint8Array> | null) => {
+    if (finished) return;
+    void observer?.settle({ ended: "cancelled" });
+    finish(controller, { ended: "cancelled" });
   };
   const nextEvent = () =>
     modelHasSpoken
@@ -74,24 +110,23 @@ export function createAnswerStream(source: AnswerStreamSource): ReadableStream<U
         const next = await nextEvent();
         if (next.done) {
           // A provider ends without `done` only when its signal was aborted: nobody is listening.
-          finish(controller, { ended: "cancelled" });
+          cancel(controller);
           return;
         }
         modelHasSpoken = true;
-        enqueue(controller, next.value);
+        await enqueue(controller, next.value);
       } catch (error) {
         const appError = toAppError(error);
         if (abort.signal.aborted && !timedOut) {
-          finish(controller, { ended: "cancelled" });
+          cancel(controller);
           return;
         }
-        controller.enqueue(encodeEvent({ event: "error", data: { code: appError.code, message: appError.message } }));
-        finish(controller, { ended: "error", error: appError });
+        await end(controller, { ended: "error", error: appError });
       }
     },
     cancel() {
       abort.abort();
-      finish(null, { ended: "cancelled" });
+      cancel(null);
       // Not awaited: a pending read finishes first, and the abort above is what ends it.
       events.return?.().catch(() => undefined);
     },

@@ -3,8 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { parseConfig, type AppConfig } from "@/lib/config";
-import { createAnalyzeHandler, type AnalyzeHandler } from "@/lib/analysis/handle-analyze";
+import { createAnalyzeHandler, type AnalyzeDependencies, type AnalyzeHandler } from "@/lib/analysis/handle-analyze";
 import { createImageStore } from "@/lib/image/image-store";
+import { getHistoryStore } from "@/lib/store/database";
+import type { HistoryStore } from "@/lib/store/history-store";
 import type { ProviderRegistry } from "@/lib/providers";
 import type { AnalysisInput, Provider, ProviderEvent } from "@/lib/providers/types";
 import {
@@ -62,24 +64,38 @@ let config: AppConfig;
 let png: Buffer;
 let provider: FakeProvider;
 let handle: AnalyzeHandler;
+let dataDirectory: string;
+let history: HistoryStore;
 
 beforeAll(async () => {
   uploadDirectory = await mkdtemp(path.join(os.tmpdir(), "mra-handle-analyze-"));
-  config = parseConfig({ UPLOAD_DIR: uploadDirectory });
+  dataDirectory = await mkdtemp(path.join(os.tmpdir(), "mra-handle-analyze-data-"));
+  config = parseConfig({ UPLOAD_DIR: uploadDirectory, DATA_DIR: dataDirectory });
+  history = await getHistoryStore(config);
   png = await diagramPng(300);
 });
-afterAll(() => rm(uploadDirectory, { recursive: true, force: true }));
+afterAll(async () => {
+  await history.db.destroy();
+  await rm(uploadDirectory, { recursive: true, force: true });
+  await rm(dataDirectory, { recursive: true, force: true });
+});
+
+function handlerWith(overrides: Partial<AnalyzeDependencies> = {}): AnalyzeHandler {
+  return createAnalyzeHandler({
+    config,
+    providers: registryOf(provider),
+    imageStore: createImageStore({ maxBytes: 64 * 1024 * 1024, ttlMs: 60_000 }),
+    history: async () => history,
+    ...overrides,
+  });
+}
 
 beforeEach(() => {
   // One log line per request is the handler's business, not these tests'.
   vi.spyOn(console, "info").mockImplementation(() => undefined);
   vi.spyOn(console, "error").mockImplementation(() => undefined);
   provider = fakeProvider();
-  handle = createAnalyzeHandler({
-    config,
-    providers: registryOf(provider),
-    imageStore: createImageStore({ maxBytes: 64 * 1024 * 1024, ttlMs: 60_000 }),
-  });
+  handle = handlerWith();
 });
 afterEach(() => vi.restoreAllMocks());
 
@@ -87,15 +103,19 @@ interface AnalyzeRequestParts {
   prompt?: string;
   image?: Buffer;
   imageId?: string;
+  conversationId?: string;
+  replaceTurnId?: string;
   headers?: Record<string, string>;
 }
 
 /** A real multipart POST, as the page's FormData makes it. */
-function analyzeRequest({ prompt, image, imageId, headers = {} }: AnalyzeRequestParts): Request {
+function analyzeRequest({ prompt, image, imageId, conversationId, replaceTurnId, headers = {} }: AnalyzeRequestParts): Request {
   const form = new FormData();
   if (prompt !== undefined) form.append(ANALYZE_FIELDS.prompt, prompt);
   if (image) form.append(ANALYZE_FIELDS.image, new Blob([new Uint8Array(image)], { type: "image/png" }), "diagram.png");
   if (imageId) form.append(ANALYZE_FIELDS.imageId, imageId);
+  if (conversationId) form.append(ANALYZE_FIELDS.conversationId, conversationId);
+  if (replaceTurnId) form.append(ANALYZE_FIELDS.replaceTurnId, replaceTurnId);
   // A server's requests carry the Host they were sent to; a Request built here has none of its own.
   return new Request("http://localhost/api/analyze", { method: "POST", body: form, headers: { host: "localhost", ...headers } });
 }
@@ -192,5 +212,138 @@ describe("createAnalyzeHandler", () => {
     expect(response.status).toBe(410);
     expect((await errorOf(response)).code).toBe("image_expired");
     expect(provider.inputs).toEqual([]);
+  });
+});
+
+function savedIds(events: AnalyzeEvent[]): { conversationId: string; turnId: string } {
+  const meta = events[0];
+  if (meta?.event !== "meta" || !meta.data.conversationId || !meta.data.turnId) throw new Error(`No saved ids in ${JSON.stringify(meta)}`);
+  return { conversationId: meta.data.conversationId, turnId: meta.data.turnId };
+}
+
+describe("createAnalyzeHandler saving the conversation", () => {
+  it("saves the turn as it streams and names it in meta; the saved answer is complete before done is sent", async () => {
+    provider.answerWith(async () =>
+      streamOf([
+        { type: "thought", text: "Reading the labels" },
+        { type: "delta", text: "An API in front " },
+        { type: "delta", text: "of a queue." },
+        { type: "done", finishReason: "stop", usage: { inputTokens: 5, outputTokens: 7, totalTokens: 12 } },
+      ]),
+    );
+    const response = await handle(analyzeRequest({ prompt: "Explain this architecture", image: png }));
+    const reader = readAnalyzeEvents(response.body!);
+    const events: AnalyzeEvent[] = [];
+    let savedWhenDone: unknown;
+    for await (const event of reader) {
+      events.push(event);
+      if (event.event === "done") savedWhenDone = await history.getConversation("local", savedIds(events).conversationId);
+    }
+    expect(events.map((event) => event.event)).toEqual(["meta", "thought", "delta", "delta", "done"]);
+    expect(savedWhenDone).toMatchObject({
+      title: "Explain this architecture",
+      image: { width: 300 },
+      turns: [{ id: savedIds(events).turnId, task: "Explain this architecture", answer: "An API in front of a queue.", thoughts: "Reading the labels", status: "complete", provider: "gemini", model: "fake-vision-model", finishReason: "stop", usage: { totalTokens: 12 } }],
+    });
+  });
+
+  it("continues a saved conversation with only its id, reading the image from the store when no cache has it", async () => {
+    provider.answerWith(async () => streamOf([{ type: "delta", text: "First answer." }, { type: "done", finishReason: "stop" }]));
+    const { conversationId, turnId } = savedIds(await eventsOf(await handle(analyzeRequest({ prompt: "Explain", image: png }))));
+
+    // Another instance, or this one after a restart: an empty image cache, the same database.
+    const elsewhere = handlerWith();
+    provider.answerWith(async () => streamOf([{ type: "delta", text: "Second answer." }, { type: "done", finishReason: "stop" }]));
+    const followUp = await eventsOf(await elsewhere(analyzeRequest({ prompt: "And the queue?", conversationId })));
+    expect(savedIds(followUp).conversationId).toBe(conversationId);
+    expect(provider.inputs[1]).toMatchObject({ prompt: "And the queue?", history: [{ task: "Explain", answer: "First answer." }] });
+    expect(provider.inputs[1]?.image.data.equals(provider.inputs[0]!.image.data)).toBe(true);
+
+    // Answering the first turn again replaces it and drops the one after it.
+    provider.answerWith(async () => streamOf([{ type: "delta", text: "Better first answer." }, { type: "done", finishReason: "stop" }]));
+    await eventsOf(await elsewhere(analyzeRequest({ prompt: "Explain", conversationId, replaceTurnId: turnId })));
+    expect(provider.inputs[2]?.history).toEqual([]);
+    const saved = await history.getConversation("local", conversationId);
+    expect(saved?.turns.map((turn) => turn.answer)).toEqual(["Better first answer."]);
+  });
+
+  it("answers 404 for a conversation that is not there, and 400 for a file sent with a conversation id", async () => {
+    const unknown = await handle(analyzeRequest({ prompt: "And then?", conversationId: "x".repeat(22) }));
+    expect(unknown.status).toBe(404);
+    expect((await errorOf(unknown)).code).toBe("not_found");
+
+    const both = await handle(analyzeRequest({ prompt: "And then?", conversationId: "x".repeat(22), image: png }));
+    expect(both.status).toBe(400);
+    expect((await errorOf(both)).message).toMatch(/either a new image or a conversationId/);
+
+    const malformed = await handle(analyzeRequest({ prompt: "And then?", conversationId: "../etc" }));
+    expect(malformed.status).toBe(400);
+    expect((await errorOf(malformed)).message).toBe("The conversation id is not valid.");
+    expect(provider.inputs).toEqual([]);
+  });
+
+  it("streams the whole answer when the database fails, tells the page once that it is not saved, and logs why", async () => {
+    const failing = handlerWith({ history: async () => Promise.reject(new Error("database is locked")) });
+    provider.answerWith(async () => streamOf([{ type: "delta", text: "Still " }, { type: "delta", text: "answered." }, { type: "done", finishReason: "stop" }]));
+    const events = await eventsOf(await failing(analyzeRequest({ prompt: "Explain", image: png })));
+    expect(events.map((event) => event.event)).toEqual(["meta", "unsaved", "delta", "delta", "done"]);
+    expect(events[0]).not.toHaveProperty("data.conversationId");
+    expect(vi.mocked(console.error).mock.calls.flat().join(" ")).toContain("database is locked");
+  });
+
+  it("tells the page when the database fails mid-answer, and the answer goes on", async () => {
+    let fail = () => undefined as void;
+    const failNow = new Promise<void>((resolve) => (fail = resolve));
+    const breaking: HistoryStore = Object.create(history);
+    breaking.recordTurn = async () => Promise.reject(new Error("connection terminated"));
+    const flaky = handlerWith({ history: async () => breaking });
+    provider.answerWith(async () =>
+      (async function* () {
+        yield { type: "delta", text: "Before. " } as ProviderEvent;
+        await failNow;
+        yield { type: "delta", text: "After." } as ProviderEvent;
+        yield { type: "done", finishReason: "stop" } as ProviderEvent;
+      })(),
+    );
+    const response = await flaky(analyzeRequest({ prompt: "Explain", image: png }));
+    const events: AnalyzeEvent[] = [];
+    for await (const event of readAnalyzeEvents(response.body!)) {
+      events.push(event);
+      if (event.event === "delta" && event.data.text === "Before. ") fail();
+    }
+    expect(events.map((event) => event.event)).toEqual(["meta", "delta", "delta", "unsaved", "done"]);
+    expect(savedIds(events).conversationId).toEqual(expect.any(String));
+  });
+
+  it("saves an answer that fails mid-way as failed, with the text shown and the error", async () => {
+    provider.answerWith(async () =>
+      (async function* () {
+        yield { type: "delta", text: "Half an answer" } as ProviderEvent;
+        throw new AppError("content_blocked", "The model stopped: its safety filter blocked the answer.");
+      })(),
+    );
+    const events = await eventsOf(await handle(analyzeRequest({ prompt: "Explain", image: png })));
+    expect(events.at(-1)).toMatchObject({ event: "error", data: { code: "content_blocked" } });
+    const saved = await history.getConversation("local", savedIds(events).conversationId);
+    expect(saved?.turns[0]).toMatchObject({ answer: "Half an answer", status: "failed", errorCode: "content_blocked", errorMessage: expect.stringMatching(/safety/) });
+  });
+
+  it("saves an answer the person stopped as stopped, with the text they saw", async () => {
+    provider.answerWith(async (input) =>
+      (async function* () {
+        yield { type: "delta", text: "Shown before Stop" } as ProviderEvent;
+        await new Promise((resolve) => input.signal.addEventListener("abort", resolve, { once: true }));
+      })(),
+    );
+    const response = await handle(analyzeRequest({ prompt: "Explain", image: png }));
+    // The page closing its connection: the server cancels the response body.
+    const reader = response.body!.getReader();
+    let text = "";
+    while (!text.includes("Shown before Stop")) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    const conversationId = /"conversationId":"([\w-]+)"/.exec(text)?.[1];
+    expect(conversationId).toBeDefined();
+    await expect.poll(async () => (await history.getConversation("local", conversationId!))?.turns[0]?.status).toBe("stopped");
+    expect((await history.getConversation("local", conversationId!))?.turns[0]?.answer).toBe("Shown before Stop");
   });
 });

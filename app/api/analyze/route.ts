@@ -2,6 +2,7 @@ import { getConfig } from "@/lib/config";
 import { createAnalyzeHandler } from "@/lib/analysis/handle-analyze";
 import { getImageStore } from "@/lib/image/image-store";
 import { getProviders } from "@/lib/providers";
+import { getHistoryStore } from "@/lib/store/database";
 
 // busboy, sharp and the model SDKs need Node; every request is new work, never cached.
 export const runtime = "nodejs";
@@ -10,8 +11,14 @@ export const maxDuration = 300;
 
 export function POST(request: Request): Promise<Response> {
   // Each getter returns the process's one instance, made on first use (instrumentation.ts has
-  // checked the settings at start-up). Resolved here rather than when the module loads, so that
-  // importing the route, as `next build` does, reads no settings and starts no timers.
+  // checked the settings and opened the history at start-up). Resolved here rather than when the
+  // module loads, so that importing the route, as `next build` does, reads no settings and starts
+  // no timers.
   const config = getConfig();
-  return createAnalyzeHandler({ config, providers: getProviders(config), imageStore: getImageStore(config) })(request);
+  return createAnalyzeHandler({
+    config,
+    providers: getProviders(config),
+    imageStore: getImageStore(config),
+    history: () => getHistoryStore(config),
+  })(request);
 }

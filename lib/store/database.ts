@@ -1,0 +1,78 @@
+import "server-only";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from "kysely";
+import pg from "pg";
+import type { AppConfig } from "@/lib/config";
+import { HistoryStore } from "@/lib/store/history-store";
+import { historyMigrations, type HistoryDialect } from "@/lib/store/migrations";
+import type { HistoryDatabase } from "@/lib/store/schema";
+
+export const SQLITE_FILE_NAME = "history.sqlite";
+
+/** How long a SQLite write waits for another connection's (another process's) write to finish. */
+const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+/** PostgreSQL connections per instance: queries are short, and each instance has its own pool. */
+const POSTGRES_POOL_SIZE = 10;
+/** A query to an unreachable database fails after this, rather than holding a request. */
+const POSTGRES_CONNECT_TIMEOUT_MS = 5_000;
+
+/** The history's database: PostgreSQL when DATABASE_URL is set, else SQLite under DATA_DIR. */
+export function openHistoryDatabase(settings: AppConfig["history"]): { db: Kysely<HistoryDatabase>; dialect: HistoryDialect } {
+  if (settings.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: settings.databaseUrl,
+      max: POSTGRES_POOL_SIZE,
+      connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
+    });
+    // An idle connection the server drops (a restart, a failover) is an error on the pool; unhandled,
+    // it would end the process. The next query opens a new connection.
+    pool.on("error", (error) => console.error(JSON.stringify({ component: "history", event: "postgres_connection_lost", message: error.message })));
+    return { db: new Kysely<HistoryDatabase>({ dialect: new PostgresDialect({ pool }) }), dialect: "postgres" };
+  }
+  mkdirSync(settings.dataDirectory, { recursive: true });
+  const database = new SQLite(path.join(settings.dataDirectory, SQLITE_FILE_NAME));
+  // WAL lets readers go on while an answer is written; NORMAL is durable at each checkpoint and
+  // never corrupts on a crash. Foreign keys make a deleted conversation take its turns with it.
+  database.pragma("journal_mode = WAL");
+  database.pragma("synchronous = NORMAL");
+  database.pragma("foreign_keys = ON");
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  return { db: new Kysely<HistoryDatabase>({ dialect: new SqliteDialect({ database }) }), dialect: "sqlite" };
+}
+
+/** Brings the schema up to date; safe to call from several instances at once (the migrator locks). */
+export async function migrateHistory(db: Kysely<HistoryDatabase>, dialect: HistoryDialect): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => historyMigrations(dialect) };
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  const failed = results?.find((result) => result.status === "Error");
+  if (error || failed) {
+    throw new Error(`The history database's migration ${failed?.migrationName ?? ""} failed: ${describe(error)}`, { cause: error });
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+let opened: { settings: AppConfig["history"]; store: HistoryStore; ready: Promise<HistoryStore> } | undefined;
+
+/**
+ * The process's history store, its schema migrated. Opened at start-up (instrumentation.ts), so a
+ * database that cannot be reached stops the server with a message then, not a request later.
+ */
+export function getHistoryStore(config: AppConfig): Promise<HistoryStore> {
+  if (opened?.settings !== config.history) {
+    const { db, dialect } = openHistoryDatabase(config.history);
+    const store = new HistoryStore(db, dialect);
+    const ready = migrateHistory(db, dialect).then(() => store);
+    // A failed start is retried by the next caller rather than remembered for ever.
+    ready.catch(() => {
+      if (opened?.store === store) opened = undefined;
+      void db.destroy();
+    });
+    opened = { settings: config.history, store, ready };
+  }
+  return opened.ready;
+}

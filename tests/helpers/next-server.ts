@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
 import net from "node:net";
 import path from "node:path";
 
@@ -12,7 +14,7 @@ const NEXT_BIN = path.join(PROJECT_ROOT, "node_modules/next/dist/bin/next");
  * The app's own settings (lib/config.ts): the test runner's values must not leak into a server
  * under test. Used here and by playwright.config.ts.
  */
-export const APP_SETTING_VARIABLES = /^(GEMINI_|OPENAI_|LLM_|MODEL_|MAX_|UPLOAD_|IMAGE_CACHE_|IMAGE_TIMEOUT_|PREPARE_|OFFLINE_QUEUE|OCR_|ANALYSIS_CACHE_|PUBLIC_URL$|ALLOWED_HOSTS$)/;
+export const APP_SETTING_VARIABLES = /^(GEMINI_|OPENAI_|LLM_|MODEL_|MAX_|UPLOAD_|IMAGE_CACHE_|IMAGE_TIMEOUT_|PREPARE_|OFFLINE_QUEUE|OCR_|ANALYSIS_CACHE_|DATA_DIR$|DATABASE_URL$|HISTORY_|PUBLIC_URL$|ALLOWED_HOSTS$)/;
 
 export interface RunningServer {
   url: string;
@@ -26,10 +28,23 @@ export interface RunningServer {
 /** Starts `next start` on a free loopback port with the given environment and waits until it answers. */
 export async function startNextServer(env: Record<string, string>): Promise<RunningServer> {
   const port = await freePort();
-  const { child, output } = spawnNext(port, env);
+  const { child, output, cleanup } = spawnNext(port, env);
   const url = `http://127.0.0.1:${port}`;
-  await waitUntilReady(url, child, output);
-  return { url, pid: child.pid!, output, stop: () => stop(child) };
+  try {
+    await waitUntilReady(url, child, output);
+  } catch (error) {
+    cleanup();
+    throw error;
+  }
+  return {
+    url,
+    pid: child.pid!,
+    output,
+    stop: async () => {
+      await stop(child);
+      cleanup();
+    },
+  };
 }
 
 export interface StartupFailure {
@@ -45,8 +60,16 @@ export interface StartupFailure {
  */
 export async function startNextServerExpectingExit(env: Record<string, string>): Promise<StartupFailure> {
   const port = await freePort();
-  const { child, output } = spawnNext(port, env);
+  const { child, output, cleanup } = spawnNext(port, env);
   const exited = once(child, "exit").then(() => true);
+  try {
+    return await watchForExit(port, child, output, exited);
+  } finally {
+    cleanup();
+  }
+}
+
+async function watchForExit(port: number, child: ChildProcess, output: () => string, exited: Promise<boolean>): Promise<StartupFailure> {
   const deadline = Date.now() + 30_000;
   let answering = false;
   while (Date.now() < deadline && !answering) {
@@ -74,16 +97,24 @@ export function analyzeLogLines(output: string): Array<Record<string, unknown>> 
   });
 }
 
-function spawnNext(port: number, env: Record<string, string>): { child: ChildProcess; output: () => string } {
+/**
+ * A server given no database of its own keeps its history in a temporary folder, removed by
+ * `cleanup`: tests never write to the project's ./data.
+ */
+function spawnNext(port: number, env: Record<string, string>): { child: ChildProcess; output: () => string; cleanup: () => void } {
+  const ownData = env.DATA_DIR === undefined && env.DATABASE_URL === undefined ? mkdtempSync(path.join(os.tmpdir(), "mra-server-data-")) : undefined;
+  const cleanup = () => {
+    if (ownData) rmSync(ownData, { recursive: true, force: true });
+  };
   const child = spawn(process.execPath, [NEXT_BIN, "start", "-H", "127.0.0.1", "-p", String(port)], {
     cwd: PROJECT_ROOT,
-    env: { ...cleanEnvironment(), NEXT_DIST_DIR: TEST_DIST_DIR, NODE_ENV: "production", ...env },
+    env: { ...cleanEnvironment(), NEXT_DIST_DIR: TEST_DIST_DIR, NODE_ENV: "production", ...(ownData ? { DATA_DIR: ownData } : {}), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
   child.stdout?.on("data", (chunk) => (output += chunk));
   child.stderr?.on("data", (chunk) => (output += chunk));
-  return { child, output: () => output };
+  return { child, output: () => output, cleanup };
 }
 
 /** The test runner's own model settings must not leak into the server under test. */

@@ -354,14 +354,15 @@ export class HistoryStore {
       this.dialect === "postgres" ? sql<SqlBool>`c.title ilike ${pattern} escape '\\'` : sql<SqlBool>`c.title like ${pattern} escape '\\'`;
     const words = searchWords(text);
     if (!words.length) return inTitle;
-    const matchingTurns =
+    // Correlated: the list walks conversations newest first and stops at a page, checking each one's
+    // turns against the index. A common word then costs a page's worth of checks rather than every
+    // match sorted (bench/results/history.md).
+    const turnMatches =
       this.dialect === "postgres"
-        ? eb.selectFrom("turns").select("turns.conversation_id").where(sql<SqlBool>`turns.search @@ to_tsquery('simple', ${postgresTsQuery(words)})`)
-        : eb
-            .selectFrom("turns")
-            .select("turns.conversation_id")
-            .where(sql<SqlBool>`turns.seq in (select rowid from turns_search where turns_search match ${sqliteMatchQuery(words)})`);
-    return eb.or([inTitle, eb("c.id", "in", matchingTurns)]);
+        ? sql<SqlBool>`turns.search @@ to_tsquery('simple', ${postgresTsQuery(words)})`
+        : sql<SqlBool>`turns.seq in (select rowid from turns_search where turns_search match ${sqliteMatchQuery(words)})`;
+    const matchingTurn = eb.selectFrom("turns").select("turns.seq").whereRef("turns.conversation_id", "=", "c.id").where(turnMatches);
+    return eb.or([inTitle, eb.exists(matchingTurn)]);
   }
 
   private async imageMeta(hash: string | null): Promise<StoredImage | null> {

@@ -1,4 +1,5 @@
 import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "@/lib/config";
 import { DEFAULT_UPLOAD_DIRECTORY } from "@/lib/upload/upload-directory";
@@ -27,6 +28,8 @@ describe("parseConfig", () => {
       admission: { prepareConcurrency: 2, prepareQueue: 16, offlineQueue: 4 },
       offline: { maxTextLines: 400, ocrBudgetMs: 8000, cacheBytes: 32 * 1024 * 1024 },
       allowedHosts: { anyHost: false, names: ["localhost", "127.0.0.1", "[::1]", os.hostname().toLowerCase()] },
+      // SQLite in ./data, kept for ever.
+      history: { databaseUrl: undefined, dataDirectory: path.resolve("data"), retentionDays: undefined, publicUrl: undefined },
     });
   });
 
@@ -67,6 +70,9 @@ describe("parseConfig", () => {
       ALLOWED_HOSTS: "review.internal:8443, [fd00::5]",
       UPLOAD_IDLE_TIMEOUT_SECONDS: "3",
       UPLOAD_TIMEOUT_SECONDS: "40",
+      DATA_DIR: "/var/lib/diagrams",
+      DATABASE_URL: "postgres://diagrams:secret@db.internal:5432/diagrams",
+      HISTORY_RETENTION_DAYS: "90",
     });
     expect(config).toEqual({
       provider: "gemini",
@@ -81,6 +87,12 @@ describe("parseConfig", () => {
       allowedHosts: {
         anyHost: false,
         names: ["localhost", "127.0.0.1", "[::1]", os.hostname().toLowerCase(), "diagrams.example.com", "review.internal", "[fd00::5]"],
+      },
+      history: {
+        databaseUrl: "postgres://diagrams:secret@db.internal:5432/diagrams",
+        dataDirectory: "/var/lib/diagrams",
+        retentionDays: 90,
+        publicUrl: "https://Diagrams.Example.com/tools",
       },
     });
   });
@@ -112,6 +124,10 @@ describe("parseConfig", () => {
   });
 
   it.each([
+    ["DATABASE_URL", "mysql://db.internal/diagrams"],
+    ["DATABASE_URL", "db.internal:5432"],
+    ["HISTORY_RETENTION_DAYS", "0"],
+    ["HISTORY_RETENTION_DAYS", "a week"],
     ["MAX_UPLOAD_MB", "lots"],
     ["MAX_UPLOAD_MB", "0"],
     ["MAX_UPLOAD_MB", "-5"],

@@ -120,23 +120,12 @@ export class HistoryStore {
     const at = this.timestamp();
     const turnId = newId();
     const started = await this.db.transaction().execute(async (trx) => {
-      const conversation = await trx
-        .selectFrom("conversations")
-        .select("id")
-        .where("id", "=", start.conversationId)
-        .where("owner_id", "=", start.ownerId)
-        .executeTakeFirst();
-      if (!conversation) return false;
+      if (!(await ownedConversation(trx, start.ownerId, start.conversationId))) return false;
       let position: number;
       if (start.replaceTurnId) {
-        const replaced = await trx
-          .selectFrom("turns")
-          .select("position")
-          .where("id", "=", start.replaceTurnId)
-          .where("conversation_id", "=", start.conversationId)
-          .executeTakeFirst();
-        if (!replaced) return false;
-        position = replaced.position;
+        const replaced = await turnPosition(trx, start.conversationId, start.replaceTurnId);
+        if (replaced === undefined) return false;
+        position = replaced;
         await trx.deleteFrom("turns").where("conversation_id", "=", start.conversationId).where("position", ">=", position).execute();
       } else {
         const last = await trx
@@ -173,12 +162,7 @@ export class HistoryStore {
 
   /** The image and earlier turns a follow-up needs; undefined when the conversation is not the owner's. */
   async followUpContext(ownerId: string, conversationId: string, replaceTurnId: string | undefined): Promise<FollowUpContext | undefined> {
-    const conversation = await this.db
-      .selectFrom("conversations")
-      .select("image_hash")
-      .where("id", "=", conversationId)
-      .where("owner_id", "=", ownerId)
-      .executeTakeFirst();
+    const conversation = await ownedConversation(this.db, ownerId, conversationId);
     if (!conversation) return undefined;
     let turns = this.db
       .selectFrom("turns")
@@ -186,14 +170,9 @@ export class HistoryStore {
       .where("conversation_id", "=", conversationId)
       .orderBy("position");
     if (replaceTurnId) {
-      const replaced = await this.db
-        .selectFrom("turns")
-        .select("position")
-        .where("id", "=", replaceTurnId)
-        .where("conversation_id", "=", conversationId)
-        .executeTakeFirst();
-      if (!replaced) return undefined;
-      turns = turns.where("position", "<", replaced.position);
+      const replaced = await turnPosition(this.db, conversationId, replaceTurnId);
+      if (replaced === undefined) return undefined;
+      turns = turns.where("position", "<", replaced);
     }
     const history = (await turns.execute()).filter((turn) => turn.answer.trim());
     return { imageHash: conversation.image_hash, history };
@@ -281,8 +260,7 @@ export class HistoryStore {
 
   /** A new link to the owner's conversation: the token is returned once and kept only as its hash. */
   async createShare(ownerId: string, conversationId: string): Promise<string | undefined> {
-    const owned = await this.db.selectFrom("conversations").select("id").where("id", "=", conversationId).where("owner_id", "=", ownerId).executeTakeFirst();
-    if (!owned) return undefined;
+    if (!(await ownedConversation(this.db, ownerId, conversationId))) return undefined;
     const token = randomBytes(32).toString("base64url");
     await this.db
       .insertInto("shares")
@@ -293,8 +271,7 @@ export class HistoryStore {
 
   /** Revokes every live link to the owner's conversation; false when it is not the owner's. */
   async revokeShares(ownerId: string, conversationId: string): Promise<boolean> {
-    const owned = await this.db.selectFrom("conversations").select("id").where("id", "=", conversationId).where("owner_id", "=", ownerId).executeTakeFirst();
-    if (!owned) return false;
+    if (!(await ownedConversation(this.db, ownerId, conversationId))) return false;
     await this.db.updateTable("shares").set({ revoked_at: this.timestamp() }).where("conversation_id", "=", conversationId).where("revoked_at", "is", null).execute();
     return true;
   }
@@ -375,6 +352,17 @@ export class HistoryStore {
     const rows = await this.db.selectFrom("turns").selectAll().where("conversation_id", "=", conversationId).orderBy("position").execute();
     return rows.map(toStoredTurn);
   }
+}
+
+/** The owner's conversation (its image's hash), or undefined: someone else's is as unknown. */
+function ownedConversation(db: Kysely<HistoryDatabase>, ownerId: string, conversationId: string) {
+  return db.selectFrom("conversations").select(["id", "image_hash"]).where("id", "=", conversationId).where("owner_id", "=", ownerId).executeTakeFirst();
+}
+
+/** Where a turn sits in its conversation; undefined when it is not that conversation's. */
+async function turnPosition(db: Kysely<HistoryDatabase>, conversationId: string, turnId: string): Promise<number | undefined> {
+  const turn = await db.selectFrom("turns").select("position").where("id", "=", turnId).where("conversation_id", "=", conversationId).executeTakeFirst();
+  return turn?.position;
 }
 
 /** A shared turn names nothing a reader could act on. */

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
-import net from "node:net";
 import path from "node:path";
+import { freePort } from "./free-port";
 
 /** The production build that `npm run build:test` makes, served by `next start` in tests. */
 export const TEST_DIST_DIR = process.env.NEXT_DIST_DIR ?? ".next-test";
@@ -148,13 +148,4 @@ async function stop(child: ChildProcess) {
   const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
   await once(child, "exit");
   clearTimeout(timer);
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
 }

@@ -6,13 +6,12 @@
  * `postgres` user (`runuser`); otherwise it runs as the current user.
  */
 import { execFile, execFileSync, spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
 import { accessSync, constants, readdirSync, readFileSync, rmSync } from "node:fs";
 import { appendFile, chown, mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { freePort } from "./free-port";
 
 export const POSTGRES_SKIP_REASON =
   "PostgreSQL is not installed (apt-get install postgresql); the PostgreSQL tests are skipped";
@@ -252,13 +251,4 @@ async function waitUntilAccepting(url: string, serverLog: () => string) {
     }
   }
   throw new Error(`PostgreSQL did not accept connections within 30 s: ${String(lastError)}\n${serverLog()}`);
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
 }

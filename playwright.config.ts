@@ -1,5 +1,5 @@
 import { defineConfig } from "@playwright/test";
-import { APP_PORT, APP_URL, E2E_API_KEY, E2E_MODEL, E2E_OPENAI_BASE_URL, E2E_OPENAI_MODEL, FAKE_MODEL_URL } from "./tests/e2e/e2e-env";
+import { APP_PORT, APP_URL, E2E_API_KEY, E2E_DATA_DIR, E2E_MODEL, E2E_OPENAI_BASE_URL, E2E_OPENAI_MODEL, FAKE_MODEL_URL } from "./tests/e2e/e2e-env";
 import { APP_SETTING_VARIABLES } from "./tests/helpers/next-server";
 
 /**
@@ -75,6 +75,9 @@ export default defineConfig({
       // specs use are 16 KB.
       IMAGE_CACHE_MB: "1",
       IMAGE_CACHE_MINUTES: "30",
+      // The history (SQLite) in a temporary folder of this run's own: never ./data. Every spec
+      // saves into it, one after another, so specs find their conversations by their own text.
+      DATA_DIR: E2E_DATA_DIR,
     },
   },
 });

@@ -14,6 +14,7 @@ const STATUS_TEXT: Record<AnswerState["phase"], string> = {
   done: "Done",
   stopped: "Stopped",
   failed: "Stopped by an error",
+  interrupted: "Cut off",
 };
 
 function statusText(answer: AnswerState): string {

@@ -33,8 +33,8 @@ export function FilePreview({ image: { file, previewUrl }, disabled, zoomButtonR
       <figure className="flex flex-col gap-3">
         <ZoomablePreview
           buttonRef={zoomButtonRef}
-          file={file}
-          previewUrl={previewUrl}
+          name={file.name}
+          src={previewUrl}
           onZoom={() => setViewedUrl(previewUrl)}
           onMeasure={(width, height) => setMeasured({ previewUrl, width, height })}
         />
@@ -77,33 +77,38 @@ export function FilePreview({ image: { file, previewUrl }, disabled, zoomButtonR
 
 interface ZoomablePreviewProps {
   buttonRef: RefObject<HTMLButtonElement | null>;
-  file: File;
-  previewUrl: string;
+  /** What the image is called: the file's name, or a saved conversation's title. */
+  name: string;
+  /** The picked file's blob: URL, or a saved image's address. */
+  src: string;
   onZoom(): void;
   /** The image's own pixel size, once it has loaded. */
-  onMeasure(width: number, height: number): void;
+  onMeasure?(width: number, height: number): void;
 }
 
-/** Not disabled while an answer streams: looking closely at the diagram is what one does then. */
-function ZoomablePreview({ buttonRef, file, previewUrl, onZoom, onMeasure }: ZoomablePreviewProps) {
+/**
+ * The image as a button that opens the full-screen viewer. Not disabled while an answer streams:
+ * looking closely at the diagram is what one does then.
+ */
+export function ZoomablePreview({ buttonRef, name, src, onZoom, onMeasure }: ZoomablePreviewProps) {
   return (
     <button
       ref={buttonRef}
       type="button"
       // The name starts with the visible hint, as speech input users say what they see.
-      aria-label={`Click to zoom into ${file.name}`}
+      aria-label={`Click to zoom into ${name}`}
       aria-haspopup="dialog"
       onClick={onZoom}
       className="group relative block w-full cursor-zoom-in rounded-md focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
     >
       {
-        // A blob: URL of the person's own file: next/image has nothing to optimise here.
+        // The person's own file, or the prepared copy the server saved: nothing for next/image to optimise.
         // eslint-disable-next-line @next/next/no-img-element
         <img
-          src={previewUrl}
-          alt={`Preview of ${file.name}`}
+          src={src}
+          alt={`Preview of ${name}`}
           className="max-h-72 w-full rounded-md bg-muted object-contain"
-          onLoad={(event) => onMeasure(event.currentTarget.naturalWidth, event.currentTarget.naturalHeight)}
+          onLoad={(event) => onMeasure?.(event.currentTarget.naturalWidth, event.currentTarget.naturalHeight)}
         />
       }
       <span

@@ -118,7 +118,7 @@ function ZoomableImage({ src, fileName, width, height, hintId }: ZoomableImagePr
       }}
     >
       {
-        // A blob: URL of the person's own file: next/image has nothing to optimise here.
+        // A blob: URL of the person's file, or a saved image on this server: nothing for next/image to optimise.
         // eslint-disable-next-line @next/next/no-img-element
         <img
           src={src}

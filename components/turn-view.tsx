@@ -2,13 +2,13 @@
 
 import { useId } from "react";
 import { AnswerActions } from "@/components/answer-actions";
+import { AnswerFooter } from "@/components/answer-footer";
+import { AnswerNotes } from "@/components/answer-notes";
 import { AnswerStatus } from "@/components/answer-status";
 import { MarkdownAnswer } from "@/components/markdown-answer";
 import { ReasoningPanel } from "@/components/reasoning-panel";
-import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { formatBytes } from "@/lib/shared/format";
-import { isRunning, type AnswerState } from "@/lib/client/answer-state";
+import { isRunning } from "@/lib/client/answer-state";
 import type { Turn } from "@/lib/client/conversation";
 import type { ProviderSummary } from "@/lib/shared/providers";
 
@@ -46,13 +46,7 @@ export function TurnView({ turn, position, imageName, providers, onRetry, onStop
           <MarkdownAnswer markdown={answer.markdown} streaming={running} />
         </div>
       )}
-      {answer.phase === "stopped" && (
-        <p className="text-sm text-muted-foreground italic" data-testid="stopped-note">
-          {answer.markdown ? "Stopped before the answer was finished." : "Stopped before the model answered."}
-        </p>
-      )}
-      {answer.phase === "done" && cutOffNote(answer) && <Alert data-testid="cut-off-note">{cutOffNote(answer)}</Alert>}
-      {answer.error && <Alert>{answer.error}</Alert>}
+      <AnswerNotes answer={answer} />
       {!running && (
         <div className="flex flex-wrap gap-2">
           {answer.markdown && <AnswerActions markdown={answer.markdown} fileName={downloadName(imageName, position)} />}
@@ -64,41 +58,7 @@ export function TurnView({ turn, position, imageName, providers, onRetry, onStop
   );
 }
 
-/**
- * Said plainly next to an answer that is not whole: a truncated answer can read as complete, and
- * a person acting on half a design review is worse off than one who knows to ask again.
- */
-function cutOffNote(answer: AnswerState): string | null {
-  switch (answer.finish?.finishReason) {
-    case "incomplete":
-      return "The answer was cut off: the model's stream ended before the model said it had finished. What arrived is shown above; retry for the whole answer.";
-    case "length":
-      return "The answer was cut off at the model's length limit. What arrived is shown above.";
-    default:
-      return null;
-  }
-}
-
 function downloadName(imageName: string, position: number): string {
   const base = imageName.replace(/\.[^.]+$/, "") || "image";
   return position === 1 ? `${base}-answer.md` : `${base}-answer-${position}.md`;
-}
-
-/** Which provider and model wrote this answer, from the stream's own `meta`. */
-function AnswerFooter({ answer, providers }: { answer: AnswerState; providers: ProviderSummary[] }) {
-  const { meta, finish } = answer;
-  if (!meta) return null;
-  const known = providers.find((each) => each.provider === meta.provider && each.model === meta.model);
-  const running = isRunning(answer);
-  const facts = [
-    `${running ? "Answering with" : "Answered by"} ${known?.label ?? `${meta.provider} · ${meta.model}`}`,
-    `image sent ${meta.image.width} × ${meta.image.height} px, ${formatBytes(meta.image.bytes)}`,
-  ];
-  if (finish?.usage?.totalTokens) facts.push(`${finish.usage.totalTokens.toLocaleString("en")} tokens`);
-  if (finish?.finishReason === "length") facts.push("cut off at the model's length limit");
-  return (
-    <p className="border-t border-border pt-3 text-xs text-muted-foreground" data-testid="answer-footer">
-      {facts.join(" · ")}
-    </p>
-  );
 }

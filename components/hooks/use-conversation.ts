@@ -1,10 +1,11 @@
 "use client";
 
-import { useCallback, useEffect, useReducer, useRef } from "react";
+import { useCallback, useEffect, useReducer, useRef, type Dispatch } from "react";
 import type { ThinkingDepth } from "@/lib/shared/thinking";
-import type { AnswerAction } from "@/lib/client/answer-state";
-import { emptyConversation, historyBefore, isBusy, reduceConversation, type Conversation } from "@/lib/client/conversation";
-import { AnalysisRequestError, requestAnalysis, type AnalysisRequest } from "@/lib/client/request-analysis";
+import { STORED_ID_PATTERN } from "@/lib/shared/history-contract";
+import { emptyConversation, isBusy, questionSubject, reduceConversation, type Conversation, type ConversationAction } from "@/lib/client/conversation";
+import { getConversation, HistoryRequestError } from "@/lib/client/history-api";
+import { useAnswerRequests } from "@/components/hooks/use-answer-requests";
 import { useStopOnEscape } from "@/components/hooks/use-stop-on-escape";
 
 /** What a question is sent with, as the form stands when it is asked. */
@@ -13,7 +14,11 @@ export interface AskOptions {
   depth: ThinkingDepth | undefined;
 }
 
-type TurnRequest = Pick<AnalysisRequest, "image" | "imageId" | "prompt"> & { history: NonNullable<AnalysisRequest["history"]> };
+/** A change to the saved conversation made elsewhere on the page (the history list, Share). */
+export interface SavedChange {
+  title?: string;
+  shared?: boolean;
+}
 
 export interface ConversationControls {
   conversation: Conversation;
@@ -28,10 +33,12 @@ export interface ConversationControls {
   /** The turn's answer again, with the same earlier turns. */
   retry(turnId: number, options: AskOptions): void;
   stop(): void;
+  /** An empty page for a new conversation; an answer under way is stopped (the server keeps what it has). */
+  reset(): void;
+  /** Shows the saved conversation `conversationId`, read from the server. */
+  open(conversationId: string): void;
+  noteSavedChange(conversationId: string, change: SavedChange): void;
 }
-
-/** Why a request is made: only a refused first question empties the conversation. */
-type RequestKind = "begin" | "follow-up" | "retry";
 
 /** The page's questions and answers about one image, and the requests behind them. */
 export function useConversation(): ConversationControls {
@@ -41,77 +48,70 @@ export function useConversation(): ConversationControls {
   useEffect(() => {
     latest.current = conversation;
   }, [conversation]);
-  const running = useRef<AbortController | null>(null);
-  /**
-   * The request that owns each turn's answer. A regenerated turn has a new owner at once, while
-   * its old request may still be closing: what that one says no longer reaches the turn.
-   */
-  const owners = useRef(new Map<number, AbortController>());
+  const { run, stop, stopAll } = useAnswerRequests(dispatch);
   const busy = isBusy(conversation);
-
-  const run = useCallback(async (kind: RequestKind, turnId: number, request: TurnRequest, options: AskOptions): Promise<string | null> => {
-    const controller = new AbortController();
-    running.current = controller;
-    owners.current.set(turnId, controller);
-    const update = (action: AnswerAction) => {
-      if (owners.current.get(turnId) === controller) dispatch({ type: "answer", turnId, action });
-    };
-    try {
-      const events = requestAnalysis({ ...request, provider: options.provider, depth: options.depth, signal: controller.signal });
-      for await (const event of events) update(event);
-      update({ type: "closed" });
-      return null;
-    } catch (error) {
-      if (controller.signal.aborted) {
-        update({ type: "stopped" });
-        return null;
-      }
-      if (error instanceof AnalysisRequestError && kind === "begin") {
-        // A first question refused before any answer: the reason belongs next to the form.
-        dispatch({ type: "discard", turnId });
-        return error.message;
-      }
-      const message = error instanceof AnalysisRequestError ? error.message : "The connection was lost while the answer was streaming.";
-      update({ type: "failed", message });
-      return null;
-    } finally {
-      if (running.current === controller) running.current = null;
-      if (owners.current.get(turnId) === controller) owners.current.delete(turnId);
-    }
-  }, []);
-
-  /** A turn's request as the conversation stands: the kept image, and the turns before it. */
-  const requestFor = (turnId: number, task: string): TurnRequest | null => {
-    const state = latest.current;
-    if (!state.image) return null;
-    return { image: state.image, imageId: state.imageId ?? undefined, prompt: task, history: historyBefore(state, turnId) };
-  };
 
   const begin = (image: File, task: string, options: AskOptions) => {
     const turnId = latest.current.nextTurnId;
     dispatch({ type: "begin", image, task, startedAt: Date.now() });
-    return run("begin", turnId, { image, prompt: task, history: [] }, options);
+    return run("begin", turnId, { image, prompt: task, history: [], ...options });
   };
 
   const ask = (task: string, options: AskOptions) => {
     const turnId = latest.current.nextTurnId;
-    const request = requestFor(turnId, task);
-    if (!request) return;
+    const subject = questionSubject(latest.current, turnId);
+    if (!subject) return;
     dispatch({ type: "ask", task, startedAt: Date.now() });
-    void run("follow-up", turnId, request, options);
+    void run("follow-up", turnId, { ...subject, prompt: task, ...options });
   };
 
   const retry = (turnId: number, options: AskOptions) => {
     const turn = latest.current.turns.find((each) => each.id === turnId);
-    const request = turn && requestFor(turnId, turn.task);
-    if (!request) return;
+    const subject = questionSubject(latest.current, turnId, { retry: true });
+    if (!turn || !subject) return;
     dispatch({ type: "retry", turnId, startedAt: Date.now() });
-    void run("retry", turnId, request, options);
+    void run("retry", turnId, { ...subject, prompt: turn.task, ...options });
   };
 
-  const stop = useCallback(() => running.current?.abort(), []);
+  const reset = useCallback(() => {
+    stopAll();
+    dispatch({ type: "reset" });
+  }, [stopAll]);
+
+  const open = useOpenConversation(dispatch, stopAll);
+
+  const noteSavedChange = useCallback((conversationId: string, change: SavedChange) => dispatch({ type: "saved-changed", conversationId, ...change }), []);
 
   useStopOnEscape(busy, stop);
 
-  return { conversation, busy, begin, ask, retry, stop };
+  return { conversation, busy, begin, ask, retry, stop, reset, open, noteSavedChange };
+}
+
+/** Reads a saved conversation from the server into the page; a newer request replaces an older one. */
+function useOpenConversation(dispatch: Dispatch<ConversationAction>, stopAll: () => void) {
+  const reading = useRef<AbortController | null>(null);
+  return useCallback(
+    (conversationId: string) => {
+      stopAll();
+      reading.current?.abort();
+      dispatch({ type: "open", conversationId });
+      if (!STORED_ID_PATTERN.test(conversationId)) {
+        // Not an id the server ever gives out: nothing to ask it.
+        dispatch({ type: "open-failed", conversationId, missing: true, message: "" });
+        return;
+      }
+      const controller = new AbortController();
+      reading.current = controller;
+      getConversation(conversationId, controller.signal).then(
+        (stored) => dispatch({ type: "opened", conversation: stored }),
+        (error: unknown) => {
+          if (controller.signal.aborted) return;
+          const missing = error instanceof HistoryRequestError && error.code === "not_found";
+          const message = error instanceof HistoryRequestError ? error.message : "The conversation could not be read.";
+          dispatch({ type: "open-failed", conversationId, missing, message });
+        },
+      );
+    },
+    [dispatch, stopAll],
+  );
 }

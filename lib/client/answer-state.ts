@@ -1,11 +1,13 @@
 import type { DoneEvent, MetaEvent } from "@/lib/shared/analyze-contract";
+import type { StoredImage, StoredTurn } from "@/lib/shared/history-contract";
 import type { RequestEvent } from "@/lib/client/request-analysis";
 
 /**
  * Where one answer is: the file going up, the server preparing it (or contacting the model), the
- * model thinking, its words arriving, and how it ended.
+ * model thinking, its words arriving, and how it ended. "interrupted" is a saved answer the server
+ * never finished writing (it stopped mid-answer): what it had saved is all there is.
  */
-export type AnswerPhase = "idle" | "uploading" | "preparing" | "thinking" | "streaming" | "done" | "stopped" | "failed";
+export type AnswerPhase = "idle" | "uploading" | "preparing" | "thinking" | "streaming" | "done" | "stopped" | "failed" | "interrupted";
 
 export interface AnswerState {
   phase: AnswerPhase;
@@ -20,6 +22,8 @@ export interface AnswerState {
   finish: DoneEvent | null;
   /** Shown next to the answer; the text already streamed stays. */
   error: string | null;
+  /** Why this answer is not being saved to the history, when it is not. */
+  unsaved: string | null;
   startedAt: number | null;
 }
 
@@ -40,6 +44,7 @@ export const initialAnswer: AnswerState = {
   meta: null,
   finish: null,
   error: null,
+  unsaved: null,
   startedAt: null,
 };
 
@@ -67,6 +72,8 @@ export function reduceAnswer(state: AnswerState, action: AnswerAction): AnswerSt
         return { ...state, phase: "done", finish: action.data };
       case "error":
         return { ...state, phase: "failed", error: action.data.message };
+      case "unsaved":
+        return { ...state, unsaved: action.data.message };
     }
   }
   switch (action.type) {
@@ -87,4 +94,30 @@ export function reduceAnswer(state: AnswerState, action: AnswerAction): AnswerSt
         ? { ...state, phase: "failed", error: "The connection closed before the answer was finished." }
         : state;
   }
+}
+
+const STORED_PHASES: Record<StoredTurn["status"], AnswerPhase> = {
+  complete: "done",
+  stopped: "stopped",
+  failed: "failed",
+  incomplete: "interrupted",
+};
+
+/**
+ * A saved turn's answer as the page shows a live one: whatever the person saw stays, with how it
+ * ended. `image` is the conversation's prepared image, which the footer describes.
+ */
+export function storedAnswer(turn: Omit<StoredTurn, "id">, image: StoredImage | null): AnswerState {
+  const usage = turn.usage ?? undefined;
+  const finish: DoneEvent | null =
+    turn.status === "complete" ? { finishReason: turn.finishReason ?? "stop", usage } : turn.finishReason ? { finishReason: turn.finishReason, usage } : null;
+  return {
+    ...initialAnswer,
+    phase: STORED_PHASES[turn.status],
+    thoughts: turn.thoughts,
+    markdown: turn.answer,
+    meta: turn.provider && turn.model && image ? { provider: turn.provider, model: turn.model, image } : null,
+    finish,
+    error: turn.status === "failed" ? (turn.errorMessage ?? "The answer failed before it was finished.") : null,
+  };
 }

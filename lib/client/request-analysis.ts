@@ -6,12 +6,19 @@ import type { ConversationTurn } from "@/lib/shared/providers";
 
 export interface AnalysisRequest {
   /** The picked file; sent when there is no kept image to name, or it has expired. */
-  image: File;
+  image?: File;
   /** The prepared image the server kept from an earlier answer (its `meta.imageId`). */
   imageId?: string;
   prompt: string;
   /** Earlier turns about the same image, oldest first. */
   history?: ConversationTurn[];
+  /**
+   * A saved conversation to continue: sent instead of the image and the history, which the
+   * server reads from its store.
+   */
+  conversationId?: string;
+  /** With `conversationId`: the saved turn answered again; it and those after it are replaced. */
+  replaceTurnId?: string;
   /** A provider id from GET /api/providers; the server's default when absent. */
   provider?: string;
   depth?: ThinkingDepth;
@@ -43,6 +50,10 @@ export class AnalysisRequestError extends Error {
  * again and the person never notices.
  */
 export async function* requestAnalysis(request: AnalysisRequest): AsyncGenerator<RequestEvent> {
+  if (request.conversationId) {
+    yield* send(request, { conversationId: request.conversationId, replaceTurnId: request.replaceTurnId });
+    return;
+  }
   if (request.imageId) {
     try {
       yield* send(request, { imageId: request.imageId });
@@ -51,10 +62,11 @@ export async function* requestAnalysis(request: AnalysisRequest): AsyncGenerator
       if (!(error instanceof AnalysisRequestError && error.code === "image_expired")) throw error;
     }
   }
+  if (!request.image) throw new AnalysisRequestError("The image is no longer here to send. Start a new conversation with it.", "missing_image");
   yield* send(request, { file: request.image });
 }
 
-type ImageSource = { file: File } | { imageId: string };
+type ImageSource = { file: File } | { imageId: string } | { conversationId: string; replaceTurnId: string | undefined };
 
 /**
  * One POST /api/analyze. XMLHttpRequest rather than fetch, because fetch cannot report upload
@@ -66,9 +78,14 @@ function send(request: AnalysisRequest, source: ImageSource): AsyncGenerator<Req
   form.append(ANALYZE_FIELDS.prompt, prompt);
   if (provider) form.append(ANALYZE_FIELDS.provider, provider);
   if (depth) form.append(ANALYZE_FIELDS.depth, depth);
-  if (history?.length) form.append(ANALYZE_FIELDS.history, JSON.stringify(history));
-  if ("file" in source) form.append(ANALYZE_FIELDS.image, source.file, source.file.name);
-  else form.append(ANALYZE_FIELDS.imageId, source.imageId);
+  if ("conversationId" in source) {
+    form.append(ANALYZE_FIELDS.conversationId, source.conversationId);
+    if (source.replaceTurnId) form.append(ANALYZE_FIELDS.replaceTurnId, source.replaceTurnId);
+  } else {
+    if (history?.length) form.append(ANALYZE_FIELDS.history, JSON.stringify(history));
+    if ("file" in source) form.append(ANALYZE_FIELDS.image, source.file, source.file.name);
+    else form.append(ANALYZE_FIELDS.imageId, source.imageId);
+  }
 
   const xhr = new XMLHttpRequest();
   const events = new ReadableStream<RequestEvent>({

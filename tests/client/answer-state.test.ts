@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { initialAnswer, isRunning, reduceAnswer, type AnswerAction, type AnswerState } from "@/lib/client/answer-state";
+import { initialAnswer, isRunning, reduceAnswer, storedAnswer, type AnswerAction, type AnswerState } from "@/lib/client/answer-state";
 import type { MetaEvent } from "@/lib/shared/analyze-contract";
+import type { StoredTurn } from "@/lib/shared/history-contract";
 
 const META: MetaEvent = {
   provider: "offline",
@@ -94,6 +95,11 @@ describe("reduceAnswer", () => {
     });
   });
 
+  it("notes that the answer is not being saved, and goes on streaming", () => {
+    const state = run(...streaming, { event: "unsaved", data: { message: "The history database is unavailable." } }, { event: "delta", data: { text: " More." } });
+    expect(state).toMatchObject({ phase: "streaming", unsaved: "The history database is unavailable.", markdown: "## Overview\nAn API. More." });
+  });
+
   it("keeps the markdown when an error event arrives", () => {
     const state = run(...streaming, { event: "error", data: { code: "provider_unavailable", message: "Try again." } });
     expect(state).toMatchObject({ phase: "failed", markdown: "## Overview\nAn API.", error: "Try again." });
@@ -164,5 +170,64 @@ describe("reduceAnswer", () => {
     const copy = structuredClone(before);
     reduceAnswer(before, { event: "delta", data: { text: "!" } });
     expect(before).toEqual(copy);
+  });
+});
+
+describe("storedAnswer", () => {
+  const IMAGE = { width: 900, height: 360, bytes: 4321, mimeType: "image/png" };
+  const TURN: StoredTurn = {
+    id: "turn-0123456789",
+    task: "Explain",
+    answer: "## Overview\nAn API.",
+    thoughts: "Reading the boxes.",
+    status: "complete",
+    provider: "gemini",
+    model: "gemini-test",
+    depth: "high",
+    finishReason: "stop",
+    errorCode: null,
+    errorMessage: null,
+    usage: { inputTokens: 100, outputTokens: 20, totalTokens: 120 },
+    createdAt: "2026-03-01T10:00:00.000Z",
+    firstTokenMs: 400,
+    durationMs: 2000,
+  };
+
+  it("shows a complete turn as a finished answer, with its reasoning, model, image and tokens", () => {
+    expect(storedAnswer(TURN, IMAGE)).toEqual({
+      ...initialAnswer,
+      phase: "done",
+      markdown: "## Overview\nAn API.",
+      thoughts: "Reading the boxes.",
+      meta: { provider: "gemini", model: "gemini-test", image: IMAGE },
+      finish: { finishReason: "stop", usage: { inputTokens: 100, outputTokens: 20, totalTokens: 120 } },
+    });
+    expect(isRunning(storedAnswer(TURN, IMAGE))).toBe(false);
+  });
+
+  it("keeps a complete answer's cut-off reason, for its note", () => {
+    expect(storedAnswer({ ...TURN, finishReason: "length" }, IMAGE).finish?.finishReason).toBe("length");
+  });
+
+  it("shows a stopped turn as stopped, with the text the person saw", () => {
+    const answer = storedAnswer({ ...TURN, status: "stopped", answer: "## Over", finishReason: null, usage: null }, IMAGE);
+    expect(answer).toMatchObject({ phase: "stopped", markdown: "## Over", finish: null, error: null });
+  });
+
+  it("shows a failed turn with its text and the error it ended with", () => {
+    const failed = { ...TURN, status: "failed" as const, answer: "Part", finishReason: null, errorCode: "provider_timeout", errorMessage: "The model took too long." };
+    expect(storedAnswer(failed, IMAGE)).toMatchObject({ phase: "failed", markdown: "Part", error: "The model took too long." });
+    expect(storedAnswer({ ...failed, errorMessage: null }, IMAGE).error).toMatch(/failed/);
+  });
+
+  it("shows a turn the server never finished as interrupted, not running, with its text", () => {
+    const answer = storedAnswer({ ...TURN, status: "incomplete", answer: "It buff", finishReason: null }, IMAGE);
+    expect(answer).toMatchObject({ phase: "interrupted", markdown: "It buff", error: null });
+    expect(isRunning(answer)).toBe(false);
+  });
+
+  it("has no footer facts without the model or the image (turns carried in from before saving, a deleted image)", () => {
+    expect(storedAnswer({ ...TURN, provider: null, model: null }, IMAGE).meta).toBeNull();
+    expect(storedAnswer(TURN, null).meta).toBeNull();
   });
 });

@@ -4,11 +4,13 @@ import {
   emptyConversation,
   historyBefore,
   isBusy,
+  questionSubject,
   reduceConversation,
   type Conversation,
   type ConversationAction,
 } from "@/lib/client/conversation";
 import type { MetaEvent } from "@/lib/shared/analyze-contract";
+import type { Conversation as StoredConversation, StoredTurn } from "@/lib/shared/history-contract";
 import { MAX_HISTORY_CHARS, MAX_HISTORY_TURNS } from "@/lib/shared/limits";
 
 const image = new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], "diagram.png", { type: "image/png" });
@@ -228,5 +230,180 @@ describe("historyBefore", () => {
   it("keeps no older turn past one that does not fit, so the history has no gaps", () => {
     const state = conversationOf(["Q1", "short"], ["Q2", "x".repeat(MAX_HISTORY_CHARS)], ["Q3", "short"]);
     expect(historyBefore(state, 4)).toEqual([{ task: "Q3", answer: "short" }]);
+  });
+});
+
+/** A saved conversation as GET /api/conversations/:id returns it. */
+const STORED_IMAGE = { width: 900, height: 360, bytes: 4321, mimeType: "image/png" };
+
+function storedTurn(overrides: Partial<StoredTurn> & Pick<StoredTurn, "id" | "task">): StoredTurn {
+  return {
+    answer: "",
+    thoughts: "",
+    status: "complete",
+    provider: "gemini",
+    model: "gemini-test",
+    depth: null,
+    finishReason: "stop",
+    errorCode: null,
+    errorMessage: null,
+    usage: null,
+    createdAt: "2026-03-01T10:00:00.000Z",
+    firstTokenMs: null,
+    durationMs: null,
+    ...overrides,
+  };
+}
+
+const STORED: StoredConversation = {
+  id: "conversation-0123",
+  title: "Explain this architecture",
+  createdAt: "2026-03-01T10:00:00.000Z",
+  updatedAt: "2026-03-01T10:05:00.000Z",
+  turnCount: 2,
+  shared: true,
+  image: STORED_IMAGE,
+  turns: [
+    storedTurn({ id: "turn-first-01", task: "Explain this architecture", answer: "## Overview\nAn API.", thoughts: "Reading the boxes.", usage: { totalTokens: 120 } }),
+    storedTurn({ id: "turn-second-02", task: "And the queue?", answer: "It buff", status: "incomplete", finishReason: null }),
+  ],
+};
+
+/** The first answer's meta from a server that saves the conversation. */
+const SAVED_META: MetaEvent = { ...META, conversationId: "conversation-0123", turnId: "turn-first-01" };
+
+describe("reduceConversation: saved conversations", () => {
+  it("takes the conversation's and the turn's ids from the answer's meta, with a title from the first task", () => {
+    const state = run({ type: "begin", image, task: "  Explain   this\narchitecture ", startedAt: 1 }, ...to(1, { event: "meta", data: SAVED_META }));
+    expect(state.saved).toEqual({ id: "conversation-0123", title: "Explain this architecture", shared: false, image: META.image });
+    expect(state.turns[0]?.storedId).toBe("turn-first-01");
+    expect(state.imageId).toBe("kept-1");
+  });
+
+  it("gives each later turn its own stored id and keeps the conversation", () => {
+    const state = run(
+      { type: "begin", image, task: "Explain", startedAt: 1 },
+      ...answered(1, "An API.", SAVED_META),
+      { type: "saved-changed", conversationId: "conversation-0123", title: "Renamed" },
+      { type: "ask", task: "More", startedAt: 2 },
+      ...to(2, { event: "meta", data: { ...SAVED_META, turnId: "turn-second-02" } }),
+    );
+    expect(state.turns.map((turn) => turn.storedId)).toEqual(["turn-first-01", "turn-second-02"]);
+    expect(state.saved?.title).toBe("Renamed");
+  });
+
+  it("a follow-up in a saved conversation does not upload: the server has the image", () => {
+    const state = run({ type: "begin", image, task: "Explain", startedAt: 1 }, ...answered(1, "An API.", { ...SAVED_META, imageId: undefined }), {
+      type: "ask",
+      task: "More",
+      startedAt: 2,
+    });
+    expect(state.imageId).toBeNull();
+    expect(state.turns[1]?.answer).toMatchObject({ phase: "preparing", sentImage: false });
+  });
+
+  it("a conversation first saved by a later answer (the server could not save before) gets its id then", () => {
+    const state = run(
+      { type: "begin", image, task: "Explain", startedAt: 1 },
+      ...answered(1, "An API."),
+      { type: "ask", task: "More", startedAt: 2 },
+      ...to(2, { event: "meta", data: { ...SAVED_META, turnId: "turn-second-02" } }),
+    );
+    expect(state.saved?.id).toBe("conversation-0123");
+    expect(state.turns.map((turn) => turn.storedId)).toEqual([null, "turn-second-02"]);
+  });
+
+  it("opens a saved conversation: loading first, then its turns with the answers as they were left", () => {
+    const before = conversationOf(["Explain", "An API."]);
+    const loading = reduceConversation(before, { type: "open", conversationId: STORED.id });
+    expect(loading).toMatchObject({ opening: { id: STORED.id, state: "loading" }, turns: [], saved: null, image: null, imageId: null });
+    expect(loading.session).toBe(before.session + 1);
+
+    const state = reduceConversation(loading, { type: "opened", conversation: STORED });
+    expect(state.opening).toBeNull();
+    expect(state.saved).toEqual({ id: STORED.id, title: STORED.title, shared: true, image: STORED_IMAGE });
+    // Turn ids go on from the ones before, so a late event of the old conversation finds nothing.
+    expect(state.turns.map((turn) => [turn.id, turn.storedId, turn.task])).toEqual([
+      [2, "turn-first-01", "Explain this architecture"],
+      [3, "turn-second-02", "And the queue?"],
+    ]);
+    expect(state.turns[0]?.answer).toMatchObject({
+      phase: "done",
+      markdown: "## Overview\nAn API.",
+      thoughts: "Reading the boxes.",
+      meta: { provider: "gemini", model: "gemini-test", image: STORED_IMAGE },
+      finish: { finishReason: "stop", usage: { totalTokens: 120 } },
+      error: null,
+    });
+    // The server stopped mid-answer: the text it saved stays, marked as cut off.
+    expect(state.turns[1]?.answer).toMatchObject({ phase: "interrupted", markdown: "It buff", finish: null });
+    expect(isBusy(state)).toBe(false);
+    expect(reduceConversation(state, { type: "answer", turnId: 1, action: { event: "delta", data: { text: "late" } } })).toBe(state);
+  });
+
+  it("ignores a conversation that arrives after another was asked for", () => {
+    const state = run({ type: "open", conversationId: "first-0123456" }, { type: "open", conversationId: "other-0123456" });
+    expect(reduceConversation(state, { type: "opened", conversation: { ...STORED, id: "first-0123456" } })).toBe(state);
+    expect(reduceConversation(state, { type: "open-failed", conversationId: "first-0123456", missing: true, message: "" })).toBe(state);
+  });
+
+  it("tells an unknown conversation apart from one that could not be read", () => {
+    const opening = run({ type: "open", conversationId: STORED.id });
+    expect(reduceConversation(opening, { type: "open-failed", conversationId: STORED.id, missing: true, message: "Gone." }).opening).toEqual({ id: STORED.id, state: "missing" });
+    expect(reduceConversation(opening, { type: "open-failed", conversationId: STORED.id, missing: false, message: "Offline." }).opening).toEqual({
+      id: STORED.id,
+      state: "failed",
+      message: "Offline.",
+    });
+  });
+
+  it("resets to an empty page that starts a new form, keeping turn ids unique", () => {
+    const before = conversationOf(["Explain", "An API."]);
+    const state = reduceConversation(before, { type: "reset" });
+    expect(state).toEqual({ ...emptyConversation, nextTurnId: 2, session: before.session + 1 });
+  });
+
+  it("keeps the form's session through a new question, which only replaces the turns", () => {
+    const state = run({ type: "reset" }, { type: "begin", image, task: "Explain", startedAt: 1 });
+    expect(state.session).toBe(1);
+  });
+
+  it("records a rename or a share only for the conversation it is about", () => {
+    const opened = run({ type: "open", conversationId: STORED.id }, { type: "opened", conversation: STORED });
+    const renamed = reduceConversation(opened, { type: "saved-changed", conversationId: STORED.id, title: "Ingestion", shared: false });
+    expect(renamed.saved).toMatchObject({ title: "Ingestion", shared: false });
+    expect(reduceConversation(opened, { type: "saved-changed", conversationId: "other-0123456", title: "No" })).toBe(opened);
+  });
+});
+
+describe("questionSubject", () => {
+  it("names the saved conversation for a follow-up, without the image or history", () => {
+    const state = run({ type: "begin", image, task: "Explain", startedAt: 1 }, ...answered(1, "An API.", SAVED_META), { type: "ask", task: "More", startedAt: 2 });
+    expect(questionSubject(state, 2)).toEqual({ conversationId: "conversation-0123" });
+  });
+
+  it("names the saved turn a retry replaces", () => {
+    const state = run({ type: "open", conversationId: STORED.id }, { type: "opened", conversation: STORED });
+    const last = state.turns.at(-1)!;
+    expect(questionSubject(state, last.id, { retry: true })).toEqual({ conversationId: STORED.id, replaceTurnId: "turn-second-02" });
+  });
+
+  it("retries a turn the server never saved (refused before its meta) as a new turn of the conversation", () => {
+    const state = run(
+      { type: "begin", image, task: "Explain", startedAt: 1 },
+      ...answered(1, "An API.", SAVED_META),
+      { type: "ask", task: "More", startedAt: 2 },
+      ...to(2, { type: "failed", message: "The server is busy." }),
+    );
+    expect(questionSubject(state, 2, { retry: true })).toEqual({ conversationId: "conversation-0123" });
+  });
+
+  it("sends the image's id, the file and the earlier turns while the conversation is not saved", () => {
+    const state = reduceConversation(conversationOf(["Explain", "An API."]), { type: "ask", task: "More", startedAt: 2 });
+    expect(questionSubject(state, 2)).toEqual({ image, imageId: "kept-1", history: [{ task: "Explain", answer: "An API." }] });
+  });
+
+  it("has nothing to ask about on an empty page", () => {
+    expect(questionSubject(emptyConversation, 1)).toBeNull();
   });
 });

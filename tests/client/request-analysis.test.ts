@@ -120,6 +120,37 @@ describe("requestAnalysis: the form it sends", () => {
   });
 });
 
+describe("requestAnalysis: a saved conversation", () => {
+  it("names the conversation instead of sending the image, its id or the history: the server has them", async () => {
+    serve(answering(...ANSWER));
+    const events = await collect(request({ prompt: "And then?", conversationId: "conversation-0123", imageId: "kept-image-id", history: HISTORY }));
+    const [xhr] = sentRequests();
+    expect([...(xhr?.body?.keys() ?? [])].sort()).toEqual(["conversationId", "prompt"]);
+    expect(xhr?.field("conversationId")).toBe("conversation-0123");
+    expect(events[0]).toEqual({ event: "sent", data: { withImage: false } });
+  });
+
+  it("names the saved turn a retry replaces", async () => {
+    serve(answering(...ANSWER));
+    await collect(request({ conversationId: "conversation-0123", replaceTurnId: "turn-0123456" }));
+    const [xhr] = sentRequests();
+    expect(xhr?.field("replaceTurnId")).toBe("turn-0123456");
+  });
+
+  it("does not send the file when the server says the saved image is gone: the conversation cannot go on", async () => {
+    serve(failing(410, errorBody("image_expired", "This conversation's image was deleted.")), answering(...ANSWER));
+    const { error } = await failure(request({ conversationId: "conversation-0123" }));
+    expect(error).toMatchObject({ code: "image_expired", message: "This conversation's image was deleted." });
+    expect(sentRequests()).toHaveLength(1);
+  });
+
+  it("refuses, without a request, a question with neither a conversation nor a file to send", async () => {
+    const { error } = await failure({ prompt: "Explain", signal: new AbortController().signal });
+    expect(error).toMatchObject({ code: "missing_image" });
+    expect(sentRequests()).toHaveLength(0);
+  });
+});
+
 describe("requestAnalysis: progress and the answer", () => {
   it("reports the upload's progress, then that the request is all sent, then the answer's events", async () => {
     serve((xhr) => {

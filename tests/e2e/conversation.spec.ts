@@ -5,11 +5,12 @@ import { APP_URL, E2E_OPENAI_LABEL } from "./e2e-env";
 import { specklesPng } from "./e2e-images";
 import { fakeModel } from "./fake-control";
 import { analyze, controls, DIAGRAM_NAME, expect, OFFLINE_LABEL, recordAnalyses, screenshotEveryLook, test } from "./page-helpers";
+import { rewriteAnalyzeMeta } from "./pages/history-page";
 
 /**
- * Follow-up questions about the same diagram: the page names the image the server kept instead of
- * uploading it again, sends the earlier turns, and every provider answers with the whole
- * conversation in mind.
+ * Follow-up questions about the same diagram: the page names the saved conversation (or, when it
+ * is not saved, the image the server kept and the earlier turns) instead of uploading the image
+ * again, and every provider answers with the whole conversation in mind.
  */
 
 const TASK = "Explain this architecture";
@@ -28,7 +29,7 @@ test.beforeEach(async () => {
   await fakeModel.reset();
 });
 
-test("a follow-up about the same diagram sends the kept image's id and the earlier turns, not the file again", async ({ page, diagramPath }) => {
+test("a follow-up about the same diagram names the saved conversation, not the file again", async ({ page, diagramPath }) => {
   await fakeModel.reply([gemini.textReply([FIRST_ANSWER]), gemini.textReply([SECOND_ANSWER]), gemini.textReply([THIRD_ANSWER])]);
   await page.goto("/");
   const { upload, task, examples, analyze: analyzeButton, turns, answer, followUpTask, ask } = controls(page);
@@ -63,12 +64,12 @@ test("a follow-up about the same diagram sends the kept image's id and the earli
   await expect(answer.getByTestId("answer-footer")).toContainText("image sent 900 × 360 px");
   await screenshotEveryLook(page, "conversation-with-follow-ups");
 
-  // The browser uploaded the diagram once; the follow-ups named the image the server kept and
-  // carried the earlier turns' words, far fewer bytes than the diagram.
+  // The browser uploaded the diagram once; the follow-ups named the saved conversation, whose
+  // image and earlier turns the server reads itself: far fewer bytes than the diagram.
   expect(sent).toHaveLength(3);
   expect(await sent[0]!.bytes()).toBeGreaterThan(diagramBytes);
   for (const followUp of sent.slice(1)) {
-    expect(followUp.fields).toEqual(["prompt", "provider", "history", "imageId"]);
+    expect(followUp.fields).toEqual(["prompt", "provider", "conversationId"]);
     expect(await followUp.bytes()).toBeLessThan(2_000);
   }
 
@@ -159,13 +160,17 @@ test("the offline analyzer answers follow-ups about a component it read in the d
   expect(await fakeModel.requests()).toEqual([]);
 });
 
-test("when the server has let the kept image go, a follow-up uploads it again without the person noticing", async ({
+test("when a conversation is not saved and the server has let the kept image go, a follow-up uploads it again without the person noticing", async ({
   page,
   browser,
   diagramPath,
   tempFile,
 }) => {
   await fakeModel.reply([gemini.textReply([FIRST_ANSWER]), gemini.textReply(["Another person's answer."]), gemini.textReply(["Another person's answer."]), gemini.textReply([SECOND_ANSWER])]);
+  // A saved conversation's follow-ups name it, and the server reads its image from the history. One
+  // the history could not save (its meta names no conversation) goes on with the kept image and the
+  // earlier turns, as here: the first answer arrives as from a server whose database is down.
+  await rewriteAnalyzeMeta(page, { dropSavedIds: true });
   await page.goto("/");
   const { answer, followUpTask, turns } = controls(page);
   await analyze(page, diagramPath, TASK);

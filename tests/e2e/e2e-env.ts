@@ -1,3 +1,7 @@
+import { randomBytes } from "node:crypto";
+import os from "node:os";
+import path from "node:path";
+
 /**
  * Addresses shared by playwright.config.ts, the global setup and the specs. Fixed loopback ports,
  * because the Next server is told the fake's address in its environment before any test runs;
@@ -18,3 +22,10 @@ export const E2E_OPENAI_MODEL = "vision-e2e";
 export const E2E_OPENAI_BASE_URL = `${FAKE_MODEL_URL}/v1`;
 /** How the page names it: the model and the server's host. */
 export const E2E_OPENAI_LABEL = `${E2E_OPENAI_MODEL} · 127.0.0.1:${FAKE_MODEL_PORT}`;
+
+/**
+ * Where the server under test keeps its history (SQLite): a folder of this run's own, never
+ * ./data. Chosen once by the runner and inherited by its workers through the environment; the
+ * server creates it, and the global setup's teardown removes it.
+ */
+export const E2E_DATA_DIR: string = (process.env.E2E_DATA_DIR ??= path.join(os.tmpdir(), `mra-e2e-data-${process.pid}-${randomBytes(4).toString("hex")}`));

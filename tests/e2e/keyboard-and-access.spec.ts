@@ -69,6 +69,10 @@ test("Tab reaches every control in reading order, each with its name and a visib
     model,
     depth,
     analyzeButton,
+    // The saved conversation's bar, above its turns.
+    page.getByRole("button", { name: "Share", exact: true }),
+    page.getByRole("link", { name: "Export .md" }),
+    page.getByRole("link", { name: "Export .json" }),
     answer.getByTestId("reasoning").locator("summary", { hasText: "Reasoning" }),
     answer.getByRole("button", { name: "Copy markdown" }),
     answer.getByRole("button", { name: "Download .md" }),

@@ -161,10 +161,11 @@ test("Stop mid-answer ends the model call, keeps the words so far, and Retry wri
 
   const requests = await fakeModel.requests();
   expect(requests).toHaveLength(2);
-  // The same question again, about the image the server kept: not a follow-up to the stopped answer.
+  // The same question again, about the saved image: not a follow-up to the stopped answer.
   expect(requests[1]).toMatchObject({ prompt: TASK, turns: [{ role: "user", text: TASK }], imageCount: 1 });
+  // It names the saved conversation and the stopped turn, which the new answer replaces.
   expect(sent).toHaveLength(1);
-  expect(sent[0]!.fields).toEqual(["prompt", "provider", "imageId"]);
+  expect(sent[0]!.fields).toEqual(["prompt", "provider", "conversationId", "replaceTurnId"]);
   expect(await fakeModel.disconnects()).toBe(1);
 });
 

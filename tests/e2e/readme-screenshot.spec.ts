@@ -3,8 +3,8 @@ import { fakeModel } from "./fake-control";
 import { analyze, controls, expect, screenshot, test } from "./page-helpers";
 
 /**
- * The picture at the top of the README, taken from a real run of the page: a first answer with
- * the model's reasoning, a table and a Mermaid redraw, then a follow-up. Copy
+ * The picture at the top of the README, taken from a real run of the page: the history beside, a
+ * first answer with the model's reasoning, a table and a Mermaid redraw, then a follow-up. Copy
  * test-results/screenshots/readme-desktop.png to docs/screenshot.png to refresh it.
  */
 
@@ -25,6 +25,8 @@ const FOLLOW_UP_ANSWER = ["API Gateway returns **429** to callers; ", "add an SQ
 test("the README's picture: reasoning, a table, a Mermaid diagram and a follow-up", async ({ page, diagramPath }) => {
   await fakeModel.reset();
   await fakeModel.reply([gemini.thinkingReply(THOUGHTS, ANSWER), gemini.thinkingReply([], FOLLOW_UP_ANSWER)]);
+  // The history column beside shows this conversation alone, whatever the specs before saved.
+  expect((await page.request.delete("/api/conversations")).status()).toBe(204);
   await page.goto("/");
   const { turns, answer, followUpTask, ask } = controls(page);
 

@@ -128,6 +128,9 @@ describe("POST /api/analyze", () => {
         image: { width: MAX_EDGE, height: 410, bytes: expect.any(Number), mimeType: "image/png" },
         // The server keeps the prepared image for follow-up questions.
         imageId: expect.stringMatching(IMAGE_ID),
+        // And saves the conversation (tests/integration/history.test.ts).
+        conversationId: expect.any(String),
+        turnId: expect.any(String),
       },
     });
     expect(textOf(events)).toBe("## Overview\nAn API in front of a function.\n\n| a | b |\n|---|---|\n| 1 | 2 |");
@@ -399,7 +402,9 @@ describe("POST /api/analyze: follow-up questions about a kept image", () => {
     const response = await post({ prompt: "What does it connect to?", imageId: first.imageId, history: JSON.stringify(HISTORY) });
     expect(response.status).toBe(200);
     const events = await readAll(response);
-    expect(metaOf(events)).toEqual(first);
+    // The same kept image; a client that sends its own history starts a new saved conversation.
+    expect(metaOf(events)).toEqual({ ...first, conversationId: expect.any(String), turnId: expect.any(String) });
+    expect(metaOf(events)?.conversationId).not.toBe(first?.conversationId);
     expect(textOf(events)).toBe("It connects to the function.");
 
     const followUp = fake.requestsFor("gemini")[1];

@@ -75,7 +75,8 @@ describe("offline analyzer through the route", () => {
     const response = await followUp(meta!.imageId!, [{ task, answer: first.text }], "What does it connect to?");
     expect(response.status).toBe(200);
     const second = await answerOf(response);
-    expect(second.events[0]).toEqual({ event: "meta", data: meta });
+    // The same kept image, in a new saved conversation (the client sent its own history).
+    expect(second.events[0]).toEqual({ event: "meta", data: { ...meta, conversationId: expect.any(String), turnId: expect.any(String) } });
     expect(second.events.at(-1)).toMatchObject({ event: "done", data: { finishReason: "stop" } });
     // The same component's story, not the walk-through of the whole diagram.
     expect(second.text).toBe(first.text);

@@ -1,0 +1,19 @@
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { SharedConversationView } from "@/components/shared-conversation-view";
+import { findSharedConversation } from "@/lib/history/shared-conversation";
+
+// A link's page is for the people given the link: search engines are asked to stay away (and the
+// X-Robots-Tag header in next.config.ts says the same to those that read only headers).
+export const metadata: Metadata = { robots: { index: false, follow: false } };
+
+// Read at request time: a revoked link must stop working at once.
+export const dynamic = "force-dynamic";
+
+/** A shared conversation, read-only; a 404 page for an unknown or revoked link alike. */
+export default async function SharedConversationPage({ params }: { params: Promise<{ token: string }> }) {
+  const { token } = await params;
+  const conversation = await findSharedConversation(token);
+  if (!conversation) notFound();
+  return <SharedConversationView conversation={conversation} imageUrl={`/s/${encodeURIComponent(token)}/image`} />;
+}

@@ -14,5 +14,7 @@ export async function register(): Promise<void> {
     startUploadSweeper(getConfig().upload);
     const { openHistoryAtStartup } = await import("@/lib/history/startup");
     await openHistoryAtStartup(getConfig());
+    const { installShutdownHandler } = await import("@/lib/ops/shutdown");
+    installShutdownHandler(getConfig().shutdownGraceMs, (line) => console.info(JSON.stringify(line)));
   }
 }

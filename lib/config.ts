@@ -76,6 +76,7 @@ const environmentSchema = z
         .optional(),
     ),
     HISTORY_RETENTION_DAYS: blankAsUnset(z.coerce.number().int().positive().optional()),
+    SHUTDOWN_GRACE_SECONDS: nonNegativeInteger(25),
   })
   .superRefine((env, context) => {
     if (env.LLM_PROVIDER === "gemini" && !env.GEMINI_API_KEY) {
@@ -184,6 +185,8 @@ export interface AppConfig {
   };
   /** The Host (and Origin) names requests may carry: the guard against DNS rebinding. */
   allowedHosts: AllowedHosts;
+  /** How long answers in progress may run on after SIGTERM before they are ended. */
+  shutdownGraceMs: number;
   /** Where conversations are kept. */
   history: {
     /** PostgreSQL when set; otherwise SQLite in `dataDirectory`. */
@@ -249,6 +252,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
       cacheBytes: env.ANALYSIS_CACHE_MB * 1024 * 1024,
     },
     allowedHosts: allowedHosts(env.PUBLIC_URL, env.ALLOWED_HOSTS),
+    shutdownGraceMs: env.SHUTDOWN_GRACE_SECONDS * 1000,
     history: {
       databaseUrl: env.DATABASE_URL,
       // Resolved against the working directory at run time; not a file the build should trace.

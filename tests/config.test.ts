@@ -28,6 +28,7 @@ describe("parseConfig", () => {
       admission: { prepareConcurrency: 2, prepareQueue: 16, offlineQueue: 4 },
       offline: { maxTextLines: 400, ocrBudgetMs: 8000, cacheBytes: 32 * 1024 * 1024 },
       allowedHosts: { anyHost: false, names: ["localhost", "127.0.0.1", "[::1]", os.hostname().toLowerCase()] },
+      shutdownGraceMs: 25_000,
       // SQLite in ./data, kept for ever.
       history: { databaseUrl: undefined, dataDirectory: path.resolve("data"), retentionDays: undefined, publicUrl: undefined },
     });
@@ -73,6 +74,7 @@ describe("parseConfig", () => {
       DATA_DIR: "/var/lib/diagrams",
       DATABASE_URL: "postgres://diagrams:secret@db.internal:5432/diagrams",
       HISTORY_RETENTION_DAYS: "90",
+      SHUTDOWN_GRACE_SECONDS: "10",
     });
     expect(config).toEqual({
       provider: "gemini",
@@ -88,6 +90,7 @@ describe("parseConfig", () => {
         anyHost: false,
         names: ["localhost", "127.0.0.1", "[::1]", os.hostname().toLowerCase(), "diagrams.example.com", "review.internal", "[fd00::5]"],
       },
+      shutdownGraceMs: 10_000,
       history: {
         databaseUrl: "postgres://diagrams:secret@db.internal:5432/diagrams",
         dataDirectory: "/var/lib/diagrams",

@@ -12,6 +12,7 @@ import type { ProviderRegistry } from "@/lib/providers";
 import { firstTokenTimeoutError, idleTimeoutError } from "@/lib/providers/provider-errors";
 import { configuredSecrets, describeForLog } from "@/lib/providers/redact-secrets";
 import type { Provider } from "@/lib/providers/types";
+import { answerCutByRestartError, isDraining, shuttingDownError, trackAnswer } from "@/lib/ops/shutdown";
 import { rejectCrossSite } from "@/lib/security/cross-site";
 import { rejectUntrustedHost } from "@/lib/security/request-host";
 import { createAnswerStream, type AnswerOutcome } from "@/lib/streaming/answer-stream";
@@ -52,6 +53,8 @@ async function handleAnalyzeRequest(request: Request, dependencies: AnalyzeDepen
   try {
     rejectUntrustedHost(request, config.allowedHosts);
     rejectCrossSite(request);
+    // A server going down for a restart takes no new work; the load balancer sends the retry elsewhere.
+    if (isDraining()) throw shuttingDownError();
     // Before a byte of the body is read: a full server answers 503 at once, not after an upload.
     places = reservePlaces(config, dependencies.providers);
     // However the request ends, its places go back (a place already running gives itself back).
@@ -95,6 +98,9 @@ async function handleAnalyzeRequest(request: Request, dependencies: AnalyzeDepen
       startedAt: modelCalledAt,
       logFailure: (cause) => logHistoryFailure(cause),
     });
+    const stop = new AbortController();
+    let markFinished = () => undefined as void;
+    trackAnswer({ stop: () => stop.abort(), finished: new Promise<void>((resolve) => (markFinished = resolve)) });
     const body = createAnswerStream({
       meta: {
         provider: provider.id,
@@ -104,6 +110,8 @@ async function handleAnalyzeRequest(request: Request, dependencies: AnalyzeDepen
         ...saving.ids,
       },
       observer: saving.observer,
+      stopSignal: stop.signal,
+      stopError: answerCutByRestartError,
       events: answer[Symbol.asyncIterator](),
       abort,
       firstTokenTimeoutMs: firstTokenTimeoutMs - (Date.now() - modelCalledAt),
@@ -113,6 +121,8 @@ async function handleAnalyzeRequest(request: Request, dependencies: AnalyzeDepen
       onEnd: (outcome) => {
         release();
         logRequest({ ...log, ...outcomeLog(outcome), providerFinishReason });
+        // Finished once saved: a draining server waits for that before it exits.
+        void saving.observer.settle(outcome).finally(markFinished);
       },
     });
     return new Response(body, { headers: { ...SSE_HEADERS, ...ANALYZE_PROTOCOL_HEADERS } });

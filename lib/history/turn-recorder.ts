@@ -97,8 +97,11 @@ function endOf(outcome: AnswerOutcome): Partial<TurnProgress> & { status: TurnSt
   switch (outcome.ended) {
     case "done":
       return { status: "complete", finishReason: outcome.done.finishReason, usage: outcome.done.usage };
-    case "error":
-      return { status: "failed", errorCode: outcome.error.code, errorMessage: outcome.error.message };
+    case "error": {
+      // A restart that cut the answer short stopped it; it did not fail.
+      const status = outcome.error.code === "server_restarting" ? "stopped" : "failed";
+      return { status, errorCode: outcome.error.code, errorMessage: outcome.error.message };
+    }
     case "cancelled":
       return { status: "stopped" };
   }

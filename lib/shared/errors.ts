@@ -32,6 +32,7 @@ export type ErrorCode =
   | "origin_not_allowed"
   | "request_cancelled"
   | "server_busy"
+  | "server_restarting"
   | "not_found"
   | "history_unavailable"
   | "internal_error";
@@ -68,6 +69,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   upload_timeout: 408,
   image_too_complex: 422,
   server_busy: 503,
+  // Draining before a restart: another instance (or this one, restarted) takes the next try.
+  server_restarting: 503,
   // Unknown, someone else's, deleted, revoked: one answer for all, so no id can be probed.
   not_found: 404,
   history_unavailable: 503,

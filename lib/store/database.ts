@@ -56,23 +56,39 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-let opened: { settings: AppConfig["history"]; store: HistoryStore; ready: Promise<HistoryStore> } | undefined;
+interface OpenedHistory {
+  settings: AppConfig["history"];
+  store: HistoryStore;
+  ready: Promise<HistoryStore>;
+}
+
+/**
+ * One store per process, kept on globalThis: Next bundles instrumentation.ts and each route apart,
+ * each with its own copy of this module, and one database connection (or pool) is enough for all.
+ */
+const holder = ((globalThis as { [key: symbol]: { opened?: OpenedHistory } })[Symbol.for("multimodal-reasoning-agent.history")] ??= {});
 
 /**
  * The process's history store, its schema migrated. Opened at start-up (instrumentation.ts), so a
  * database that cannot be reached stops the server with a message then, not a request later.
  */
 export function getHistoryStore(config: AppConfig): Promise<HistoryStore> {
-  if (opened?.settings !== config.history) {
+  const { opened } = holder;
+  if (!sameSettings(opened?.settings, config.history)) {
     const { db, dialect } = openHistoryDatabase(config.history);
     const store = new HistoryStore(db, dialect);
     const ready = migrateHistory(db, dialect).then(() => store);
     // A failed start is retried by the next caller rather than remembered for ever.
     ready.catch(() => {
-      if (opened?.store === store) opened = undefined;
+      if (holder.opened?.store === store) holder.opened = undefined;
       void db.destroy();
     });
-    opened = { settings: config.history, store, ready };
+    holder.opened = { settings: config.history, store, ready };
   }
-  return opened.ready;
+  return holder.opened!.ready;
+}
+
+/** Each bundle parses the settings itself: the same database is the same values, not the same object. */
+function sameSettings(a: AppConfig["history"] | undefined, b: AppConfig["history"]): boolean {
+  return a !== undefined && a.databaseUrl === b.databaseUrl && a.dataDirectory === b.dataDirectory;
 }

@@ -25,6 +25,12 @@ export interface AnswerStreamSource {
   onEnd(outcome: AnswerOutcome): void;
   /** Told each event as it is sent, and the end before the last event goes (the saved history). */
   observer?: AnswerObserver;
+  /**
+   * Aborted when the server ends this answer itself (a restart past its grace period): the model
+   * call stops and the page gets `stopError` as an `error` event after the text it has.
+   */
+  stopSignal?: AbortSignal;
+  stopError?(): AppError;
   keepAliveMs?: number;
 }
 
@@ -61,6 +67,18 @@ export function createAnswerStream(source: AnswerStreamSource): ReadableStream<U
   };
 
   const { observer } = source;
+  let stopping = false;
+  const stopOutcome = (): AnswerOutcome => ({ ended: "error", error: source.stopError?.() ?? toAppError(new Error("stopped")) });
+  source.stopSignal?.addEventListener(
+    "abort",
+    () => {
+      stopping = true;
+      abort.abort();
+      // Saved now, whether or not the page reads on: the process is about to exit.
+      void observer?.settle(stopOutcome());
+    },
+    { once: true },
+  );
   const finish = (controller: ReadableStreamDefaultController<Uint8Array> | null, outcome: AnswerOutcome) => {
     if (finished) return;
     finished = true;
@@ -106,17 +124,24 @@ export function createAnswerStream(source: AnswerStreamSource): ReadableStream<U
     },
     async pull(controller) {
       if (finished) return;
+      if (stopping) return end(controller, stopOutcome());
       try {
         const next = await nextEvent();
         if (next.done) {
-          // A provider ends without `done` only when its signal was aborted: nobody is listening.
-          cancel(controller);
+          // A provider ends without `done` only when its signal was aborted: nobody is listening,
+          // or the server is stopping the answer.
+          if (stopping) await end(controller, stopOutcome());
+          else cancel(controller);
           return;
         }
         modelHasSpoken = true;
         await enqueue(controller, next.value);
       } catch (error) {
         const appError = toAppError(error);
+        if (stopping) {
+          await end(controller, stopOutcome());
+          return;
+        }
         if (abort.signal.aborted && !timedOut) {
           cancel(controller);
           return;

@@ -22,6 +22,8 @@ export interface RunningServer {
   pid: number;
   /** Everything the server printed, for assertions on logs and for debugging failures. */
   output(): string;
+  /** Resolves with the exit code when the process ends by itself (or by a signal a test sends). */
+  exited(): Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -36,10 +38,12 @@ export async function startNextServer(env: Record<string, string>): Promise<Runn
     cleanup();
     throw error;
   }
+  const exited = child.exitCode !== null ? Promise.resolve(child.exitCode) : once(child, "exit").then(() => child.exitCode);
   return {
     url,
     pid: child.pid!,
     output,
+    exited: () => exited,
     stop: async () => {
       await stop(child);
       cleanup();

@@ -77,6 +77,7 @@ const environmentSchema = z
     ),
     HISTORY_RETENTION_DAYS: blankAsUnset(z.coerce.number().int().positive().optional()),
     SHUTDOWN_GRACE_SECONDS: nonNegativeInteger(25),
+    METRICS_TOKEN: optionalText,
   })
   .superRefine((env, context) => {
     if (env.LLM_PROVIDER === "gemini" && !env.GEMINI_API_KEY) {
@@ -187,6 +188,8 @@ export interface AppConfig {
   allowedHosts: AllowedHosts;
   /** How long answers in progress may run on after SIGTERM before they are ended. */
   shutdownGraceMs: number;
+  /** When set, /api/metrics answers only requests that send it as a Bearer token. */
+  metricsToken: string | undefined;
   /** Where conversations are kept. */
   history: {
     /** PostgreSQL when set; otherwise SQLite in `dataDirectory`. */
@@ -253,6 +256,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
     },
     allowedHosts: allowedHosts(env.PUBLIC_URL, env.ALLOWED_HOSTS),
     shutdownGraceMs: env.SHUTDOWN_GRACE_SECONDS * 1000,
+    metricsToken: env.METRICS_TOKEN,
     history: {
       databaseUrl: env.DATABASE_URL,
       // Resolved against the working directory at run time; not a file the build should trace.

@@ -29,6 +29,7 @@ describe("parseConfig", () => {
       offline: { maxTextLines: 400, ocrBudgetMs: 8000, cacheBytes: 32 * 1024 * 1024 },
       allowedHosts: { anyHost: false, names: ["localhost", "127.0.0.1", "[::1]", os.hostname().toLowerCase()] },
       shutdownGraceMs: 25_000,
+      metricsToken: undefined,
       // SQLite in ./data, kept for ever.
       history: { databaseUrl: undefined, dataDirectory: path.resolve("data"), retentionDays: undefined, publicUrl: undefined },
     });
@@ -75,6 +76,7 @@ describe("parseConfig", () => {
       DATABASE_URL: "postgres://diagrams:secret@db.internal:5432/diagrams",
       HISTORY_RETENTION_DAYS: "90",
       SHUTDOWN_GRACE_SECONDS: "10",
+      METRICS_TOKEN: "scrape-secret",
     });
     expect(config).toEqual({
       provider: "gemini",
@@ -91,6 +93,7 @@ describe("parseConfig", () => {
         names: ["localhost", "127.0.0.1", "[::1]", os.hostname().toLowerCase(), "diagrams.example.com", "review.internal", "[fd00::5]"],
       },
       shutdownGraceMs: 10_000,
+      metricsToken: "scrape-secret",
       history: {
         databaseUrl: "postgres://diagrams:secret@db.internal:5432/diagrams",
         dataDirectory: "/var/lib/diagrams",

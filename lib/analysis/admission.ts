@@ -1,6 +1,7 @@
 import "server-only";
 import { getConfig, type AppConfig } from "@/lib/config";
 import { createWorkQueue, type WorkQueue } from "@/lib/analysis/work-queue";
+import { getMetrics } from "@/lib/ops/metrics";
 
 /**
  * The server's two queues of heavy work, one each per process. Image preparation runs a few
@@ -16,18 +17,34 @@ export interface Admission {
   offlineAnalysis: WorkQueue;
 }
 
-let cached: { config: AppConfig; admission: Admission } | undefined;
+type AdmissionSettings = AppConfig["admission"];
+
+/**
+ * One admission per process, kept on globalThis: Next bundles each route apart, and the metrics
+ * route must see the queues the analyze route fills.
+ */
+const holder = ((globalThis as { [key: symbol]: { cached?: { settings: AdmissionSettings; admission: Admission } } })[
+  Symbol.for("multimodal-reasoning-agent.admission")
+] ??= {});
 
 export function getAdmission(config: AppConfig = getConfig()): Admission {
-  if (cached?.config !== config) {
-    const { prepareConcurrency, prepareQueue, offlineQueue } = config.admission;
-    cached = {
-      config,
+  const settings = config.admission;
+  const cached = holder.cached;
+  if (!cached || JSON.stringify(cached.settings) !== JSON.stringify(settings)) {
+    const { prepareConcurrency, prepareQueue, offlineQueue } = settings;
+    const rejected = (queue: string) => () => getMetrics().queueRejections.inc({ queue });
+    holder.cached = {
+      settings,
       admission: {
-        prepare: createWorkQueue({ name: "image preparation", concurrency: prepareConcurrency, maxWaiting: prepareQueue, typicalTaskMs: 1_000 }),
-        offlineAnalysis: createWorkQueue({ name: "offline analysis", concurrency: 1, maxWaiting: offlineQueue, typicalTaskMs: 3_000 }),
+        prepare: createWorkQueue({ name: "image preparation", concurrency: prepareConcurrency, maxWaiting: prepareQueue, typicalTaskMs: 1_000, onReject: rejected("prepare") }),
+        offlineAnalysis: createWorkQueue({ name: "offline analysis", concurrency: 1, maxWaiting: offlineQueue, typicalTaskMs: 3_000, onReject: rejected("offline") }),
       },
     };
   }
-  return cached.admission;
+  const { admission } = holder.cached!;
+  getMetrics().readQueues = () => ({
+    prepare: { taken: admission.prepare.taken, running: admission.prepare.running },
+    offline: { taken: admission.offlineAnalysis.taken, running: admission.offlineAnalysis.running },
+  });
+  return admission;
 }

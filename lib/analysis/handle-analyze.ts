@@ -12,10 +12,12 @@ import type { ProviderRegistry } from "@/lib/providers";
 import { firstTokenTimeoutError, idleTimeoutError } from "@/lib/providers/provider-errors";
 import { configuredSecrets, describeForLog } from "@/lib/providers/redact-secrets";
 import type { Provider } from "@/lib/providers/types";
+import { getMetrics } from "@/lib/ops/metrics";
+import { requestIdOf } from "@/lib/ops/request-id";
 import { answerCutByRestartError, isDraining, shuttingDownError, trackAnswer } from "@/lib/ops/shutdown";
 import { rejectCrossSite } from "@/lib/security/cross-site";
 import { rejectUntrustedHost } from "@/lib/security/request-host";
-import { createAnswerStream, type AnswerOutcome } from "@/lib/streaming/answer-stream";
+import { createAnswerStream, type AnswerOutcome, type AnswerStats } from "@/lib/streaming/answer-stream";
 import { within } from "@/lib/streaming/deadline";
 import { SSE_HEADERS } from "@/lib/streaming/sse";
 import { readAnalyzeForm, type AnalyzeForm } from "@/lib/upload/analyze-form";
@@ -45,6 +47,10 @@ export function createAnalyzeHandler(dependencies: AnalyzeDependencies): Analyze
 async function handleAnalyzeRequest(request: Request, dependencies: AnalyzeDependencies): Promise<Response> {
   const { config } = dependencies;
   const startedAt = Date.now();
+  const requestId = requestIdOf(request);
+  const headers = { ...ANALYZE_PROTOCOL_HEADERS, "X-Request-Id": requestId };
+  const phases: Phases = {};
+  const bytesIn = Number(request.headers.get("content-length")) || undefined;
   const abort = new AbortController();
   const onClientGone = () => abort.abort();
   request.signal.addEventListener("abort", onClientGone, { once: true });
@@ -61,7 +67,7 @@ async function handleAnalyzeRequest(request: Request, dependencies: AnalyzeDepen
     const reserved = places;
     abort.signal.addEventListener("abort", () => reserved.release(), { once: true });
     const ownerId = currentOwner(request);
-    const { form, image, imageId, provider } = await receiveRequest(request, ownerId, dependencies, places, abort.signal);
+    const { form, image, imageId, provider } = await receiveRequest(request, ownerId, dependencies, places, abort.signal, phases);
     if (abort.signal.aborted) throw cancelled();
 
     const seconds = (ms: number) => Math.round(ms / 1000);
@@ -88,7 +94,7 @@ async function handleAnalyzeRequest(request: Request, dependencies: AnalyzeDepen
     );
     if (abort.signal.aborted) throw cancelled();
 
-    const log = { provider, startedAt, image, turn: form.history.length + 1 };
+    const log = { requestId, provider, startedAt, image, turn: form.history.length + 1, bytesIn, phases };
     const { release } = places;
     const saving = await startSavingTurn(dependencies.history, {
       ownerId,
@@ -99,6 +105,8 @@ async function handleAnalyzeRequest(request: Request, dependencies: AnalyzeDepen
       logFailure: (cause) => logHistoryFailure(cause),
     });
     const stop = new AbortController();
+    const streaming = getMetrics().answersStreaming;
+    streaming.inc();
     let markFinished = () => undefined as void;
     trackAnswer({ stop: () => stop.abort(), finished: new Promise<void>((resolve) => (markFinished = resolve)) });
     const body = createAnswerStream({
@@ -118,20 +126,22 @@ async function handleAnalyzeRequest(request: Request, dependencies: AnalyzeDepen
       firstTokenTimeoutError: firstTokenTimeout,
       idleTimeoutMs,
       idleTimeoutError: () => idleTimeoutError(provider.label, seconds(idleTimeoutMs)),
-      onEnd: (outcome) => {
+      onEnd: (outcome, stats) => {
         release();
-        logRequest({ ...log, ...outcomeLog(outcome), providerFinishReason });
+        streaming.dec();
+        Object.assign(phases, streamPhases(modelCalledAt, stats));
+        logRequest({ ...log, ...outcomeLog(outcome), providerFinishReason, bytesSent: stats.bytesSent });
         // Finished once saved: a draining server waits for that before it exits.
         void saving.observer.settle(outcome).finally(markFinished);
       },
     });
-    return new Response(body, { headers: { ...SSE_HEADERS, ...ANALYZE_PROTOCOL_HEADERS } });
+    return new Response(body, { headers: { ...SSE_HEADERS, ...headers } });
   } catch (error) {
     places?.release();
     abort.abort();
     const appError = request.signal.aborted ? cancelled() : toAppError(error);
-    logRequest({ status: appError.status, code: appError.code, startedAt, cause: appError.cause ?? error });
-    return errorResponse(appError, ANALYZE_PROTOCOL_HEADERS);
+    logRequest({ requestId, status: appError.status, code: appError.code, startedAt, bytesIn, phases, cause: appError.cause ?? error });
+    return errorResponse(appError, headers);
   } finally {
     request.signal.removeEventListener("abort", onClientGone);
   }
@@ -206,9 +216,14 @@ async function receiveRequest(
   { config, providers, imageStore: store, history }: AnalyzeDependencies,
   places: RequestPlaces,
   signal: AbortSignal,
+  phases: Phases,
 ): Promise<ReceivedRequest> {
   const { maxBytes, directory, idleTimeoutMs, timeoutMs } = config.upload;
-  const upload = await parseUpload(request, { maxFileBytes: maxBytes, directory, idleTimeoutMs, timeoutMs });
+  const uploadStarted = Date.now();
+  const inFlight = getMetrics().uploadsInFlight;
+  inFlight.inc();
+  const upload = await parseUpload(request, { maxFileBytes: maxBytes, directory, idleTimeoutMs, timeoutMs }).finally(() => inFlight.dec());
+  phases.uploadMs = Date.now() - uploadStarted;
   try {
     const form = readAnalyzeForm(upload.fields);
     const provider = providers.choose(form.provider);
@@ -222,7 +237,9 @@ async function receiveRequest(
     }
     if (file) {
       // Waits its turn: only a few images are decoded at once. A client gone meanwhile is dropped.
+      const prepareStarted = Date.now();
       const image = await places.prepare.run(() => prepareImage(file.path, config.image), signal);
+      phases.prepareMs = Date.now() - prepareStarted;
       return { form, image, imageId: store.put(image), provider };
     }
     places.prepare.release();
@@ -242,7 +259,26 @@ function logHistoryFailure(cause: unknown) {
   console.error(JSON.stringify({ route: "/api/analyze", event: "history_unsaved" }), describeForLog(cause, configuredSecrets()));
 }
 
+/**
+ * Where a request's time went: receiving the upload, preparing the image (its wait for a place
+ * included), waiting for the model's first thought or word, and streaming the rest.
+ */
+interface Phases {
+  uploadMs?: number;
+  prepareMs?: number;
+  firstTokenMs?: number;
+  streamMs?: number;
+}
+
+function streamPhases(modelCalledAt: number, { firstEventAt }: AnswerStats): Phases {
+  const endedAt = Date.now();
+  return firstEventAt === undefined
+    ? { firstTokenMs: endedAt - modelCalledAt }
+    : { firstTokenMs: firstEventAt - modelCalledAt, streamMs: endedAt - firstEventAt };
+}
+
 interface RequestLog {
+  requestId: string;
   status: number;
   startedAt: number;
   /** 1 for a first question, 2 for the first follow-up, and so on. */
@@ -254,14 +290,22 @@ interface RequestLog {
   /** The provider's own finish reason beside ours ("MAX_TOKENS" for "length"). */
   providerFinishReason?: string;
   totalTokens?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  /** The request's declared size, and the bytes of the answer's stream. */
+  bytesIn?: number;
+  bytesSent?: number;
+  phases?: Phases;
   cause?: unknown;
 }
 
 /** A stream's end, in the log's terms: it was a 200, but how did the answer end? */
-function outcomeLog(outcome: AnswerOutcome): Pick<RequestLog, "status" | "code" | "finishReason" | "totalTokens" | "cause"> {
+function outcomeLog(outcome: AnswerOutcome): Pick<RequestLog, "status" | "code" | "finishReason" | "totalTokens" | "inputTokens" | "outputTokens" | "cause"> {
   switch (outcome.ended) {
-    case "done":
-      return { status: 200, finishReason: outcome.done.finishReason, totalTokens: outcome.done.usage?.totalTokens };
+    case "done": {
+      const usage = outcome.done.usage;
+      return { status: 200, finishReason: outcome.done.finishReason, totalTokens: usage?.totalTokens, inputTokens: usage?.inputTokens, outputTokens: usage?.outputTokens };
+    }
     case "error":
       return { status: 200, code: outcome.error.code, cause: outcome.error.cause ?? outcome.error };
     case "cancelled":
@@ -273,11 +317,13 @@ function outcomeLog(outcome: AnswerOutcome): Pick<RequestLog, "status" | "code" 
  * One line per request for the operators, written when the request ends (for a stream, when the
  * answer ends). Failures keep their cause for debugging; it never reaches the client.
  */
-function logRequest({ status, startedAt, turn, code, provider, image, finishReason, providerFinishReason, totalTokens, cause }: RequestLog) {
+function logRequest(entry: RequestLog) {
+  const { requestId, status, startedAt, turn, code, provider, image, finishReason, providerFinishReason, totalTokens, cause } = entry;
   const line = {
     route: "/api/analyze",
     status,
     ms: Date.now() - startedAt,
+    requestId,
     ...(turn && turn > 1 ? { turn } : {}),
     ...(code ? { code } : {}),
     ...(provider ? { provider: provider.id, model: provider.model } : {}),
@@ -286,11 +332,32 @@ function logRequest({ status, startedAt, turn, code, provider, image, finishReas
     // The provider's own reason only when it says more than ours ("MAX_TOKENS" beside "length").
     ...(providerFinishReason && providerFinishReason.toLowerCase() !== finishReason ? { providerFinishReason } : {}),
     ...(totalTokens ? { totalTokens } : {}),
+    ...(entry.bytesIn ? { bytesIn: entry.bytesIn } : {}),
+    ...(entry.bytesSent ? { bytesSent: entry.bytesSent } : {}),
+    ...(entry.phases && Object.keys(entry.phases).length ? { phases: entry.phases } : {}),
   };
-  // A full queue is the server protecting itself, not a fault: under a flood, a stack per refusal
-  // would be most of the work (and writes to a pipe block the event loop).
-  const failed = (status >= 500 && code !== "server_busy") || (code !== undefined && code !== "request_cancelled" && status === 200);
+  recordMetrics(entry);
+  // A full queue or a restart is the server protecting itself, not a fault: under a flood, a
+  // stack per refusal would be most of the work (and writes to a pipe block the event loop).
+  const refusal = code === "server_busy" || code === "server_restarting";
+  const failed = (status >= 500 && !refusal) || (code !== undefined && code !== "request_cancelled" && status === 200);
   // A cause carries the model server's own words, which may echo the request's key.
   if (failed) console.error(JSON.stringify(line), describeForLog(cause, configuredSecrets()));
   else console.info(JSON.stringify(line));
+}
+
+/** The same request in the metrics: its status, tokens and phases. */
+function recordMetrics({ status, code, provider, phases, inputTokens, outputTokens }: RequestLog) {
+  const metrics = getMetrics();
+  const providerId = provider?.id ?? "none";
+  metrics.analyzeRequests.inc({ status: String(status), provider: providerId, code: code ?? "" });
+  if (inputTokens) metrics.tokens.inc({ provider: providerId, kind: "input" }, inputTokens);
+  if (outputTokens) metrics.tokens.inc({ provider: providerId, kind: "output" }, outputTokens);
+  const observed: Array<[string, number | undefined]> = [
+    ["upload", phases?.uploadMs],
+    ["prepare", phases?.prepareMs],
+    ["first_token", phases?.firstTokenMs],
+    ["stream", phases?.streamMs],
+  ];
+  for (const [phase, ms] of observed) if (ms !== undefined) metrics.phaseSeconds.observe({ phase, provider: providerId }, ms / 1000);
 }

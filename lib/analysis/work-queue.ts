@@ -34,6 +34,8 @@ export interface WorkQueueOptions {
   maxWaiting: number;
   /** A guess at one task's length before any has finished, for Retry-After. */
   typicalTaskMs?: number;
+  /** Told each time a request is refused because every place is taken (for the metrics). */
+  onReject?: () => void;
   now?: () => number;
 }
 
@@ -42,7 +44,7 @@ const MAX_RETRY_AFTER_SECONDS = 60;
 /** How much each finished task moves the running estimate of a task's length. */
 const ESTIMATE_WEIGHT = 0.3;
 
-export function createWorkQueue({ name, concurrency, maxWaiting, typicalTaskMs = 2_000, now = Date.now }: WorkQueueOptions): WorkQueue {
+export function createWorkQueue({ name, concurrency, maxWaiting, typicalTaskMs = 2_000, onReject, now = Date.now }: WorkQueueOptions): WorkQueue {
   let taken = 0;
   let running = 0;
   let taskMs = typicalTaskMs;
@@ -64,6 +66,7 @@ export function createWorkQueue({ name, concurrency, maxWaiting, typicalTaskMs =
     reserve() {
       if (taken >= concurrency + maxWaiting) {
         const wait = retryAfterSeconds();
+        onReject?.();
         throw new AppError("server_busy", `The server is busy with other ${name} work. Try again in ${wait} s.`, { retryAfterSeconds: wait });
       }
       taken++;

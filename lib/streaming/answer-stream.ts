@@ -7,6 +7,12 @@ import { encodeEvent, encodeKeepAlive } from "@/lib/streaming/sse";
 
 const KEEP_ALIVE_MS = 15_000;
 
+/** What the log and the metrics learn of a stream: when the model first spoke, and bytes sent. */
+export interface AnswerStats {
+  firstEventAt: number | undefined;
+  bytesSent: number;
+}
+
 /** How an answer ended, for the server's log. */
 export type AnswerOutcome = { ended: "done"; done: DoneEvent } | { ended: "error"; error: AppError } | { ended: "cancelled" };
 
@@ -22,7 +28,7 @@ export interface AnswerStreamSource {
   /** Longest wait for each later piece of the answer. */
   idleTimeoutMs: number;
   idleTimeoutError(): AppError;
-  onEnd(outcome: AnswerOutcome): void;
+  onEnd(outcome: AnswerOutcome, stats: AnswerStats): void;
   /** Told each event as it is sent, and the end before the last event goes (the saved history). */
   observer?: AnswerObserver;
   /**
@@ -59,6 +65,11 @@ export function createAnswerStream(source: AnswerStreamSource): ReadableStream<U
   let keepAlive: ReturnType<typeof setInterval> | undefined;
   let finished = false;
   let modelHasSpoken = false;
+  const stats: AnswerStats = { firstEventAt: undefined, bytesSent: 0 };
+  const write = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
+    stats.bytesSent += bytes.byteLength;
+    controller.enqueue(bytes);
+  };
   // A timeout aborts the model call too; unlike a client's abort, it is worth reporting.
   let timedOut = false;
   const timeoutError = (error: () => AppError) => () => {
@@ -84,12 +95,12 @@ export function createAnswerStream(source: AnswerStreamSource): ReadableStream<U
     finished = true;
     clearInterval(keepAlive);
     controller?.close();
-    source.onEnd(outcome);
+    source.onEnd(outcome, stats);
   };
   const send = (controller: ReadableStreamDefaultController<Uint8Array>, event: AnalyzeEvent) => {
     const notice = observer?.takeNotice();
-    if (notice) controller.enqueue(encodeEvent(notice));
-    controller.enqueue(encodeEvent(event));
+    if (notice) write(controller, encodeEvent(notice));
+    write(controller, encodeEvent(event));
     observer?.sent(event);
   };
   /** The last event: sent once the observer has settled the answer, then the stream ends. */
@@ -119,8 +130,8 @@ export function createAnswerStream(source: AnswerStreamSource): ReadableStream<U
 
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      controller.enqueue(encodeEvent({ event: "meta", data: meta }));
-      keepAlive = setInterval(() => controller.enqueue(encodeKeepAlive()), source.keepAliveMs ?? KEEP_ALIVE_MS);
+      write(controller, encodeEvent({ event: "meta", data: meta }));
+      keepAlive = setInterval(() => write(controller, encodeKeepAlive()), source.keepAliveMs ?? KEEP_ALIVE_MS);
     },
     async pull(controller) {
       if (finished) return;
@@ -135,6 +146,7 @@ export function createAnswerStream(source: AnswerStreamSource): ReadableStream<U
           return;
         }
         modelHasSpoken = true;
+        stats.firstEventAt ??= Date.now();
         await enqueue(controller, next.value);
       } catch (error) {
         const appError = toAppError(error);

@@ -14,7 +14,7 @@ const NEXT_BIN = path.join(PROJECT_ROOT, "node_modules/next/dist/bin/next");
  * The app's own settings (lib/config.ts): the test runner's values must not leak into a server
  * under test. Used here and by playwright.config.ts.
  */
-export const APP_SETTING_VARIABLES = /^(GEMINI_|OPENAI_|LLM_|MODEL_|MAX_|UPLOAD_|IMAGE_CACHE_|IMAGE_TIMEOUT_|PREPARE_|OFFLINE_QUEUE|OCR_|ANALYSIS_CACHE_|DATA_DIR$|DATABASE_URL$|HISTORY_|PUBLIC_URL$|ALLOWED_HOSTS$)/;
+export const APP_SETTING_VARIABLES = /^(GEMINI_|OPENAI_|LLM_|MODEL_|MAX_|UPLOAD_|IMAGE_CACHE_|IMAGE_TIMEOUT_|PREPARE_|OFFLINE_QUEUE|OCR_|ANALYSIS_CACHE_|DATA_DIR$|DATABASE_URL$|HISTORY_|SHUTDOWN_|METRICS_TOKEN$|PUBLIC_URL$|ALLOWED_HOSTS$)/;
 
 export interface RunningServer {
   url: string;

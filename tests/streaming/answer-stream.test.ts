@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AppError } from "@/lib/shared/errors";
 import type { ProviderEvent } from "@/lib/providers/types";
-import { createAnswerStream, type AnswerOutcome, type AnswerStreamSource } from "@/lib/streaming/answer-stream";
+import { createAnswerStream, type AnswerOutcome, type AnswerStats, type AnswerStreamSource } from "@/lib/streaming/answer-stream";
 import type { AnalyzeEvent, MetaEvent } from "@/lib/shared/analyze-contract";
 import { readAnalyzeEvents } from "@/tests/helpers/analyze-events";
 import { encodeEvent, encodeKeepAlive } from "@/lib/streaming/sse";
@@ -37,6 +37,7 @@ const FIRST_TOKEN_ERROR = new AppError("provider_timeout", "The model (Gemini) d
 /** The stream of one answer, with what the tests don't set filled in, and the onEnd spy. */
 function answer(parts: Pick<AnswerStreamSource, "events"> & Partial<AnswerStreamSource>) {
   const onEnd = vi.fn<(outcome: AnswerOutcome) => void>();
+  const stats: AnswerStats[] = [];
   const abort = parts.abort ?? new AbortController();
   const body = createAnswerStream({
     meta: META,
@@ -45,10 +46,13 @@ function answer(parts: Pick<AnswerStreamSource, "events"> & Partial<AnswerStream
     firstTokenTimeoutError: () => FIRST_TOKEN_ERROR,
     idleTimeoutMs: NEVER_MS,
     idleTimeoutError: () => IDLE_ERROR,
-    onEnd,
+    onEnd: (outcome, streamStats) => {
+      stats.push(streamStats);
+      onEnd(outcome);
+    },
     ...parts,
   });
-  return { body, onEnd, abort };
+  return { body, onEnd, abort, stats };
 }
 
 /**
@@ -112,11 +116,15 @@ describe("createAnswerStream", () => {
     expect(onEnd).toHaveBeenCalledWith({ ended: "done", done: { finishReason: "stop", usage: { totalTokens: 9 } } });
   });
 
-  it("writes exactly the encoded events, nothing in between", async () => {
-    const { body } = answer({
+  it("writes exactly the encoded events, nothing in between, and reports the bytes and when the model first spoke", async () => {
+    const before = Date.now();
+    const { body, stats } = answer({
       events: events({ type: "thought", text: "Hmm." }, { type: "delta", text: "a" }, { type: "done", finishReason: "length" }),
     });
-    const text = decoder.decode(await new Response(body).arrayBuffer());
+    const bytes = await new Response(body).arrayBuffer();
+    const text = decoder.decode(bytes);
+    expect(stats).toEqual([{ bytesSent: bytes.byteLength, firstEventAt: expect.any(Number) }]);
+    expect(stats[0]!.firstEventAt).toBeGreaterThanOrEqual(before);
     const expected = [
       encodeEvent({ event: "meta", data: META }),
       encodeEvent({ event: "thought", data: { text: "Hmm." } }),

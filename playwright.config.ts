@@ -75,6 +75,9 @@ export default defineConfig({
       // specs use are 16 KB.
       IMAGE_CACHE_MB: "1",
       IMAGE_CACHE_MINUTES: "30",
+      // The offline specs check what the analyzer reads, not its time budget (tests/integration/
+      // admission.test.ts does): on a busy CI machine, 8 s of OCR can run out mid-diagram.
+      OCR_TIME_BUDGET_SECONDS: "60",
       // The history (SQLite) in a temporary folder of this run's own: never ./data. Every spec
       // saves into it, one after another, so specs find their conversations by their own text.
       DATA_DIR: E2E_DATA_DIR,

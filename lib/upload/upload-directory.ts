@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { getLogger } from "@/lib/ops/logger";
 
 /**
  * Every upload file this app writes starts with this, so that a sweep deletes this app's files
@@ -70,7 +71,9 @@ export function startUploadSweeper({ directory, timeoutMs }: { directory: string
   if (sweeper) clearInterval(sweeper);
   const olderThanMs = timeoutMs + PREPARATION_ALLOWANCE_MS;
   const sweep = () => {
-    sweepStaleUploads(directory, olderThanMs).catch((error: unknown) => console.error("Sweeping stale uploads failed:", error));
+    sweepStaleUploads(directory, olderThanMs).catch((error: unknown) =>
+      getLogger().error({ component: "uploads", event: "sweep_failed", message: error instanceof Error ? error.message : String(error) }),
+    );
   };
   sweep();
   sweeper = setInterval(sweep, SWEEP_EVERY_MS);

@@ -14,7 +14,7 @@ const NEXT_BIN = path.join(PROJECT_ROOT, "node_modules/next/dist/bin/next");
  * The app's own settings (lib/config.ts): the test runner's values must not leak into a server
  * under test. Used here and by playwright.config.ts.
  */
-export const APP_SETTING_VARIABLES = /^(GEMINI_|OPENAI_|LLM_|MODEL_|MAX_|UPLOAD_|IMAGE_CACHE_|IMAGE_TIMEOUT_|PREPARE_|OFFLINE_QUEUE|OCR_|ANALYSIS_CACHE_|DATA_DIR$|DATABASE_URL$|HISTORY_|SHUTDOWN_|METRICS_TOKEN$|PUBLIC_URL$|ALLOWED_HOSTS$)/;
+export const APP_SETTING_VARIABLES = /^(GEMINI_|OPENAI_|LLM_|MODEL_|MAX_|UPLOAD_|IMAGE_CACHE_|IMAGE_TIMEOUT_|PREPARE_|OFFLINE_QUEUE|OCR_|ANALYSIS_CACHE_|DATA_DIR$|DATABASE_URL$|HISTORY_|SHUTDOWN_|METRICS_TOKEN$|LOG_LEVEL$|LOG_PROMPTS$|PUBLIC_URL$|ALLOWED_HOSTS$)/;
 
 export interface RunningServer {
   url: string;
@@ -92,12 +92,28 @@ async function watchForExit(port: number, child: ChildProcess, output: () => str
   return { exitCode: null, output: output() };
 }
 
-/** The one JSON line the server logs per /api/analyze request, parsed, in the order written. */
+/** pino's own fields on every line, apart from what the app logs. */
+const LOGGER_FIELDS = ["level", "time", "pid", "hostname", "msg"];
+
+/**
+ * The one JSON line the server logs per /api/analyze request, parsed, in the order written:
+ * the app's fields (pino's own set apart), a failure's `cause` included.
+ */
 export function analyzeLogLines(output: string): Array<Record<string, unknown>> {
+  return logLines(output).filter((line) => line.route === "/api/analyze" && line.event === undefined);
+}
+
+/** Every JSON line the server logged, without pino's own fields. */
+export function logLines(output: string): Array<Record<string, unknown>> {
   return output.split("\n").flatMap((line) => {
-    // Failures log the JSON line, then the cause on the same console call.
-    const json = /^(\{"route":"\/api\/analyze".*?\})(?: |$)/.exec(line)?.[1];
-    return json ? [JSON.parse(json) as Record<string, unknown>] : [];
+    if (!line.startsWith("{")) return [];
+    try {
+      const fields = JSON.parse(line) as Record<string, unknown>;
+      for (const field of LOGGER_FIELDS) delete fields[field];
+      return [fields];
+    } catch {
+      return [];
+    }
   });
 }
 

@@ -160,12 +160,18 @@ describe("POST /api/analyze", () => {
       route: "/api/analyze",
       status: 200,
       ms: expect.any(Number),
+      requestId: response.headers.get("x-request-id"),
       provider: "gemini",
       model: "gemini-3-int",
       image: `${MAX_EDGE}x410 image/png ${meta?.image.bytes}B`,
       finishReason: "stop",
       totalTokens: 1332,
+      bytesIn: expect.any(Number),
+      bytesSent: expect.any(Number),
+      phases: { uploadMs: expect.any(Number), prepareMs: expect.any(Number), firstTokenMs: expect.any(Number), streamMs: expect.any(Number) },
     });
+    // The task's text stays out of the log unless LOG_PROMPTS=true.
+    expect(server.output()).not.toContain("Explain this architecture");
   });
 
   it("accepts a JPEG whatever name the browser gave it", async () => {

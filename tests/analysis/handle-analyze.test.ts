@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { parseConfig, type AppConfig } from "@/lib/config";
 import { createAnalyzeHandler, type AnalyzeDependencies, type AnalyzeHandler } from "@/lib/analysis/handle-analyze";
 import { createImageStore } from "@/lib/image/image-store";
+import { getLogger } from "@/lib/ops/logger";
 import { getHistoryStore } from "@/lib/store/database";
 import type { HistoryStore } from "@/lib/store/history-store";
 import type { ProviderRegistry } from "@/lib/providers";
@@ -92,8 +93,8 @@ function handlerWith(overrides: Partial<AnalyzeDependencies> = {}): AnalyzeHandl
 
 beforeEach(() => {
   // One log line per request is the handler's business, not these tests'.
-  vi.spyOn(console, "info").mockImplementation(() => undefined);
-  vi.spyOn(console, "error").mockImplementation(() => undefined);
+  vi.spyOn(getLogger(), "info").mockImplementation(() => undefined);
+  vi.spyOn(getLogger(), "error").mockImplementation(() => undefined);
   provider = fakeProvider();
   handle = handlerWith();
 });
@@ -288,7 +289,7 @@ describe("createAnalyzeHandler saving the conversation", () => {
     const events = await eventsOf(await failing(analyzeRequest({ prompt: "Explain", image: png })));
     expect(events.map((event) => event.event)).toEqual(["meta", "unsaved", "delta", "delta", "done"]);
     expect(events[0]).not.toHaveProperty("data.conversationId");
-    expect(vi.mocked(console.error).mock.calls.flat().join(" ")).toContain("database is locked");
+    expect(JSON.stringify(vi.mocked(getLogger().error).mock.calls)).toContain("database is locked");
   });
 
   it("tells the page when the database fails mid-answer, and the answer goes on", async () => {

@@ -5,6 +5,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { parseConfig, type AppConfig } from "@/lib/config";
 import * as api from "@/lib/history/conversation-api";
+import { getLogger } from "@/lib/ops/logger";
 import { getHistoryStore } from "@/lib/store/database";
 import type { HistoryStore } from "@/lib/store/history-store";
 import { conversationListSchema, conversationSchema, shareLinkSchema } from "@/lib/shared/history-contract";
@@ -156,13 +157,13 @@ describe("the conversation API", () => {
   });
 
   it("answers 503 history_unavailable, and logs why, when the database cannot be reached", async () => {
-    const error = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const error = vi.spyOn(getLogger(), "error").mockImplementation(() => undefined);
     const down = { config, history: async () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:5432")) };
     const response = await api.listConversations(request("/api/conversations"), down);
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("5");
     expect((await errorCode(response)).code).toBe("history_unavailable");
-    expect(error.mock.calls.flat().join(" ")).toContain("ECONNREFUSED");
+    expect(JSON.stringify(error.mock.calls)).toContain("ECONNREFUSED");
     error.mockRestore();
   });
 

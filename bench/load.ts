@@ -1,0 +1,153 @@
+/**
+ * A bounded load test: concurrent analyses of a 10 MB PNG against the production server
+ * (`npm run build:test` first), answered by the fake Gemini server. At 1, 4, 16 and 64 clients it
+ * reports throughput, time to first token (p50, p95), refusals (503 with Retry-After), the
+ * slowest /api/health answer and the server's peak resident memory. Each level is bounded in
+ * requests and in time. Run with `npm run load`; the markdown goes to stdout and to
+ * bench/results/load.md.
+ */
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import sharp from "sharp";
+import { readAnalyzeEvents } from "@/tests/helpers/analyze-events";
+import * as gemini from "@/tests/helpers/fake-gemini";
+import { startFakeModelServer } from "@/tests/helpers/fake-model-server";
+import { photoLikePixels } from "@/tests/helpers/images";
+import { startNextServer, TEST_DIST_DIR } from "@/tests/helpers/next-server";
+import { probeHealth, residentBytes } from "@/tests/helpers/server-probe";
+import { publishReport } from "./fixtures";
+
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const RESULTS_FILE = path.join(PROJECT_ROOT, "bench/results/load.md");
+const LEVELS = [1, 4, 16, 64];
+/** Requests per level: enough for a p95 at the low levels, a full round of clients at the high ones. */
+const requestsAt = (clients: number) => Math.max(12, clients * 2);
+const LEVEL_TIME_LIMIT_MS = 120_000;
+/** The fake answer: pieces with a pause between them, like a model writing. */
+const ANSWER_PIECES = 20;
+const PIECE_DELAY_MS = 25;
+
+interface LevelResult {
+  clients: number;
+  requests: number;
+  completed: number;
+  refused: number;
+  failed: number;
+  seconds: number;
+  ttftMs: number[];
+  peakRssBytes: number;
+  worstHealthMs: number;
+}
+
+async function main() {
+  if (!existsSync(path.join(PROJECT_ROOT, TEST_DIST_DIR))) {
+    throw new Error(`No production build in ${TEST_DIST_DIR}: run \`npm run build:test\` first.`);
+  }
+  const image = await tenMegabytePng();
+  const fake = await startFakeModelServer();
+  fake.reply(gemini.textReply(Array.from({ length: ANSWER_PIECES }, (_, index) => `Piece ${index} of the answer. `), { delayMs: PIECE_DELAY_MS }));
+  const server = await startNextServer({ GEMINI_API_KEY: "load-key", GEMINI_MODEL: "gemini-3-load", GEMINI_BASE_URL: fake.url, MODEL_MAX_RETRIES: "0" });
+  const results: LevelResult[] = [];
+  const baselineRss = residentBytes(server.pid);
+  try {
+    for (const clients of LEVELS) results.push(await runLevel(server.url, server.pid, image, clients));
+  } finally {
+    await server.stop();
+    await fake.close();
+  }
+  const rows = results.map((result) => {
+    const sorted = [...result.ttftMs].sort((a, b) => a - b);
+    return `| ${result.clients} | ${result.requests} | ${result.completed} | ${result.refused} | ${result.failed} | ${(result.completed / result.seconds).toFixed(2)} | ${fmt(percentile(sorted, 0.5))} | ${fmt(percentile(sorted, 0.95))} | ${result.worstHealthMs.toFixed(0)} | ${(result.peakRssBytes / 2 ** 20).toFixed(0)} |`;
+  });
+  await publishReport(
+    RESULTS_FILE,
+    [
+      "# Load",
+      "",
+      `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}. Each request uploads a ${(image.length / 2 ** 20).toFixed(1)} MiB PNG (${IMAGE_WIDTH}×${IMAGE_HEIGHT}, photo-like pixels stored uncompressed) and reads a ${ANSWER_PIECES}-piece answer from the fake Gemini server (${PIECE_DELAY_MS} ms between pieces). Default limits (PREPARE_CONCURRENCY 2, PREPARE_QUEUE 16). The server's resident memory before the first level: ${(baselineRss / 2 ** 20).toFixed(0)} MiB.`,
+      "",
+      "Time to first token: from sending the request to the first word of the answer (upload, preparation and the queue's wait included).",
+      "",
+      "| clients | requests | answered | refused (503) | failed | answers/s | TTFT p50 ms | TTFT p95 ms | slowest /api/health ms | peak RSS MiB |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+      ...rows,
+      "",
+    ].join("\n"),
+  );
+}
+
+const IMAGE_WIDTH = 2100;
+const IMAGE_HEIGHT = 1600;
+
+async function tenMegabytePng(): Promise<Buffer> {
+  return sharp(photoLikePixels(IMAGE_WIDTH, IMAGE_HEIGHT), { raw: { width: IMAGE_WIDTH, height: IMAGE_HEIGHT, channels: 3 } })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
+}
+
+async function runLevel(url: string, pid: number, image: Buffer, clients: number): Promise<LevelResult> {
+  const result: LevelResult = { clients, requests: requestsAt(clients), completed: 0, refused: 0, failed: 0, seconds: 0, ttftMs: [], peakRssBytes: 0, worstHealthMs: 0 };
+  let started = 0;
+  const deadline = Date.now() + LEVEL_TIME_LIMIT_MS;
+  const sampler = setInterval(() => (result.peakRssBytes = Math.max(result.peakRssBytes, residentBytes(pid))), 100);
+  const health = probeHealth(url, { everyMs: 200 });
+  const begin = performance.now();
+  const client = async () => {
+    while (started < result.requests && Date.now() < deadline) {
+      started++;
+      await oneRequest(url, image, result);
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, client));
+  result.seconds = (performance.now() - begin) / 1000;
+  clearInterval(sampler);
+  result.worstHealthMs = (await health.stop()).worstMs;
+  result.requests = started;
+  return result;
+}
+
+async function oneRequest(url: string, image: Buffer, result: LevelResult) {
+  const form = new FormData();
+  form.append("prompt", "Explain this architecture");
+  form.append("image", new Blob([new Uint8Array(image)], { type: "image/png" }), "load.png");
+  const sent = performance.now();
+  try {
+    const response = await fetch(`${url}/api/analyze`, { method: "POST", body: form });
+    if (response.status === 503) {
+      result.refused++;
+      await response.arrayBuffer();
+      // A refused client waits as told before its next request, as the page does.
+      await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get("retry-after") ?? 1) * 1000));
+      return;
+    }
+    if (!response.ok) {
+      result.failed++;
+      await response.arrayBuffer();
+      return;
+    }
+    let first: number | undefined;
+    let done = false;
+    for await (const event of readAnalyzeEvents(response.body!)) {
+      if (event.event === "delta") first ??= performance.now() - sent;
+      if (event.event === "done") done = true;
+    }
+    if (done && first !== undefined) {
+      result.completed++;
+      result.ttftMs.push(first);
+    } else result.failed++;
+  } catch {
+    result.failed++;
+  }
+}
+
+function percentile(sorted: number[], fraction: number): number | undefined {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] : undefined;
+}
+
+function fmt(value: number | undefined): string {
+  return value === undefined ? "—" : value.toFixed(0);
+}
+
+await main();

@@ -92,9 +92,9 @@ export function readDockerfile(): DockerStage[] {
  * The build stage: the build context (the project's files as git sees them, tracked and new, not
  * ignored, as .dockerignore leaves them) copied to a temporary folder with node_modules
  * hard-linked in (never written), and `npm run build` there with the stage's ENV. Returns that
- * folder, which plays the build stage's WORKDIR.
+ * folder, which plays the build stage's WORKDIR. `node` runs the build (the image's is Node 24).
  */
-export function buildLikeDockerfile(stage: DockerStage, into: string): { root: string; seconds: number } {
+export function buildLikeDockerfile(stage: DockerStage, into: string, node = process.execPath): { root: string; seconds: number } {
   const root = path.join(into, "build");
   mkdirSync(root, { recursive: true });
   const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: PROJECT_ROOT, encoding: "utf8" })
@@ -107,7 +107,8 @@ export function buildLikeDockerfile(stage: DockerStage, into: string): { root: s
   const env: NodeJS.ProcessEnv = { ...cleanEnvironment(), ...stage.env };
   delete env.NEXT_DIST_DIR;
   const started = performance.now();
-  execFileSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  env.PATH = `${path.dirname(node)}${path.delimiter}${env.PATH ?? ""}`;
+  execFileSync(node, [path.join(root, "node_modules/next/dist/bin/next"), "build"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   return { root, seconds: (performance.now() - started) / 1000 };
 }
 

@@ -19,7 +19,7 @@ import {
  * stage (`npm run build` with NEXT_OUTPUT=standalone), its runtime stage's COPY lines into an
  * empty folder, then its CMD with its ENV as a non-root user. Opt-in, as it makes a build of its
  * own (a minute and a half on two cores): `npm run check:standalone`.
- * STANDALONE_NODE runs the server on another Node binary (the image has Node 24), and
+ * STANDALONE_NODE builds and runs the server on another Node binary (the image has Node 24), and
  * STANDALONE_BETTER_SQLITE3 then replaces better-sqlite3's addon with one built for it, as the
  * image's build stage builds its own; STANDALONE_KEEP=1 keeps the folders, and
  * STANDALONE_BUILD_DIR=<kept folder>/build reuses a kept build.
@@ -36,7 +36,7 @@ beforeAll(async () => {
   expect(build.env.NEXT_OUTPUT).toBe("standalone");
   folder = temporaryFolder();
   // STANDALONE_BUILD_DIR: a build folder kept from an earlier run (STANDALONE_KEEP=1), reused.
-  const built = process.env.STANDALONE_BUILD_DIR ? { root: process.env.STANDALONE_BUILD_DIR, seconds: 0 } : buildLikeDockerfile(build, folder);
+  const built = process.env.STANDALONE_BUILD_DIR ? { root: process.env.STANDALONE_BUILD_DIR, seconds: 0 } : buildLikeDockerfile(build, folder, process.env.STANDALONE_NODE);
   console.log(`build stage (npm run build, NEXT_OUTPUT=standalone): ${built.seconds.toFixed(0)} s`);
   const app = assembleLikeDockerfile(runtime, build, built.root, folder);
   if (process.env.STANDALONE_BETTER_SQLITE3) {

@@ -11,8 +11,12 @@ import { getLogger } from "@/lib/ops/logger";
  */
 export const UPLOAD_FILE_PREFIX = "mra-upload-";
 
-/** A folder of its own under the system's temporary directory, unless UPLOAD_DIR says otherwise. */
-export const DEFAULT_UPLOAD_DIRECTORY = path.join(os.tmpdir(), "multimodal-reasoning-agent-uploads");
+/**
+ * A folder of its own under the system's temporary directory, unless UPLOAD_DIR says otherwise;
+ * one per user, because the folder is private to whoever made it (a server run as root once would
+ * otherwise leave a folder no other user's server can write to).
+ */
+export const DEFAULT_UPLOAD_DIRECTORY = path.join(os.tmpdir(), `multimodal-reasoning-agent-uploads-${process.getuid?.() ?? os.userInfo().username}`);
 
 export function newUploadPath(directory: string): string {
   return path.join(directory, `${UPLOAD_FILE_PREFIX}${randomUUID()}`);

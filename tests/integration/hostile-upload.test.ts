@@ -28,6 +28,8 @@ const HEALTH_BOUND_MS = 500;
 const MB = 1024 * 1024;
 const MAX_UPLOAD_MB = 2;
 const IDLE_TIMEOUT_SECONDS = 1;
+/** The server's own uploads folder under TMPDIR: one per user (lib/upload/upload-directory.ts). */
+const UPLOADS_FOLDER = `multimodal-reasoning-agent-uploads-${process.getuid?.() ?? os.userInfo().username}`;
 
 let server: RunningServer;
 let tempDir: string;
@@ -38,7 +40,7 @@ beforeAll(async () => {
   // The server's own temporary directory, so that anything a dependency writes there shows.
   tempDir = await mkdtemp(path.join(os.tmpdir(), "mra-hostile-"));
   // UPLOAD_DIR is unset: the default, a folder of its own in the temporary directory.
-  uploadDir = path.join(tempDir, "multimodal-reasoning-agent-uploads");
+  uploadDir = path.join(tempDir, UPLOADS_FOLDER);
   // What a killed server left behind a day ago, for the sweep at start to find.
   await mkdir(uploadDir, { recursive: true });
   const leftOver = path.join(uploadDir, "mra-upload-left-by-a-killed-server");
@@ -230,6 +232,6 @@ describe("hostile uploads against the production server", () => {
     const response = await fetch(`${server.url}/api/analyze`, { method: "POST", body: form });
     expect(response.status).toBe(200);
     for await (const event of readAnalyzeEvents(response.body!)) expect(event.event).not.toBe("error");
-    expect(await readdir(tempDir)).toEqual(["multimodal-reasoning-agent-uploads"]);
+    expect(await readdir(tempDir)).toEqual([UPLOADS_FOLDER]);
   });
 });

@@ -67,6 +67,9 @@ export function reduceAnswer(state: AnswerState, action: AnswerAction): AnswerSt
         return { ...state, phase: "done", finish: action.data };
       case "error":
         return { ...state, phase: "failed", error: action.data.message };
+      case "unsaved":
+        // The history stopped saving this answer; the answer itself goes on streaming unchanged.
+        return state;
     }
   }
   switch (action.type) {

@@ -1,6 +1,7 @@
 import "server-only";
 import { findConnections } from "@/lib/offline/layout/connections";
 import { edgeMask } from "@/lib/offline/layout/edges";
+import { findDashedFrames } from "@/lib/offline/layout/dashed-frames";
 import { findFaintTiles } from "@/lib/offline/layout/faint-tiles";
 import { classifyFreeText } from "@/lib/offline/layout/free-text";
 import { coverage, inflate, roundBox, scaleBox } from "@/lib/offline/layout/geometry";
@@ -45,7 +46,11 @@ export function analyzeLayout(pixels: RawPixels, textBoxes: TextBox[]): DiagramL
   );
   const rectangleOptions = { minWidth: 12, minHeight: 10, occluders: allText };
   const drawnRects = findRectangles(mask, raster.width, raster.height, rectangleOptions);
-  const rects = [...drawnRects, ...findFaintTiles(raster, drawnRects, rectangleOptions)]
+  const rects = [
+    ...drawnRects,
+    ...findFaintTiles(raster, drawnRects, rectangleOptions),
+    ...findDashedFrames(mask, raster.width, raster.height, drawnRects, rectangleOptions),
+  ]
     // A digit read on a step circle lets the circle pass for a box: it is none.
     .filter((r) => !markers.some((m) => coverage(r, inflate(m.box, 2)) > 0.8));
 

@@ -41,6 +41,12 @@ export interface Surroundings {
   text: Box[];
 }
 
+/**
+ * How far above its caption an icon may end, in caption lines: reference diagrams leave up to
+ * about two lines of space between a service's icon and its name.
+ */
+const ICON_GAP = 2;
+
 /** Arrow labels are a word or two ("events", "HTTPS", "micro-batches"). */
 const MAX_ARROW_LABEL = 20;
 
@@ -126,7 +132,7 @@ function iconAbove(block: Block, s: Surroundings): Box | null {
   const icon = { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
   const dense = count >= 0.05 * area(zone) && count >= 0.12 * area(icon);
   const sized = icon.height >= 1.2 * lh && icon.width >= 1.2 * lh;
-  return dense && sized && boxDistance(icon, block.box) <= 1.2 * lh ? icon : null;
+  return dense && sized && boxDistance(icon, block.box) <= ICON_GAP * lh ? icon : null;
 }
 
 /**

@@ -11,7 +11,7 @@ import { readingOrder } from "@/lib/offline/layout/order";
 import { toRaster, type RawPixels } from "@/lib/offline/layout/raster";
 import { findRectangles } from "@/lib/offline/layout/rectangles";
 import { buildRegions, holdsText } from "@/lib/offline/layout/regions";
-import { detectMarkers, nearestNode, numberMarkers } from "@/lib/offline/layout/steps";
+import { detectMarkers, nearestNode, numberMarkers, touchingNode } from "@/lib/offline/layout/steps";
 import type {
   Box,
   Connection,
@@ -66,9 +66,9 @@ export function analyzeLayout(pixels: RawPixels, textBoxes: TextBox[]): DiagramL
   });
   const { groups, drafts } = readingTree(grouping.groups, [...grouping.nodes, ...roles.nodes]);
 
-  // Arrows are followed between component boxes only: where an icon or a shape ends is too
-  // rough to tell a line's end on it from a line passing by.
-  const linkable = drafts.map((_, i) => i).filter((i) => drafts[i]!.drawnAs === "box");
+  // Arrows are followed between components drawn as boxes or icons; text inside an outline that
+  // is no rectangle is, more often than not, a label in the pocket between lines.
+  const linkable = drafts.map((_, i) => i).filter((i) => drafts[i]!.drawnAs !== "shape");
   const found = findConnections({
     raster,
     mask,
@@ -76,17 +76,20 @@ export function analyzeLayout(pixels: RawPixels, textBoxes: TextBox[]): DiagramL
     groups: groups.map((g) => g.box),
     text: [
       ...lines.filter((l) => !roles.arrowLabels.some((a) => a.block.lines.includes(l))).map((l) => l.box),
-      ...drafts.filter((d) => d.drawnAs !== "box").map((d) => d.box),
+      ...drafts.filter((d) => d.drawnAs === "shape").map((d) => d.box),
     ],
     labels: roles.arrowLabels.map((a) => a.block.box),
     markers: markers.map((m) => m.box),
   });
 
-  // A step on an arrow is the step into the arrow's target; any other, the nearest component.
+  // A step on or against a component's box is that component's; one on an arrow is the step
+  // into the arrow's target; any other, the nearest component's.
+  const draftBoxes = drafts.map((d) => d.box);
   const numbered = markers
     .map((m, i) => {
       const on = found.markerOn[i];
-      return { ...m, node: on ? linkable[on.to]! : nearestNode(m.box, drafts.map((d) => d.box)) };
+      const touched = touchingNode(m.box, draftBoxes);
+      return { ...m, node: touched ?? (on ? linkable[on.to]! : nearestNode(m.box, draftBoxes)) };
     })
     .filter((m): m is { box: Box; number: number; node: number | null } => m.number !== null)
     .sort((a, b) => a.number - b.number);

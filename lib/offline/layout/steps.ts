@@ -1,6 +1,6 @@
 import "server-only";
 import { findFaces, type Face } from "@/lib/offline/layout/faces";
-import { boxDistance, centreX, centreY, coverage, inflate } from "@/lib/offline/layout/geometry";
+import { boxDistance, centreX, centreY, coverage, inflate, intersection } from "@/lib/offline/layout/geometry";
 import type { Line } from "@/lib/offline/layout/labels";
 import type { Raster } from "@/lib/offline/layout/raster";
 import type { Box } from "@/lib/offline/types";
@@ -145,6 +145,25 @@ export function nearestNode(marker: Box, nodes: Box[]): number | null {
     const d = boxDistance(marker, box) + 1e-3 * centres;
     if (d < bestDistance) {
       bestDistance = d;
+      best = i;
+    }
+  });
+  return best;
+}
+
+/**
+ * The component whose box the marker sits on or against (within a fifth of its size), the one
+ * it overlaps most when several; null when it touches none.
+ */
+export function touchingNode(marker: Box, nodes: Box[]): number | null {
+  const margin = 0.2 * Math.max(marker.width, marker.height);
+  let best: number | null = null;
+  let bestOverlap = -1;
+  nodes.forEach((box, i) => {
+    if (boxDistance(marker, box) > margin) return;
+    const overlap = intersection(marker, box);
+    if (overlap > bestOverlap) {
+      bestOverlap = overlap;
       best = i;
     }
   });

@@ -10,7 +10,7 @@ import { groupBlocks, prepareLines } from "@/lib/offline/layout/labels";
 import { readingOrder } from "@/lib/offline/layout/order";
 import { toRaster, type RawPixels } from "@/lib/offline/layout/raster";
 import { findRectangles } from "@/lib/offline/layout/rectangles";
-import { buildRegions, holdsText } from "@/lib/offline/layout/regions";
+import { attachHeaders, buildRegions, holdsText } from "@/lib/offline/layout/regions";
 import { detectMarkers, nearestNode, numberMarkers, touchingNode } from "@/lib/offline/layout/steps";
 import type {
   Box,
@@ -54,7 +54,9 @@ export function analyzeLayout(pixels: RawPixels, textBoxes: TextBox[]): DiagramL
     // A digit read on a step circle lets the circle pass for a box: it is none.
     .filter((r) => !markers.some((m) => coverage(r, inflate(m.box, 2)) > 0.8));
 
-  const { regions, outside } = buildRegions(rects, lines);
+  const built = buildRegions(rects, lines);
+  const { regions } = built;
+  const outside = attachHeaders(regions, built.outside);
   const grouping = groupRegions(regions.filter((r) => r.parent === null));
   const free = [...grouping.free, ...groupBlocks(outside).map((block) => ({ block, group: null }))];
   const roles = classifyFreeText(free, {

@@ -24,6 +24,9 @@ import type {
 
 export type { RawPixels } from "@/lib/offline/layout/raster";
 
+/** How far short of an icon an arrow to it may stop, in caption line heights. */
+const ICON_ARROW_GAP = 1.5;
+
 /**
  * The layout stage of the offline analyzer: from the image's pixels and the OCR's lines, which
  * components there are, which group box each sits in, the numbered steps, the arrows between
@@ -74,7 +77,7 @@ export function analyzeLayout(pixels: RawPixels, textBoxes: TextBox[]): DiagramL
   const found = findConnections({
     raster,
     mask,
-    nodes: linkable.map((i) => drafts[i]!.box),
+    nodes: linkable.map((i) => linkBox(drafts[i]!)),
     groups: groups.map((g) => g.box),
     text: [
       ...lines.filter((l) => !roles.arrowLabels.some((a) => a.block.lines.includes(l))).map((l) => l.box),
@@ -143,6 +146,16 @@ export function analyzeLayout(pixels: RawPixels, textBoxes: TextBox[]): DiagramL
     connections,
     notes,
   };
+}
+
+/**
+ * Where arrows to a component end: its box, or around an icon a margin of about one and a half
+ * caption lines, since arrows to an icon stop short of it by about that much.
+ */
+function linkBox(draft: NodeDraft): Box {
+  if (draft.drawnAs !== "icon") return draft.box;
+  const lineHeight = Math.max(...draft.lines.map((line) => line.box.height));
+  return inflate(draft.box, ICON_ARROW_GAP * lineHeight);
 }
 
 /**

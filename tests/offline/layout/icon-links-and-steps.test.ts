@@ -43,6 +43,13 @@ describe("analyzeLayout: icons joined by arrows, steps on boxes", () => {
     expect(layout.connections).toEqual([{ from: id("Event Hubs"), to: id("Stream Analytics") }]);
   });
 
+  it("connects icons when the arrow stops well short of both, as reference diagrams draw it", async () => {
+    const spaced = { ...ICON_ARROW, shapes: ICON_ARROW.shapes.replace(arrow(182, 101, 548, 101), arrow(202, 101, 528, 101)) };
+    const layout = analyzeLayout(await render(spaced), textBoxes(spaced));
+    const id = (label: string) => layout.nodes.find((node) => node.label === label)!.id;
+    expect(layout.connections).toEqual([{ from: id("Event Hubs"), to: id("Stream Analytics") }]);
+  });
+
   it("gives a step drawn on a box's corner to that box", async () => {
     const layout = analyzeLayout(await render(STEP_ON_BOX), [...textBoxes(STEP_ON_BOX), stepDigit()]);
     const ingestion = layout.nodes.find((node) => node.label === "Ingestion")!;

@@ -26,7 +26,8 @@ import { composeAnswer } from "@/lib/offline/answer/compose-answer";
 import { createPaddleOcr } from "@/lib/offline/ocr/paddle-ocr";
 import { prepareImage } from "@/lib/image/prepare-image";
 import { FIXTURES_DIR, loadFixtures, publishReport, type Fixture } from "./fixtures";
-import { HELD_OUT, renderStructureTable, scoreStructures, type StructureReport } from "./structure-score";
+import { buildStructure } from "@/lib/offline";
+import { HELD_OUT, renderStructureTable, scoreStructures, structureMarkdown, type StructureReport } from "./structure-score";
 
 const FLOAT = process.argv.includes("--float");
 const TUNING = process.argv.includes("--tuning");
@@ -56,11 +57,15 @@ async function main() {
   const ocr = await createPaddleOcr({ precision: FLOAT ? "float" : "int8" });
   const rows: Row[] = [];
   const realAnswers = new Map<string, string>();
+  const realStructures = new Map<string, string>();
   for (const fixture of fixtures) {
     const image = await prepareImage(fixture.file, LIMITS);
     const analysis = await analyzeImage(ocr, image.data);
     const answer = composeAnswer(analysis, "Explain this architecture").join("\n\n");
-    if (fixture.group === "real") realAnswers.set(stemOf(fixture.name), answer);
+    if (fixture.group === "real") {
+      realAnswers.set(stemOf(fixture.name), answer);
+      realStructures.set(stemOf(fixture.name), structureMarkdown(buildStructure(analysis)));
+    }
     const missed = fixture.labels.filter((label) => !appearsIn(label, answer));
     const row: Row = {
       fixture,
@@ -73,7 +78,8 @@ async function main() {
   }
   await ocr.close();
   const structure = await scoreStructures(realAnswers);
-  const report = render(rows, ocr.recognition, structure);
+  const structureJson = await scoreStructures(realStructures);
+  const report = render(rows, ocr.recognition, structure, structureJson);
   const details = `# What the structure scorer missed\n\nThe scorer's verbose listing for the answers of \`${path.basename(RESULTS_FILE)}\`.\n\n${structure.details}\n`;
   if (PARTIAL) {
     process.stdout.write(report);
@@ -101,7 +107,7 @@ function containerAccuracy(nodes: NonNullable<Fixture["nodes"]>, analysis: Await
   return right / nodes.length;
 }
 
-function render(rows: Row[], recognition: string, structure: StructureReport): string {
+function render(rows: Row[], recognition: string, structure: StructureReport, structureJson: StructureReport): string {
   const groups = [...new Set(rows.map((row) => row.fixture.group))];
   const summary = groups.map((group) => {
     const members = rows.filter((row) => row.fixture.group === group);
@@ -133,6 +139,10 @@ function render(rows: Row[], recognition: string, structure: StructureReport): s
     `The shared structural scorer (\`score_structure.py\`, metrics in its header) on the same answers, against each diagram's \`.structure.json\`. Held out: diagrams kept out of the tuning of the layout rules. What each answer missed: \`${path.basename(DETAILS_FILE)}\`.`,
     "",
     renderStructureTable(structure.rows),
+    "",
+    "The structure itself (`analyzeStructure`, what `/api/structure` is to return), written as the scorer reads an answer: components under their group, the numbered steps, the arrows.",
+    "",
+    renderStructureTable(structureJson.rows),
     "",
   ].join("\n");
 }

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import type { DiagramStructure } from "@/lib/offline";
 import { FIXTURES_DIR } from "./fixtures";
 
 /**
@@ -106,4 +107,31 @@ export function renderStructureTable(rows: StructureRow[]): string {
     ...(held.length && tuned.length ? [line(`**mean, tuned (${tuned.length})**`, tuned), line(`**mean, held out (${held.length})**`, held)] : []),
     line(`**mean (${rows.length})**`, rows),
   ].join("\n");
+}
+
+/**
+ * The structure `analyzeStructure` returns (what `/api/structure` sends) written as the scorer
+ * reads an answer: components under their innermost group's heading, the numbered steps, and
+ * the arrows. Nothing is added or explained, so its scores are the structure's own.
+ */
+export function structureMarkdown(structure: DiagramStructure): string {
+  const names = new Map([...structure.components.map((c) => [c.id, c.name] as const), ...structure.groups.map((g) => [g.id, g.name] as const)]);
+  const catalogue = new Map(structure.components.flatMap((c) => (c.catalogue ? [[c.id, c.catalogue] as const] : [])));
+  const bold = (id: string) => `**${(names.get(id) ?? id).replace(/([*_`])/g, "\\$1")}**${catalogue.has(id) ? ` (${catalogue.get(id)})` : ""}`;
+  const lines = ["## Components"];
+  const byGroup = new Map<string | null, string[]>();
+  for (const component of structure.components) {
+    const members = byGroup.get(component.group) ?? [];
+    members.push(`- ${bold(component.id)}`);
+    byGroup.set(component.group, members);
+  }
+  for (const [group, members] of byGroup) lines.push("", `### ${group === null ? "Outside any group" : names.get(group)}`, "", ...members);
+  const steps = structure.steps.filter((step) => step.component !== null || step.group !== null);
+  if (steps.length) {
+    lines.push("", "## Flow, step by step", "", ...steps.map((step) => `${step.number}. ${bold((step.component ?? step.group)!)}`));
+  }
+  if (structure.edges.length) {
+    lines.push("", "## Data flow", "", ...structure.edges.map((edge) => `- ${bold(edge.from)} ${edge.directed ? "→" : "↔"} ${bold(edge.to)}${edge.label ? ` (${edge.label})` : ""}`));
+  }
+  return `${lines.join("\n")}\n`;
 }

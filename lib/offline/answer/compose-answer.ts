@@ -195,6 +195,7 @@ class DiagramReading {
       () => this.componentsByGroup(),
       () => this.connections(),
       () => this.otherText(),
+      () => this.legend(),
       () => this.summary(),
     ];
   }
@@ -204,6 +205,13 @@ class DiagramReading {
     const notes = [...new Set(this.analysis.layout.notes.map((note) => note.text.trim()).filter(Boolean))];
     if (!notes.length) return null;
     return ["## Other text in the diagram", "", ...notes.map((note) => `- ${escapeMarkdown(note)}`)].join("\n");
+  }
+
+  /** The diagram's key, kept apart from the architecture: what its colours, icons and lines mean. */
+  private legend(): string | null {
+    const entries = [...new Set((this.analysis.layout.legend ?? []).map((entry) => entry.text.trim()).filter(Boolean))];
+    if (!entries.length) return null;
+    return ["## Legend", "", "The diagram's key (not part of the architecture):", "", ...entries.map((entry) => `- ${escapeMarkdown(entry)}`)].join("\n");
   }
 
   /** The stages in the diagram's own order: numbered steps when it has them, else reading order. */

@@ -3,10 +3,11 @@ import { findConnections } from "@/lib/offline/layout/connections";
 import { edgeMask } from "@/lib/offline/layout/edges";
 import { findDashedFrames } from "@/lib/offline/layout/dashed-frames";
 import { findFaintTiles } from "@/lib/offline/layout/faint-tiles";
-import { classifyFreeText } from "@/lib/offline/layout/free-text";
-import { coverage, inflate, roundBox, scaleBox } from "@/lib/offline/layout/geometry";
-import { groupRegions, type Group, type NodeDraft } from "@/lib/offline/layout/grouping";
-import { groupBlocks, prepareLines } from "@/lib/offline/layout/labels";
+import { classifyFreeText, type FreeTextRoles } from "@/lib/offline/layout/free-text";
+import { coverage, inflate, roundBox, scaleBox, union } from "@/lib/offline/layout/geometry";
+import { groupRegions, type FreeBlock, type Group, type NodeDraft } from "@/lib/offline/layout/grouping";
+import { groupBlocks, prepareLines, readingText } from "@/lib/offline/layout/labels";
+import { findLegend } from "@/lib/offline/layout/legend";
 import { readingOrder } from "@/lib/offline/layout/order";
 import { toRaster, type RawPixels } from "@/lib/offline/layout/raster";
 import { findRectangles } from "@/lib/offline/layout/rectangles";
@@ -69,7 +70,9 @@ export function analyzeLayout(pixels: RawPixels, textBoxes: TextBox[]): DiagramL
     ignore: markers.map((m) => m.box),
     text: allText,
   });
-  const { groups, drafts } = readingTree(grouping.groups, [...grouping.nodes, ...roles.nodes]);
+  const tree = readingTree(grouping.groups, [...grouping.nodes, ...roles.nodes]);
+  const { groups } = tree;
+  const { drafts, legend } = setLegendApart(tree.drafts, roles);
 
   // Arrows are followed between components drawn as boxes or icons; text inside an outline that
   // is no rectangle is, more often than not, a label in the pocket between lines.
@@ -145,7 +148,38 @@ export function analyzeLayout(pixels: RawPixels, textBoxes: TextBox[]): DiagramL
     steps,
     connections,
     notes,
+    legend,
   };
+}
+
+/**
+ * Takes the legend out of the components, notes and arrow labels (legend.ts): its entries stay
+ * in the layout, apart, and are linked to nothing. Changes `roles` in place.
+ */
+function setLegendApart(all: NodeDraft[], roles: FreeTextRoles): { drafts: NodeDraft[]; legend: TextBox[] } {
+  const free = [...roles.notes, ...roles.arrowLabels];
+  const members = findLegend([
+    ...all.map((draft) => ({ text: draft.label, box: draft.box })),
+    ...free.map((text) => ({ text: text.block.text, box: text.block.box })),
+  ]);
+  if (members.size === 0) return { drafts: all, legend: [] };
+  const inLegend = (text: FreeBlock) => members.has(all.length + free.indexOf(text));
+  // One entry per legend item, its lines joined: "* Future Accelerator Implementation".
+  const entries = [
+    ...all.filter((_, i) => members.has(i)).map((draft) => draft.lines),
+    ...free.filter(inLegend).map((text) => text.block.lines),
+  ];
+  roles.notes = roles.notes.filter((text) => !inLegend(text));
+  roles.arrowLabels = roles.arrowLabels.filter((text) => !inLegend(text));
+  const legend = entries
+    .filter((lines) => lines.length > 0)
+    .map((lines) => ({
+      text: readingText(lines),
+      confidence: Math.min(...lines.map((line) => line.source.confidence)),
+      box: lines.map((line) => line.source.box).reduce(union),
+    }))
+    .sort((a, b) => a.box.y - b.box.y || a.box.x - b.box.x);
+  return { drafts: all.filter((_, i) => !members.has(i)), legend };
 }
 
 /**

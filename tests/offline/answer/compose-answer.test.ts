@@ -754,3 +754,18 @@ describe("composeAnswer: hostile text to quote", () => {
     for (const line of section(sections, "## Mermaid").split("\n")) expect(line.split("|").length).toBeLessThanOrEqual(3);
   });
 });
+
+describe("composeAnswer: legend", () => {
+  it("lists the diagram's key in its own section, apart from the components", () => {
+    const analysis = clickstream();
+    analysis.layout.legend = [
+      { text: "Legend:", confidence: 0.9, box: { x: 60, y: 860, width: 80, height: 20 } },
+      { text: "Data Engineer", confidence: 0.9, box: { x: 150, y: 860, width: 120, height: 20 } },
+    ];
+    const answer = composeAnswer(analysis, "Explain this architecture").join("\n\n");
+    const legend = answer.slice(answer.indexOf("## Legend"));
+    expect(legend).toContain("- Data Engineer");
+    const components = answer.slice(answer.indexOf("## Components"), answer.indexOf("## Legend"));
+    expect(components).not.toContain("Data Engineer");
+  });
+});

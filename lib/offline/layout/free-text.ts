@@ -52,24 +52,47 @@ const MAX_ARROW_LABEL = 20;
 
 export function classifyFreeText(free: FreeBlock[], s: Surroundings): FreeTextRoles {
   const roles: FreeTextRoles = { title: findTitle(free, s), nodes: [], arrowLabels: [], notes: [] };
+  const shapeTexts = new Map<NodeDraft, FreeBlock>();
   for (const f of free) {
     if (f.block === roles.title) continue;
     const icon = iconAbove(f.block, s);
     const shape = icon ? null : enclosingShape(f.block, s);
     if (icon || shape) {
-      roles.nodes.push({
+      const node: NodeDraft = {
         label: f.block.text,
         box: icon ? union(icon, f.block.box) : shape!,
         group: f.group,
         lines: f.block.lines,
         drawnAs: icon ? "icon" : "shape",
-      });
+      };
+      roles.nodes.push(node);
+      if (!icon) shapeTexts.set(node, f);
     } else if (f.block.lines.length <= 2 && f.block.text.length <= MAX_ARROW_LABEL) {
       roles.arrowLabels.push(f);
     } else {
       roles.notes.push(f);
     }
   }
+  return relabelRepeatedShapes(roles, shapeTexts);
+}
+
+/** The same words written this often in pockets between lines are the lines' labels. */
+const REPEATED_LABEL = 3;
+
+/**
+ * Text in an outline that is no rectangle reads as a shape's caption, but the pocket between
+ * a few lines looks the same: words written several times over ("Uses", "Store / retrieve")
+ * are what the arrows say, not the names of as many components.
+ */
+function relabelRepeatedShapes(roles: FreeTextRoles, shapeTexts: Map<NodeDraft, FreeBlock>): FreeTextRoles {
+  const key = (text: string) => text.toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
+  const counts = new Map<string, number>();
+  for (const text of [...[...shapeTexts.keys()].map((node) => node.label), ...roles.arrowLabels.map((a) => a.block.text)]) {
+    counts.set(key(text), (counts.get(key(text)) ?? 0) + 1);
+  }
+  const repeated = (node: NodeDraft) => shapeTexts.has(node) && (counts.get(key(node.label)) ?? 0) >= REPEATED_LABEL;
+  for (const node of roles.nodes.filter(repeated)) roles.arrowLabels.push(shapeTexts.get(node)!);
+  roles.nodes = roles.nodes.filter((node) => !repeated(node));
   return roles;
 }
 

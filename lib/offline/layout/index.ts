@@ -97,9 +97,10 @@ export function analyzeLayout(pixels: RawPixels, textBoxes: TextBox[]): DiagramL
     .map((m, i) => {
       const on = found.markerOn[i];
       const touched = touchingNode(m.box, draftBoxes);
-      return { ...m, node: touched ?? (on ? linkable[on.to]! : nearestNode(m.box, draftBoxes)) };
+      const arrow = on ? { from: linkable[on.from]!, to: linkable[on.to]! } : null;
+      return { ...m, arrow, node: touched ?? (arrow ? arrow.to : nearestNode(m.box, draftBoxes)) };
     })
-    .filter((m): m is { box: Box; number: number; node: number | null } => m.number !== null)
+    .filter((m): m is { box: Box; number: number; node: number | null; arrow: { from: number; to: number } | null } => m.number !== null)
     .sort((a, b) => a.number - b.number);
 
   // With numbered steps, the stepped components lead in step order; the rest follow.
@@ -126,6 +127,7 @@ export function analyzeLayout(pixels: RawPixels, textBoxes: TextBox[]): DiagramL
     number: s.number,
     box: toSource(s.box),
     nodeId: s.node === null ? null : nodeId.get(s.node)!,
+    connection: s.arrow ? { from: nodeId.get(s.arrow.from)!, to: nodeId.get(s.arrow.to)! } : null,
   }));
   const connections: Connection[] = found.connections.map((c) => ({
     from: nodeId.get(linkable[c.from]!)!,

@@ -36,6 +36,12 @@ function stepDigit(): TextBox {
   return { text: "1", confidence: 0.9, box: { x: 241, y: 104, width: 10, height: 16 } };
 }
 
+/** A step circle in the middle of an arrow, touching neither box: the arrow's step. */
+const STEP_ON_ARROW: Diagram = {
+  ...STEP_ON_BOX,
+  shapes: [box(60, 110, 180, 70), box(520, 110, 180, 70), arrow(240, 145, 520, 145), stepCircle(380, 145, "1")].join(""),
+};
+
 describe("analyzeLayout: icons joined by arrows, steps on boxes", () => {
   it("connects two icon components, head end as target", async () => {
     const layout = analyzeLayout(await render(ICON_ARROW), textBoxes(ICON_ARROW));
@@ -54,5 +60,14 @@ describe("analyzeLayout: icons joined by arrows, steps on boxes", () => {
     const layout = analyzeLayout(await render(STEP_ON_BOX), [...textBoxes(STEP_ON_BOX), stepDigit()]);
     const ingestion = layout.nodes.find((node) => node.label === "Ingestion")!;
     expect(layout.steps.map((step) => [step.number, step.nodeId])).toEqual([[1, ingestion.id]]);
+  });
+
+  it("gives a step drawn on an arrow to that arrow, about its target", async () => {
+    const digit = { text: "1", confidence: 0.9, box: { x: 375, y: 137, width: 10, height: 16 } };
+    const layout = analyzeLayout(await render(STEP_ON_ARROW), [...textBoxes(STEP_ON_ARROW), digit]);
+    const id = (label: string) => layout.nodes.find((node) => node.label === label)!.id;
+    expect(layout.steps.map((step) => [step.number, step.nodeId, step.connection])).toEqual([
+      [1, id("Warehouse"), { from: id("Ingestion"), to: id("Warehouse") }],
+    ]);
   });
 });

@@ -219,7 +219,10 @@ class DiagramReading {
     const { steps } = this.analysis.layout;
     const stepLines = steps.flatMap((step) => {
       const component = step.nodeId ? this.byId.get(step.nodeId) : undefined;
-      return component ? [`${step.number}. ${this.describe(component)}`] : [];
+      if (component) return [`${step.number}. ${this.describe(component)}`];
+      // A step drawn on a group's frame is the whole group's.
+      const group = step.containerId ? this.containers.get(step.containerId) : undefined;
+      return group ? [`${step.number}. **${escapeMarkdown(group.title)}**: the group as a whole.`] : [];
     });
     if (stepLines.length >= 2) {
       return ["## Flow, step by step", "", "Following the diagram's numbered steps:", "", ...stepLines].join("\n");

@@ -12,7 +12,7 @@ import { readingOrder } from "@/lib/offline/layout/order";
 import { toRaster, type RawPixels } from "@/lib/offline/layout/raster";
 import { findRectangles } from "@/lib/offline/layout/rectangles";
 import { attachHeaders, buildRegions, holdsText } from "@/lib/offline/layout/regions";
-import { detectMarkers, nearestNode, numberMarkers, touchingNode } from "@/lib/offline/layout/steps";
+import { detectMarkers, nearestNode, numberMarkers, onFrame, touchingNode } from "@/lib/offline/layout/steps";
 import type {
   Box,
   Connection,
@@ -90,17 +90,22 @@ export function analyzeLayout(pixels: RawPixels, textBoxes: TextBox[]): DiagramL
     markers: markers.map((m) => m.box),
   });
 
-  // A step on or against a component's box is that component's; one on an arrow is the step
-  // into the arrow's target; any other, the nearest component's.
+  // A step on or against a component's box is that component's; one on a group's frame, away
+  // from any component, is the group's; one on an arrow is the step into the arrow's target; any other, the nearest
+  // component's.
   const draftBoxes = drafts.map((d) => d.box);
   const numbered = markers
     .map((m, i) => {
       const on = found.markerOn[i];
       const touched = touchingNode(m.box, draftBoxes);
-      const arrow = on ? { from: linkable[on.from]!, to: linkable[on.to]! } : null;
-      return { ...m, arrow, node: touched ?? (arrow ? arrow.to : nearestNode(m.box, draftBoxes)) };
+      // On a frame, but with a component right by it, the marker is the component's.
+      const nearby = nearestNode(m.box, draftBoxes, Math.max(m.box.width, m.box.height));
+      const frame = touched === null && nearby === null ? onFrame(m.box, groups.map((g) => g.box)) : null;
+      const arrow = on && frame === null ? { from: linkable[on.from]!, to: linkable[on.to]! } : null;
+      const node = touched ?? (frame !== null ? null : arrow ? arrow.to : nearestNode(m.box, draftBoxes));
+      return { ...m, arrow, node, group: frame === null ? null : groups[frame]! };
     })
-    .filter((m): m is { box: Box; number: number; node: number | null; arrow: { from: number; to: number } | null } => m.number !== null)
+    .filter((m): m is typeof m & { number: number } => m.number !== null)
     .sort((a, b) => a.number - b.number);
 
   // With numbered steps, the stepped components lead in step order; the rest follow.
@@ -128,6 +133,7 @@ export function analyzeLayout(pixels: RawPixels, textBoxes: TextBox[]): DiagramL
     box: toSource(s.box),
     nodeId: s.node === null ? null : nodeId.get(s.node)!,
     connection: s.arrow ? { from: nodeId.get(s.arrow.from)!, to: nodeId.get(s.arrow.to)! } : null,
+    containerId: containerId(s.group),
   }));
   const connections: Connection[] = found.connections.map((c) => ({
     from: nodeId.get(linkable[c.from]!)!,

@@ -769,3 +769,12 @@ describe("composeAnswer: legend", () => {
     expect(components).not.toContain("Data Engineer");
   });
 });
+
+describe("composeAnswer: a step on a group", () => {
+  it("names the group in the step-by-step flow", () => {
+    const analysis = clickstream();
+    analysis.layout.steps.push({ number: 3, box: box(60, 140, 41, 41), nodeId: null, containerId: "c2" });
+    const answer = composeAnswer(analysis, "Explain this architecture").join("\n\n");
+    expect(answer).toContain("3. **Storage and Monitoring**: the group as a whole.");
+  });
+});

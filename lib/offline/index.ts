@@ -8,3 +8,16 @@ import "server-only";
 export { createWorkerAnalyzer, type AnalyzeFunction, type AnalyzeOptions, type WorkerAnalyzerOptions } from "@/lib/offline/analyzer";
 export type { AnalysisBudget, ImageAnalysis } from "@/lib/offline/analyze-image";
 export { answerSections, OFFLINE_NOTICE, type Section } from "@/lib/offline/answer/compose-answer";
+export {
+  analyzeStructure,
+  buildStructure,
+  structureToDrawio,
+  structureToMermaid,
+  type DiagramStructure,
+  type StructureBox,
+  type StructureComponent,
+  type StructureEdge,
+  type StructureGroup,
+  type StructureStep,
+  type StructureText,
+} from "@/lib/offline/structure";

@@ -36,11 +36,18 @@ export interface LayoutContainer {
   parentId: string | null;
 }
 
-/** A numbered step marker and the node it stands next to. */
+/** A numbered step marker and what it is attached to. */
 export interface StepMarker {
   number: number;
   box: Box;
+  /** The component the step is about (for a marker on an arrow, the arrow's target). */
   nodeId: string | null;
+  /** The group the marker sits on, when it sits on a group's frame rather than a component. */
+  containerId?: string | null;
+  /** The arrow the marker sits on, when it sits on one. */
+  connection?: { from: string; to: string } | null;
+  /** The text written beside the marker ("Commit code"), when there is any. */
+  text?: string | null;
 }
 
 export interface Connection {
@@ -48,6 +55,8 @@ export interface Connection {
   to: string;
   /** Text printed on the arrow ("events", "HTTPS"), when there is one. */
   label?: string;
+  /** False for a line without an arrow head; absent or true when a head gives the direction. */
+  directed?: boolean;
 }
 
 export interface DiagramLayout {
@@ -59,8 +68,10 @@ export interface DiagramLayout {
   nodes: LayoutNode[];
   steps: StepMarker[];
   connections: Connection[];
-  /** Text that is neither a node, a container title nor an arrow label: notes, legends. */
+  /** Text that is neither a node, a container title, an arrow label nor in the legend: notes. */
   notes: TextBox[];
+  /** The diagram's key (what each icon or line style means), when one was recognised. */
+  legend?: TextBox[];
 }
 
 /** Decoded pixels as sharp's `.raw()` gives them (1–4 channels, 8-bit, row-major). */

@@ -195,6 +195,7 @@ class DiagramReading {
       () => this.componentsByGroup(),
       () => this.connections(),
       () => this.otherText(),
+      () => this.legend(),
       () => this.summary(),
     ];
   }
@@ -206,12 +207,22 @@ class DiagramReading {
     return ["## Other text in the diagram", "", ...notes.map((note) => `- ${escapeMarkdown(note)}`)].join("\n");
   }
 
+  /** The diagram's key, kept apart from the architecture: what its colours, icons and lines mean. */
+  private legend(): string | null {
+    const entries = [...new Set((this.analysis.layout.legend ?? []).map((entry) => entry.text.trim()).filter(Boolean))];
+    if (!entries.length) return null;
+    return ["## Legend", "", "The diagram's key (not part of the architecture):", "", ...entries.map((entry) => `- ${escapeMarkdown(entry)}`)].join("\n");
+  }
+
   /** The stages in the diagram's own order: numbered steps when it has them, else reading order. */
   private flow(): string {
     const { steps } = this.analysis.layout;
     const stepLines = steps.flatMap((step) => {
       const component = step.nodeId ? this.byId.get(step.nodeId) : undefined;
-      return component ? [`${step.number}. ${this.describe(component)}`] : [];
+      if (component) return [`${step.number}. ${this.describe(component)}`];
+      // A step drawn on a group's frame is the whole group's.
+      const group = step.containerId ? this.containers.get(step.containerId) : undefined;
+      return group ? [`${step.number}. **${escapeMarkdown(group.title)}**: the group as a whole.`] : [];
     });
     if (stepLines.length >= 2) {
       return ["## Flow, step by step", "", "Following the diagram's numbered steps:", "", ...stepLines].join("\n");

@@ -2,6 +2,7 @@ import "server-only";
 import { FloodFill } from "@/lib/offline/layout/flood-fill";
 import { bottom, centreX, centreY, inflate, right } from "@/lib/offline/layout/geometry";
 import type { Raster } from "@/lib/offline/layout/raster";
+import { endWidth, lineEnds, traceLine, type LineEnd } from "@/lib/offline/layout/trace-lines";
 import type { Box } from "@/lib/offline/types";
 
 /**
@@ -42,6 +43,12 @@ export interface ConnectionResult {
 const BORDER = 3;
 /** How far outside a component box a line's end may stop. */
 const REACH = 9;
+/** The same two distances when lines are followed (trace-lines.ts). */
+const TRACE_BORDER = 6;
+const TRACE_REACH = 14;
+/** Across a traced line's end, in working pixels: a head is this wide at least, and this much wider than the other end. */
+const MIN_HEAD_WIDTH = 4;
+const HEAD_MARGIN = 3;
 
 interface End {
   node: number;
@@ -101,6 +108,7 @@ export function findConnections(input: ConnectionInput): ConnectionResult {
     }
   }
   joinPassingLines(segments);
+  segments.push(...tracedSegments(input, ink, components, segments));
 
   const connections = segments.map((s) => ({ from: s.from.node, to: s.to.node, label: null as number | null }));
   const labelOf = nearestSegments(input.labels, segments, components);
@@ -124,6 +132,38 @@ export function findConnections(input: ConnectionInput): ConnectionResult {
     return s ? (unique.get(`${s.from.node}>${s.to.node}`) ?? null) : null;
   });
   return { connections: [...unique.values()], markerOn };
+}
+
+/**
+ * The lines whose ink did not resolve into connections on its own (lines crossing each other,
+ * dashed lines, a fan tangled with another line), followed from each end to the box they reach.
+ * Each pair of boxes is joined once, by the first line found between them; the end with the
+ * clearly larger arrowhead is the target.
+ */
+function tracedSegments(input: ConnectionInput, ink: Uint8Array, components: Components, found: Segment[]): Segment[] {
+  const { raster, nodes } = input;
+  // Box outlines are found a pixel or two off: a wider strip along them is wiped so that no
+  // remnant of a border reads as a line leaving the box.
+  const wiped = ink.slice();
+  for (const n of nodes) fillBox(wiped, inflate(n, TRACE_BORDER), 0, raster.width, raster.height);
+  const traceInput = { ink: wiped, width: raster.width, height: raster.height, nodes, reach: TRACE_REACH, border: TRACE_BORDER, raster };
+  const resolved = new Set(found.map((s) => s.comp));
+  const pairKey = (a: number, b: number) => (a < b ? `${a}-${b}` : `${b}-${a}`);
+  const joined = new Set(found.map((s) => pairKey(s.from.node, s.to.node)));
+  const out: Segment[] = [];
+  for (const start of lineEnds(traceInput)) {
+    const comp = components.at(start.x, start.y);
+    if (comp >= 0 && resolved.has(comp)) continue;
+    const arrival = traceLine(traceInput, start);
+    if (!arrival || joined.has(pairKey(start.node, arrival.node))) continue;
+    joined.add(pairKey(start.node, arrival.node));
+    const [startWidth, arrivalWidth] = [endWidth(traceInput, start, nodes[start.node]!), endWidth(traceInput, arrival, nodes[arrival.node]!)];
+    const [a, b] = [start, arrival].map((end: LineEnd) => ({ node: end.node, x: end.x, y: end.y, ink: 0 }));
+    // The clearly wider end is the head; without one the order is as walked.
+    const startIsHead = startWidth >= MIN_HEAD_WIDTH && startWidth >= arrivalWidth + HEAD_MARGIN;
+    out.push(startIsHead ? { from: b!, to: a!, comp } : { from: a!, to: b!, comp });
+  }
+  return out;
 }
 
 /**

@@ -27,6 +27,20 @@ export function edgeMask(r: Raster, step = EDGE_STEP): Uint8Array {
   return mask;
 }
 
+/**
+ * Per-channel step of the faintest fill that still draws a box: a light grey tile (#f2f2f2) on
+ * white, the usual frame of an icon in cloud reference diagrams, is a step of about a dozen.
+ */
+const FAINT_STEP = 8;
+
+/**
+ * The ink mask with faint fill edges too, for finding filled tiles only (faint-tiles.ts): lines,
+ * icons and step circles are found on the ordinary mask, which JPEG noise does not reach.
+ */
+export function faintEdgeMask(r: Raster): Uint8Array {
+  return computeEdgeMask(r, FAINT_STEP);
+}
+
 function computeEdgeMask(r: Raster, step: number): Uint8Array {
   const { width, height, rgb } = r;
   const mask = new Uint8Array(width * height);

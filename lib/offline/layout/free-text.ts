@@ -41,29 +41,58 @@ export interface Surroundings {
   text: Box[];
 }
 
+/**
+ * How far above its caption an icon may end, in caption lines: reference diagrams leave up to
+ * about two lines of space between a service's icon and its name.
+ */
+const ICON_GAP = 2;
+
 /** Arrow labels are a word or two ("events", "HTTPS", "micro-batches"). */
 const MAX_ARROW_LABEL = 20;
 
 export function classifyFreeText(free: FreeBlock[], s: Surroundings): FreeTextRoles {
   const roles: FreeTextRoles = { title: findTitle(free, s), nodes: [], arrowLabels: [], notes: [] };
+  const shapeTexts = new Map<NodeDraft, FreeBlock>();
   for (const f of free) {
     if (f.block === roles.title) continue;
     const icon = iconAbove(f.block, s);
     const shape = icon ? null : enclosingShape(f.block, s);
     if (icon || shape) {
-      roles.nodes.push({
+      const node: NodeDraft = {
         label: f.block.text,
         box: icon ? union(icon, f.block.box) : shape!,
         group: f.group,
         lines: f.block.lines,
         drawnAs: icon ? "icon" : "shape",
-      });
+      };
+      roles.nodes.push(node);
+      if (!icon) shapeTexts.set(node, f);
     } else if (f.block.lines.length <= 2 && f.block.text.length <= MAX_ARROW_LABEL) {
       roles.arrowLabels.push(f);
     } else {
       roles.notes.push(f);
     }
   }
+  return relabelRepeatedShapes(roles, shapeTexts);
+}
+
+/** The same words written this often in pockets between lines are the lines' labels. */
+const REPEATED_LABEL = 3;
+
+/**
+ * Text in an outline that is no rectangle reads as a shape's caption, but the pocket between
+ * a few lines looks the same: words written several times over ("Uses", "Store / retrieve")
+ * are what the arrows say, not the names of as many components.
+ */
+function relabelRepeatedShapes(roles: FreeTextRoles, shapeTexts: Map<NodeDraft, FreeBlock>): FreeTextRoles {
+  const key = (text: string) => text.toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
+  const counts = new Map<string, number>();
+  for (const text of [...[...shapeTexts.keys()].map((node) => node.label), ...roles.arrowLabels.map((a) => a.block.text)]) {
+    counts.set(key(text), (counts.get(key(text)) ?? 0) + 1);
+  }
+  const repeated = (node: NodeDraft) => shapeTexts.has(node) && (counts.get(key(node.label)) ?? 0) >= REPEATED_LABEL;
+  for (const node of roles.nodes.filter(repeated)) roles.arrowLabels.push(shapeTexts.get(node)!);
+  roles.nodes = roles.nodes.filter((node) => !repeated(node));
   return roles;
 }
 
@@ -126,7 +155,7 @@ function iconAbove(block: Block, s: Surroundings): Box | null {
   const icon = { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
   const dense = count >= 0.05 * area(zone) && count >= 0.12 * area(icon);
   const sized = icon.height >= 1.2 * lh && icon.width >= 1.2 * lh;
-  return dense && sized && boxDistance(icon, block.box) <= 1.2 * lh ? icon : null;
+  return dense && sized && boxDistance(icon, block.box) <= ICON_GAP * lh ? icon : null;
 }
 
 /**

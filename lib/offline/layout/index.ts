@@ -1,15 +1,18 @@
 import "server-only";
 import { findConnections } from "@/lib/offline/layout/connections";
 import { edgeMask } from "@/lib/offline/layout/edges";
-import { classifyFreeText } from "@/lib/offline/layout/free-text";
-import { coverage, inflate, roundBox, scaleBox } from "@/lib/offline/layout/geometry";
-import { groupRegions, type Group, type NodeDraft } from "@/lib/offline/layout/grouping";
-import { groupBlocks, prepareLines } from "@/lib/offline/layout/labels";
+import { findDashedFrames } from "@/lib/offline/layout/dashed-frames";
+import { findFaintTiles } from "@/lib/offline/layout/faint-tiles";
+import { classifyFreeText, type FreeTextRoles } from "@/lib/offline/layout/free-text";
+import { coverage, inflate, roundBox, scaleBox, union } from "@/lib/offline/layout/geometry";
+import { groupRegions, type FreeBlock, type Group, type NodeDraft } from "@/lib/offline/layout/grouping";
+import { groupBlocks, prepareLines, readingText } from "@/lib/offline/layout/labels";
+import { findLegend } from "@/lib/offline/layout/legend";
 import { readingOrder } from "@/lib/offline/layout/order";
 import { toRaster, type RawPixels } from "@/lib/offline/layout/raster";
 import { findRectangles } from "@/lib/offline/layout/rectangles";
-import { buildRegions, holdsText } from "@/lib/offline/layout/regions";
-import { detectMarkers, nearestNode, numberMarkers } from "@/lib/offline/layout/steps";
+import { attachHeaders, buildRegions, holdsText } from "@/lib/offline/layout/regions";
+import { detectMarkers, nearestNode, numberMarkers, onFrame, touchingNode } from "@/lib/offline/layout/steps";
 import type {
   Box,
   Connection,
@@ -21,6 +24,9 @@ import type {
 } from "@/lib/offline/types";
 
 export type { RawPixels } from "@/lib/offline/layout/raster";
+
+/** How far short of an icon an arrow to it may stop, in caption line heights. */
+const ICON_ARROW_GAP = 1.5;
 
 /**
  * The layout stage of the offline analyzer: from the image's pixels and the OCR's lines, which
@@ -42,11 +48,19 @@ export function analyzeLayout(pixels: RawPixels, textBoxes: TextBox[]): DiagramL
     detectMarkers(raster, mask, lines.map((l) => l.box)),
     digits,
   );
-  const rects = findRectangles(mask, raster.width, raster.height, { minWidth: 12, minHeight: 10, occluders: allText })
+  const rectangleOptions = { minWidth: 12, minHeight: 10, occluders: allText };
+  const drawnRects = findRectangles(mask, raster.width, raster.height, rectangleOptions);
+  const rects = [
+    ...drawnRects,
+    ...findFaintTiles(raster, drawnRects, rectangleOptions),
+    ...findDashedFrames(mask, raster.width, raster.height, drawnRects, rectangleOptions),
+  ]
     // A digit read on a step circle lets the circle pass for a box: it is none.
     .filter((r) => !markers.some((m) => coverage(r, inflate(m.box, 2)) > 0.8));
 
-  const { regions, outside } = buildRegions(rects, lines);
+  const built = buildRegions(rects, lines);
+  const { regions } = built;
+  const outside = attachHeaders(regions, built.outside);
   const grouping = groupRegions(regions.filter((r) => r.parent === null));
   const free = [...grouping.free, ...groupBlocks(outside).map((block) => ({ block, group: null }))];
   const roles = classifyFreeText(free, {
@@ -56,31 +70,42 @@ export function analyzeLayout(pixels: RawPixels, textBoxes: TextBox[]): DiagramL
     ignore: markers.map((m) => m.box),
     text: allText,
   });
-  const { groups, drafts } = readingTree(grouping.groups, [...grouping.nodes, ...roles.nodes]);
+  const tree = readingTree(grouping.groups, [...grouping.nodes, ...roles.nodes]);
+  const { groups } = tree;
+  const { drafts, legend } = setLegendApart(tree.drafts, roles);
 
-  // Arrows are followed between component boxes only: where an icon or a shape ends is too
-  // rough to tell a line's end on it from a line passing by.
-  const linkable = drafts.map((_, i) => i).filter((i) => drafts[i]!.drawnAs === "box");
+  // Arrows are followed between components drawn as boxes or icons; text inside an outline that
+  // is no rectangle is, more often than not, a label in the pocket between lines.
+  const linkable = drafts.map((_, i) => i).filter((i) => drafts[i]!.drawnAs !== "shape");
   const found = findConnections({
     raster,
     mask,
-    nodes: linkable.map((i) => drafts[i]!.box),
+    nodes: linkable.map((i) => linkBox(drafts[i]!)),
     groups: groups.map((g) => g.box),
     text: [
       ...lines.filter((l) => !roles.arrowLabels.some((a) => a.block.lines.includes(l))).map((l) => l.box),
-      ...drafts.filter((d) => d.drawnAs !== "box").map((d) => d.box),
+      ...drafts.filter((d) => d.drawnAs === "shape").map((d) => d.box),
     ],
     labels: roles.arrowLabels.map((a) => a.block.box),
     markers: markers.map((m) => m.box),
   });
 
-  // A step on an arrow is the step into the arrow's target; any other, the nearest component.
+  // A step on or against a component's box is that component's; one on a group's frame, away
+  // from any component, is the group's; one on an arrow is the step into the arrow's target; any other, the nearest
+  // component's.
+  const draftBoxes = drafts.map((d) => d.box);
   const numbered = markers
     .map((m, i) => {
       const on = found.markerOn[i];
-      return { ...m, node: on ? linkable[on.to]! : nearestNode(m.box, drafts.map((d) => d.box)) };
+      const touched = touchingNode(m.box, draftBoxes);
+      // On a frame, but with a component right by it, the marker is the component's.
+      const nearby = nearestNode(m.box, draftBoxes, Math.max(m.box.width, m.box.height));
+      const frame = touched === null && nearby === null ? onFrame(m.box, groups.map((g) => g.box)) : null;
+      const arrow = on && frame === null ? { from: linkable[on.from]!, to: linkable[on.to]! } : null;
+      const node = touched ?? (frame !== null ? null : arrow ? arrow.to : nearestNode(m.box, draftBoxes));
+      return { ...m, arrow, node, group: frame === null ? null : groups[frame]! };
     })
-    .filter((m): m is { box: Box; number: number; node: number | null } => m.number !== null)
+    .filter((m): m is typeof m & { number: number } => m.number !== null)
     .sort((a, b) => a.number - b.number);
 
   // With numbered steps, the stepped components lead in step order; the rest follow.
@@ -107,6 +132,8 @@ export function analyzeLayout(pixels: RawPixels, textBoxes: TextBox[]): DiagramL
     number: s.number,
     box: toSource(s.box),
     nodeId: s.node === null ? null : nodeId.get(s.node)!,
+    connection: s.arrow ? { from: nodeId.get(s.arrow.from)!, to: nodeId.get(s.arrow.to)! } : null,
+    containerId: containerId(s.group),
   }));
   const connections: Connection[] = found.connections.map((c) => ({
     from: nodeId.get(linkable[c.from]!)!,
@@ -129,7 +156,48 @@ export function analyzeLayout(pixels: RawPixels, textBoxes: TextBox[]): DiagramL
     steps,
     connections,
     notes,
+    legend,
   };
+}
+
+/**
+ * Takes the legend out of the components, notes and arrow labels (legend.ts): its entries stay
+ * in the layout, apart, and are linked to nothing. Changes `roles` in place.
+ */
+function setLegendApart(all: NodeDraft[], roles: FreeTextRoles): { drafts: NodeDraft[]; legend: TextBox[] } {
+  const free = [...roles.notes, ...roles.arrowLabels];
+  const members = findLegend([
+    ...all.map((draft) => ({ text: draft.label, box: draft.box })),
+    ...free.map((text) => ({ text: text.block.text, box: text.block.box })),
+  ]);
+  if (members.size === 0) return { drafts: all, legend: [] };
+  const inLegend = (text: FreeBlock) => members.has(all.length + free.indexOf(text));
+  // One entry per legend item, its lines joined: "* Future Accelerator Implementation".
+  const entries = [
+    ...all.filter((_, i) => members.has(i)).map((draft) => draft.lines),
+    ...free.filter(inLegend).map((text) => text.block.lines),
+  ];
+  roles.notes = roles.notes.filter((text) => !inLegend(text));
+  roles.arrowLabels = roles.arrowLabels.filter((text) => !inLegend(text));
+  const legend = entries
+    .filter((lines) => lines.length > 0)
+    .map((lines) => ({
+      text: readingText(lines),
+      confidence: Math.min(...lines.map((line) => line.source.confidence)),
+      box: lines.map((line) => line.source.box).reduce(union),
+    }))
+    .sort((a, b) => a.box.y - b.box.y || a.box.x - b.box.x);
+  return { drafts: all.filter((_, i) => !members.has(i)), legend };
+}
+
+/**
+ * Where arrows to a component end: its box, or around an icon a margin of about one and a half
+ * caption lines, since arrows to an icon stop short of it by about that much.
+ */
+function linkBox(draft: NodeDraft): Box {
+  if (draft.drawnAs !== "icon") return draft.box;
+  const lineHeight = Math.max(...draft.lines.map((line) => line.box.height));
+  return inflate(draft.box, ICON_ARROW_GAP * lineHeight);
 }
 
 /**

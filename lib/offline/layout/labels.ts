@@ -40,8 +40,8 @@ export function prepareLines(textBoxes: TextBox[], scale: number): { lines: Line
 }
 
 /**
- * Groups lines into blocks: a line joins a block when it sits right under it (gap below about
- * one line) and overlaps it horizontally, or right beside it on the same baseline.
+ * Groups lines into blocks: a line joins a block when it sits right under it (gap below less
+ * than a line) and overlaps it horizontally, or right beside it on the same baseline.
  */
 export function groupBlocks(lines: Line[]): Block[] {
   const sorted = [...lines].sort((a, b) => a.box.y - b.box.y || a.box.x - b.box.x);
@@ -53,9 +53,11 @@ export function groupBlocks(lines: Line[]): Block[] {
       const lh = Math.min(h, last.box.height);
       const similar = Math.max(h, last.box.height) <= 1.6 * lh;
       const below = line.box.y - bottom(last.box);
+      // The gap is measured against the taller line: OCR boxes hug the glyphs, so a line
+      // without descenders looks shorter than its neighbour and the usual leading looks wide.
       const stacked =
         below >= -0.3 * lh &&
-        below <= 0.8 * lh &&
+        below <= 0.9 * Math.max(h, last.box.height) &&
         (spanOverlap(b.box.x, right(b.box), line.box.x, right(line.box)) >= 0.3 ||
           Math.abs(centreX(b.box) - centreX(line.box)) <= 0.25 * Math.max(b.box.width, line.box.width));
       const beside =

@@ -1,5 +1,5 @@
 import "server-only";
-import { area, coverage } from "@/lib/offline/layout/geometry";
+import { area, bottom, centreX, coverage, right } from "@/lib/offline/layout/geometry";
 import type { Line } from "@/lib/offline/layout/labels";
 import type { Box } from "@/lib/offline/types";
 
@@ -44,4 +44,36 @@ export function buildRegions(rects: Box[], lines: Line[]): { regions: Region[]; 
 /** True when the region or anything inside it holds text. */
 export function holdsText(region: Region): boolean {
   return region.lines.length > 0 || region.children.some(holdsText);
+}
+
+/**
+ * Headers written just above a top-level box rather than inside it (a column's "Ingest" over
+ * its tile, "AKS" over its boundary) are moved into that box, where they read as its title:
+ * a line outside every box whose bottom is within a line's height of the box's top and which
+ * stands within the box's width. Each header goes to the box right under it.
+ */
+export function attachHeaders(regions: Region[], outside: Line[]): Line[] {
+  const roots = regions.filter((r) => r.parent === null && holdsText(r));
+  return outside.filter((line) => {
+    const lh = line.box.height;
+    const under = roots
+      .filter((r) => {
+        const gap = r.box.y - bottom(line.box);
+        const centre = centreX(line.box);
+        return (
+          gap >= -0.2 * lh &&
+          gap <= lh &&
+          r.box.height >= 2.5 * lh &&
+          centre >= r.box.x &&
+          centre <= right(r.box) &&
+          line.box.x >= r.box.x - lh &&
+          right(line.box) <= right(r.box) + lh
+        );
+      })
+      .sort((a, b) => a.box.y - bottom(line.box) - (b.box.y - bottom(line.box)));
+    const home = under[0];
+    if (!home) return true;
+    home.lines.push(line);
+    return false;
+  });
 }

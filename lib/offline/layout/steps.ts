@@ -1,6 +1,6 @@
 import "server-only";
 import { findFaces, type Face } from "@/lib/offline/layout/faces";
-import { boxDistance, centreX, centreY, coverage, inflate } from "@/lib/offline/layout/geometry";
+import { boxDistance, centreX, centreY, coverage, inflate, intersection } from "@/lib/offline/layout/geometry";
 import type { Line } from "@/lib/offline/layout/labels";
 import type { Raster } from "@/lib/offline/layout/raster";
 import type { Box } from "@/lib/offline/types";
@@ -136,9 +136,9 @@ export function numberMarkers(boxes: Box[], digits: Line[]): Marker[] {
 }
 
 /** The node a marker stands next to: the nearest, if it is within a few marker widths. */
-export function nearestNode(marker: Box, nodes: Box[]): number | null {
+export function nearestNode(marker: Box, nodes: Box[], within = 4 * Math.max(marker.width, marker.height)): number | null {
   let best: number | null = null;
-  let bestDistance = 4 * Math.max(marker.width, marker.height);
+  let bestDistance = within;
   nodes.forEach((box, i) => {
     // Equal gaps (a marker between two boxes) go to the box whose centre is nearer.
     const centres = Math.hypot(centreX(box) - centreX(marker), centreY(box) - centreY(marker));
@@ -147,6 +147,44 @@ export function nearestNode(marker: Box, nodes: Box[]): number | null {
       bestDistance = d;
       best = i;
     }
+  });
+  return best;
+}
+
+/**
+ * The component whose box the marker sits on or against (within a fifth of its size), the one
+ * it overlaps most when several; null when it touches none.
+ */
+export function touchingNode(marker: Box, nodes: Box[]): number | null {
+  const margin = 0.2 * Math.max(marker.width, marker.height);
+  let best: number | null = null;
+  let bestOverlap = -1;
+  nodes.forEach((box, i) => {
+    if (boxDistance(marker, box) > margin) return;
+    const overlap = intersection(marker, box);
+    if (overlap > bestOverlap) {
+      bestOverlap = overlap;
+      best = i;
+    }
+  });
+  return best;
+}
+
+/**
+ * The group whose frame the marker sits on (its centre within about half its size of the
+ * group's outline), the smallest when several; null when none. Numbered circles on a group's
+ * corner or edge number the group as a whole.
+ */
+export function onFrame(marker: Box, groups: Box[]): number | null {
+  const cx = centreX(marker);
+  const cy = centreY(marker);
+  const margin = 0.6 * Math.max(marker.width, marker.height);
+  let best: number | null = null;
+  groups.forEach((g, i) => {
+    const inside = cx >= g.x - margin && cx <= g.x + g.width + margin && cy >= g.y - margin && cy <= g.y + g.height + margin;
+    const toOutline = Math.min(Math.abs(cx - g.x), Math.abs(cx - g.x - g.width), Math.abs(cy - g.y), Math.abs(cy - g.y - g.height));
+    if (!inside || toOutline > margin) return;
+    if (best === null || g.width * g.height < groups[best]!.width * groups[best]!.height) best = i;
   });
   return best;
 }

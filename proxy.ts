@@ -27,7 +27,8 @@ export function proxy(request: NextRequest): NextResponse | Response {
 }
 
 export const config = {
-  // Not /api/analyze: Next's proxy buffers a request body it may need to replay and cuts it at
-  // 10 MB, which would break uploads. That route checks Host and Origin itself (handle-analyze).
-  matcher: ["/((?!api/analyze(?:/|$)).*)"],
+  // Not the upload routes: Next's proxy buffers a request body it may need to replay and cuts it
+  // at 10 MB, which would break uploads. They check Host and Origin themselves (handle-analyze,
+  // handle-structure).
+  matcher: ["/((?!api/(?:analyze|structure)(?:/|$)).*)"],
 };

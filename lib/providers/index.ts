@@ -3,7 +3,7 @@ import { getConfig, type AppConfig } from "@/lib/config";
 import type { ProviderId, ProviderSummary } from "@/lib/shared/providers";
 import { AppError } from "@/lib/shared/errors";
 import { getAdmission } from "@/lib/analysis/admission";
-import { createWorkerAnalyzer } from "@/lib/offline";
+import { createWorkerAnalyzer, type AnalyzeFunction } from "@/lib/offline";
 import { createGeminiProvider } from "@/lib/providers/gemini";
 import { createOfflineProvider } from "@/lib/providers/offline";
 import { createOpenAICompatibleProvider } from "@/lib/providers/openai-compatible";
@@ -16,17 +16,26 @@ export interface ProviderRegistry {
   providers: Provider[];
   /** The provider a request asked for; 400 when it is not configured here. */
   choose(id: string | undefined): Provider;
+  /** The offline analyzer's thread, which /api/structure shares with the offline provider (and its cache). */
+  offlineAnalyze?: AnalyzeFunction;
 }
 
-let cached: { config: AppConfig; registry: ProviderRegistry } | undefined;
+/**
+ * One registry per process, kept on globalThis: Next bundles each route apart, and a second copy
+ * would start a second analysis thread with its own OCR engine.
+ */
+const holder = ((globalThis as { [key: symbol]: { cached?: { key: string; registry: ProviderRegistry } } })[
+  Symbol.for("multimodal-reasoning-agent.providers")
+] ??= {});
 
 /**
  * The providers this server's configuration enables. The offline analyzer is always offered: it
  * needs nothing, and it is what a team picks when a diagram must not leave the network.
  */
 export function getProviders(config: AppConfig = getConfig()): ProviderRegistry {
-  if (cached?.config !== config) cached = { config, registry: createRegistry(config) };
-  return cached.registry;
+  const key = JSON.stringify(config);
+  if (holder.cached?.key !== key) holder.cached = { key, registry: createRegistry(config) };
+  return holder.cached.registry;
 }
 
 export function summarise(provider: Provider): ProviderSummary {
@@ -58,6 +67,7 @@ function createRegistry(config: AppConfig): ProviderRegistry {
   return {
     defaultProvider,
     providers,
+    offlineAnalyze: analyze,
     choose(id) {
       if (id === undefined) return defaultProvider;
       const provider = available.get(id as ProviderId);

@@ -25,7 +25,7 @@ export function buildStructure(analysis: ImageAnalysis): DiagramStructure {
     title: layout.title,
     components: analysis.components.map(({ node, concept }) => ({
       id: node.id,
-      name: node.label,
+      name: catalogueSpelling(node.label, concept ? [concept.alias, concept.name] : []),
       box: toTuple(node.box),
       group: node.containerId,
       step: firstStep.get(node.id) ?? null,
@@ -47,6 +47,17 @@ export function buildStructure(analysis: ImageAnalysis): DiagramStructure {
     legend: (layout.legend ?? []).map((item) => ({ text: item.text, box: toTuple(item.box) })),
     text: layout.notes.map((note) => ({ text: note.text, box: toTuple(note.box) })),
   };
+}
+
+/**
+ * OCR often drops the space between two words of a short caption ("LambdaFunctions"). When the
+ * label has exactly the letters and digits of the catalogue spelling it matched (or the name),
+ * that spelling is the same name written right; any other label stays as it was read.
+ */
+export function catalogueSpelling(label: string, spellings: readonly string[]): string {
+  const squash = (text: string) => text.toLowerCase().replace(/[^a-z0-9]/g, "");
+  const squashed = squash(label);
+  return spellings.find((spelling) => squash(spelling) === squashed) ?? label;
 }
 
 function toTuple(box: Box): StructureBox {

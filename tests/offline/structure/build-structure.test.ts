@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildStructure } from "@/lib/offline";
+import { catalogueSpelling } from "@/lib/offline/structure/build-structure";
 import { clickstream } from "@/tests/offline/analysis-fixtures";
 
 describe("buildStructure", () => {
@@ -27,5 +28,17 @@ describe("buildStructure", () => {
     expect(structure.steps[0]).toEqual({ number: 1, component: "n1", group: null, edge: null, text: null });
     expect(structure.text.length).toBeGreaterThan(0);
     expect(structure.legend).toEqual([]);
+  });
+});
+
+describe("catalogueSpelling", () => {
+  it("writes a label as its catalogue name when only spaces, case or punctuation differ", () => {
+    expect(catalogueSpelling("LambdaFunctions", ["AWS Lambda", "Lambda", "Lambda Functions"])).toBe("Lambda Functions");
+    expect(catalogueSpelling("amazon-s3", ["Amazon S3"])).toBe("Amazon S3");
+  });
+
+  it("keeps the label as read otherwise: a different word is never invented", () => {
+    expect(catalogueSpelling("Lambda Function URL", ["AWS Lambda", "Lambda Functions"])).toBe("Lambda Function URL");
+    expect(catalogueSpelling("Orders API", [])).toBe("Orders API");
   });
 });

@@ -1,0 +1,13 @@
+import { getConfig } from "@/lib/config";
+import { handleStructureRequest } from "@/lib/analysis/handle-structure";
+import { getProviders } from "@/lib/providers";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+export const maxDuration = 120;
+
+/** The diagram's structure, read offline: `?format=json` (default), `mermaid` or `drawio`. */
+export function POST(request: Request): Promise<Response> {
+  const config = getConfig();
+  return handleStructureRequest(request, { config, analyze: getProviders(config).offlineAnalyze! });
+}

@@ -3,6 +3,7 @@
 import { useState, type RefObject } from "react";
 import type { PickedImage } from "@/components/hooks/use-image-selection";
 import { ImageViewer } from "@/components/image-viewer";
+import { StructureDownloads } from "@/components/structure-downloads";
 import { Button } from "@/components/ui/button";
 import { formatBytes } from "@/lib/shared/format";
 
@@ -56,6 +57,7 @@ export function FilePreview({ image: { file, previewUrl }, disabled, zoomButtonR
           Remove
         </Button>
       </div>
+      <StructureDownloads key={previewUrl} source={{ file }} />
       {/* The viewer needs the pixel size to open fitted; a click before the preview has loaded opens it once it has. */}
       {viewedUrl === previewUrl && dimensions && (
         <ImageViewer

@@ -3,6 +3,7 @@
 import { useRef, useState } from "react";
 import { ZoomablePreview } from "@/components/file-preview";
 import { ImageViewer } from "@/components/image-viewer";
+import { StructureDownloads } from "@/components/structure-downloads";
 import { Button } from "@/components/ui/button";
 import { conversationImageUrl } from "@/lib/client/history-api";
 import type { SavedConversation } from "@/lib/client/conversation";
@@ -37,6 +38,7 @@ export function StoredImagePanel({ saved, onNewConversation }: StoredImagePanelP
       <Button onClick={onNewConversation} className="self-start">
         New conversation
       </Button>
+      {image && <StructureDownloads key={saved.id} source={{ url: src, name: title }} />}
       {viewing && image && (
         <ImageViewer
           src={src}

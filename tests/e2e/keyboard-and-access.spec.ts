@@ -62,6 +62,8 @@ test("Tab reaches every control in reading order, each with its name and a visib
     page.getByRole("button", { name: `Click to zoom into ${DIAGRAM_NAME}` }),
     page.getByRole("button", { name: "Replace" }),
     page.getByRole("button", { name: "Remove" }),
+    page.getByRole("button", { name: "Download as draw.io" }),
+    page.getByRole("button", { name: "Download as Mermaid" }),
     task,
     ...["Explain this architecture", "List every component and its role", "Find single points of failure and risks", "Review security", "Redraw as a Mermaid diagram"].map(
       (name) => examples.getByRole("button", { name }),

@@ -1,5 +1,5 @@
 import type { z } from "@/lib/shared/zod";
-import { errorBodySchema } from "@/lib/shared/analyze-contract";
+import { explanationOf, unexplainedFailure } from "@/lib/client/server-error";
 import {
   conversationListSchema,
   conversationSchema,
@@ -114,17 +114,8 @@ async function send(url: string, init: RequestInit): Promise<Response> {
 }
 
 async function responseError(response: Response): Promise<HistoryRequestError> {
-  let body: unknown = null;
-  try {
-    body = await response.json();
-  } catch {
-    // A proxy's HTML error page, say: described by its status below.
-  }
-  const explained = errorBodySchema.safeParse(body);
-  if (explained.success && explained.data.error.message) {
-    return new HistoryRequestError(explained.data.error.message, explained.data.error.code, response.status);
-  }
-  return new HistoryRequestError(`The server could not answer (HTTP ${response.status}). Please try again in a moment.`, "http_error", response.status);
+  const { message, code } = explanationOf(await response.text().catch(() => "")) ?? unexplainedFailure(response.status);
+  return new HistoryRequestError(message, code, response.status);
 }
 
 function unexpectedAnswer(status: number): HistoryRequestError {

@@ -1,6 +1,7 @@
 import { createParser } from "eventsource-parser";
 import type { ThinkingDepth } from "@/lib/shared/thinking";
-import { ANALYZE_FIELDS, errorBodySchema, type AnalyzeEvent } from "@/lib/shared/analyze-contract";
+import { ANALYZE_FIELDS, type AnalyzeEvent } from "@/lib/shared/analyze-contract";
+import { explanationOf, unexplainedFailure } from "@/lib/client/server-error";
 import { toAnalyzeEvent } from "@/lib/client/read-events";
 import type { ConversationTurn } from "@/lib/shared/providers";
 
@@ -168,16 +169,6 @@ async function* iterate<T>(stream: ReadableStream<T>): AsyncGenerator<T> {
 }
 
 function responseError(xhr: XMLHttpRequest): AnalysisRequestError {
-  let body: unknown = null;
-  try {
-    body = JSON.parse(xhr.responseText);
-  } catch {
-    // A proxy's HTML error page, say: described by its status below.
-  }
-  const explained = errorBodySchema.safeParse(body);
-  if (explained.success && explained.data.error.message) {
-    return new AnalysisRequestError(explained.data.error.message, explained.data.error.code);
-  }
-  if (xhr.status === 413) return new AnalysisRequestError("The image is too large for this server.", "file_too_large");
-  return new AnalysisRequestError(`The server could not answer (HTTP ${xhr.status}). Please try again in a moment.`, "http_error");
+  const { message, code } = explanationOf(xhr.responseText) ?? unexplainedFailure(xhr.status);
+  return new AnalysisRequestError(message, code);
 }

@@ -1,4 +1,5 @@
-import { ANALYZE_FIELDS, errorBodySchema } from "@/lib/shared/analyze-contract";
+import { ANALYZE_FIELDS } from "@/lib/shared/analyze-contract";
+import { explanationOf, unexplainedFailure } from "@/lib/client/server-error";
 
 /**
  * The page's side of POST /api/structure: the diagram read by the offline analyzer, as a file to
@@ -63,14 +64,8 @@ export function structureFileName(imageName: string, format: StructureFormat): s
 }
 
 async function errorMessage(response: Response): Promise<string> {
-  let body: unknown = null;
-  try {
-    body = await response.json();
-  } catch {
-    // A proxy's HTML error page, say: described by its status below.
-  }
-  const explained = errorBodySchema.safeParse(body);
-  if (explained.success && explained.data.error.message) return explained.data.error.message;
-  if (response.status === 413) return "The image is too large for this server.";
+  const explained = explanationOf(await response.text().catch(() => ""));
+  if (explained) return explained.message;
+  if (response.status === 413) return unexplainedFailure(413).message;
   return `The server could not read the diagram (HTTP ${response.status}). Please try again in a moment.`;
 }

@@ -43,6 +43,7 @@ const environmentSchema = z
     GEMINI_MODEL: optionalText.pipe(z.string().default("gemini-3.6-flash")),
     GEMINI_BASE_URL: optionalUrl,
     GEMINI_THINKING_LEVEL: optionalText.pipe(z.enum(THINKING_DEPTHS).optional()),
+    GEMINI_MEDIA_RESOLUTION: optionalText.pipe(z.enum(["low", "medium", "high"]).optional()),
     OPENAI_BASE_URL: optionalUrl,
     OPENAI_API_KEY: optionalText,
     OPENAI_MODEL: optionalText,
@@ -128,6 +129,11 @@ export interface GeminiSettings {
   baseUrl: string | undefined;
   /** The depth used when a request names none; the model's own default when unset. */
   thinkingLevel: ThinkingDepth | undefined;
+  /**
+   * How many tokens Gemini spends on the image (its `mediaResolution`): fewer for a cheaper,
+   * coarser read. The model's own default when unset.
+   */
+  mediaResolution: "low" | "medium" | "high" | undefined;
 }
 
 export interface OpenAISettings {
@@ -224,6 +230,7 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
         model: env.GEMINI_MODEL,
         baseUrl: env.GEMINI_BASE_URL,
         thinkingLevel: env.GEMINI_THINKING_LEVEL,
+        mediaResolution: env.GEMINI_MEDIA_RESOLUTION,
       }
     : undefined;
   const openai =

@@ -40,7 +40,7 @@ describe("parseConfig", () => {
     const config = parseConfig({ GEMINI_API_KEY: "key-123" });
     expect(config.provider).toBe("gemini");
     // No thinking level: the model's own default.
-    expect(config.gemini).toEqual({ apiKey: "key-123", model: "gemini-3.6-flash", baseUrl: undefined, thinkingLevel: undefined });
+    expect(config.gemini).toEqual({ apiKey: "key-123", model: "gemini-3.6-flash", baseUrl: undefined, thinkingLevel: undefined, mediaResolution: undefined });
   });
 
   it("reads every variable that is set", () => {
@@ -59,6 +59,7 @@ describe("parseConfig", () => {
       MAX_IMAGE_EDGE: "512",
       UPLOAD_DIR: "/srv/uploads",
       GEMINI_THINKING_LEVEL: "low",
+      GEMINI_MEDIA_RESOLUTION: "medium",
       IMAGE_CACHE_MINUTES: "5",
       IMAGE_CACHE_MB: "64",
       PREPARE_CONCURRENCY: "1",
@@ -83,7 +84,7 @@ describe("parseConfig", () => {
     });
     expect(config).toEqual({
       provider: "gemini",
-      gemini: { apiKey: "key-123", model: "gemini-pro-test", baseUrl: "http://127.0.0.1:9999", thinkingLevel: "low" },
+      gemini: { apiKey: "key-123", model: "gemini-pro-test", baseUrl: "http://127.0.0.1:9999", thinkingLevel: "low", mediaResolution: "medium" },
       openai: { baseUrl: "http://localhost:11434/v1", apiKey: "sk-local", model: "qwen2.5vl:7b" },
       model: { maxRetries: 0, firstTokenTimeoutMs: 5000, idleTimeoutMs: 7000 },
       upload: { maxBytes: 10 * 1024 * 1024, directory: "/srv/uploads", idleTimeoutMs: 3000, timeoutMs: 40_000 },

@@ -3,6 +3,7 @@ import {
   ApiError,
   FinishReason as GeminiFinishReason,
   GoogleGenAI,
+  MediaResolution,
   ThinkingLevel,
   type Content,
   type GenerateContentResponse,
@@ -67,6 +68,7 @@ export function createGeminiProvider(settings: GeminiSettings, options: { maxRet
             config: {
               systemInstruction: SYSTEM_INSTRUCTION,
               thinkingConfig: thinkingConfig(takesThinkingLevels ? (input.depth ?? settings.thinkingLevel) : undefined),
+              ...(settings.mediaResolution ? { mediaResolution: MEDIA_RESOLUTIONS[settings.mediaResolution] } : {}),
               abortSignal: input.signal,
             },
           }),
@@ -106,6 +108,12 @@ export function hasThinkingLevels(model: string): boolean {
 }
 
 /** Thought summaries always: the page shows them as the model's reasoning while it works. */
+const MEDIA_RESOLUTIONS = {
+  low: MediaResolution.MEDIA_RESOLUTION_LOW,
+  medium: MediaResolution.MEDIA_RESOLUTION_MEDIUM,
+  high: MediaResolution.MEDIA_RESOLUTION_HIGH,
+} as const;
+
 function thinkingConfig(depth: ThinkingDepth | undefined): ThinkingConfig {
   return { includeThoughts: true, ...(depth ? { thinkingLevel: THINKING_LEVELS[depth] } : {}) };
 }

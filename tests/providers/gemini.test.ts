@@ -15,10 +15,12 @@ interface Options {
   model?: string;
   /** GEMINI_THINKING_LEVEL. */
   thinkingLevel?: ThinkingDepth;
+  /** GEMINI_MEDIA_RESOLUTION. */
+  mediaResolution?: "low" | "medium" | "high";
 }
 
-function provider({ maxRetries = 0, baseUrl = bench.fake.url, model = "gemini-3-test", thinkingLevel }: Options = {}) {
-  return createGeminiProvider({ apiKey: "test-key", model, baseUrl, thinkingLevel }, { maxRetries });
+function provider({ maxRetries = 0, baseUrl = bench.fake.url, model = "gemini-3-test", thinkingLevel, mediaResolution }: Options = {}) {
+  return createGeminiProvider({ apiKey: "test-key", model, baseUrl, thinkingLevel, mediaResolution }, { maxRetries });
 }
 
 /** One answer from a fresh provider, as the route asks for a first question unless `input` says otherwise. */
@@ -106,6 +108,14 @@ describe("Gemini provider against a fake Gemini server", () => {
     ] as const)("sends the request's depth %s as thinkingLevel %s", async (depth, level) => {
       await collect(analyze({}, { depth }));
       expect(thinkingConfig()).toEqual({ includeThoughts: true, thinkingLevel: level });
+    });
+
+    it("sends GEMINI_MEDIA_RESOLUTION as the request's mediaResolution, and none when unset", async () => {
+      await collect(analyze({ mediaResolution: "low" }));
+      expect((onlyRequest().body as { generationConfig?: { mediaResolution?: string } }).generationConfig?.mediaResolution).toBe("MEDIA_RESOLUTION_LOW");
+      bench.fake.reset();
+      await collect(analyze());
+      expect((onlyRequest().body as { generationConfig?: Record<string, unknown> }).generationConfig).not.toHaveProperty("mediaResolution");
     });
 
     it("uses GEMINI_THINKING_LEVEL when the request names no depth", async () => {

@@ -33,6 +33,7 @@ export type ErrorCode =
   | "request_cancelled"
   | "server_busy"
   | "server_restarting"
+  | "answer_too_long"
   | "not_found"
   | "history_unavailable"
   | "internal_error";
@@ -69,6 +70,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   upload_timeout: 408,
   image_too_complex: 422,
   server_busy: 503,
+  // Only ever sent as an event mid-answer; as a status, the model server's fault.
+  answer_too_long: 502,
   // Draining before a restart: another instance (or this one, restarted) takes the next try.
   server_restarting: 503,
   // Unknown, someone else's, deleted, revoked: one answer for all, so no id can be probed.

@@ -1,9 +1,10 @@
 import "server-only";
-import { toAppError, type AppError } from "@/lib/shared/errors";
+import { AppError, toAppError } from "@/lib/shared/errors";
 import type { ProviderEvent } from "@/lib/providers/types";
 import { within } from "@/lib/streaming/deadline";
 import type { AnalyzeEvent, DoneEvent, MetaEvent } from "@/lib/shared/analyze-contract";
 import { encodeEvent, encodeKeepAlive } from "@/lib/streaming/sse";
+import { MAX_ANSWER_CHARS } from "@/lib/shared/limits";
 
 const KEEP_ALIVE_MS = 15_000;
 
@@ -37,6 +38,8 @@ export interface AnswerStreamSource {
    */
   stopSignal?: AbortSignal;
   stopError?(): AppError;
+  /** Most characters of answer and reasoning sent before the answer is cut (MAX_ANSWER_CHARS). */
+  maxAnswerChars?: number;
   keepAliveMs?: number;
 }
 
@@ -113,7 +116,18 @@ export function createAnswerStream(source: AnswerStreamSource): ReadableStream<U
     if (outcome.ended === "error") send(controller, { event: "error", data: { code: outcome.error.code, message: outcome.error.message } });
     finish(controller, outcome);
   };
+  let answerChars = 0;
   const enqueue = async (controller: ReadableStreamDefaultController<Uint8Array>, event: ProviderEvent) => {
+    if (event.type !== "done") {
+      answerChars += event.text.length;
+      if (answerChars > (source.maxAnswerChars ?? MAX_ANSWER_CHARS)) {
+        // A model that will not stop: the call ends, and the answer so far stands.
+        abort.abort();
+        events.return?.().catch(() => undefined);
+        await end(controller, { ended: "error", error: answerTooLongError(source.maxAnswerChars ?? MAX_ANSWER_CHARS) });
+        return;
+      }
+    }
     const analyzeEvent = analyzeEventFromProvider(event);
     if (analyzeEvent.event === "done") await end(controller, { ended: "done", done: analyzeEvent.data });
     else send(controller, analyzeEvent);
@@ -168,6 +182,10 @@ export function createAnswerStream(source: AnswerStreamSource): ReadableStream<U
       events.return?.().catch(() => undefined);
     },
   });
+}
+
+function answerTooLongError(maxChars: number): AppError {
+  return new AppError("answer_too_long", `The model kept writing past ${maxChars.toLocaleString("en")} characters; the answer was cut there.`);
 }
 
 /** A provider's event in the contract's words: the page never sees the provider's own shape. */

@@ -116,6 +116,20 @@ describe("createAnswerStream", () => {
     expect(onEnd).toHaveBeenCalledWith({ ended: "done", done: { finishReason: "stop", usage: { totalTokens: 9 } } });
   });
 
+  it("cuts an answer that runs past its character limit with an error event, and ends the model call", async () => {
+    const abort = new AbortController();
+    const { body, onEnd } = answer({
+      abort,
+      maxAnswerChars: 10,
+      events: events({ type: "thought", text: "Think." }, { type: "delta", text: "1234" }, { type: "delta", text: "never sent" }, { type: "done", finishReason: "stop" }),
+    });
+    const sent = await readEvents(body);
+    expect(sent.map((event) => event.event)).toEqual(["meta", "thought", "delta", "error"]);
+    expect(sent.at(-1)).toEqual({ event: "error", data: { code: "answer_too_long", message: "The model kept writing past 10 characters; the answer was cut there." } });
+    expect(abort.signal.aborted).toBe(true);
+    expect(onEnd).toHaveBeenCalledWith({ ended: "error", error: expect.objectContaining({ code: "answer_too_long" }) });
+  });
+
   it("writes exactly the encoded events, nothing in between, and reports the bytes and when the model first spoke", async () => {
     const before = Date.now();
     const { body, stats } = answer({

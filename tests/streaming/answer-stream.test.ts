@@ -116,6 +116,24 @@ describe("createAnswerStream", () => {
     expect(onEnd).toHaveBeenCalledWith({ ended: "done", done: { finishReason: "stop", usage: { totalTokens: 9 } } });
   });
 
+  it("asks the model for the next piece only as the client reads: a slow reader holds the model back, not the server's memory", async () => {
+    let pulled = 0;
+    async function* endless(): AsyncGenerator<ProviderEvent> {
+      for (;;) {
+        pulled++;
+        yield { type: "delta", text: "x".repeat(1_000) };
+      }
+    }
+    const { body } = answer({ events: endless() });
+    const reader = body.getReader();
+    await reader.read(); // meta
+    await reader.read(); // the first piece
+    // The client stops reading for a while: nothing more is taken from the model.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(pulled).toBeLessThanOrEqual(3);
+    await reader.cancel();
+  });
+
   it("cuts an answer that runs past its character limit with an error event, and ends the model call", async () => {
     const abort = new AbortController();
     const { body, onEnd } = answer({

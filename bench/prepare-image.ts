@@ -3,6 +3,7 @@
  * encode), per kind of image, on this machine. Run with `npm run bench`; the markdown goes to
  * stdout and to bench/results/prepare-image.md.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -38,18 +39,19 @@ async function main() {
       }
       const { size } = await stat(input.file);
       const source = result!.source;
+      const growth = memoryGrowth(input.file);
       rows.push(
-        `| ${input.name} | ${source.width}×${source.height} ${formatBytes(size)} | ${result!.width}×${result!.height} ${result!.mimeType} ${formatBytes(result!.bytes)} | ${median(times).toFixed(0)} | ${Math.max(...times).toFixed(0)} |`,
+        `| ${input.name} | ${source.width}×${source.height} ${formatBytes(size)} | ${result!.width}×${result!.height} ${result!.mimeType} ${formatBytes(result!.bytes)} | ${median(times).toFixed(0)} | ${Math.max(...times).toFixed(0)} | ${(growth / 2 ** 20).toFixed(0)} |`,
       );
       process.stderr.write(`${input.name}: ${median(times).toFixed(0)} ms\n`);
     }
     const report = [
       "# Image preparation time",
       "",
-      `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}, sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}. ${RUNS} runs each, limits ${LIMITS.maxEdge} px long edge and ${LIMITS.maxPixels.toLocaleString("en")} pixels.`,
+      `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}, sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}. ${RUNS} runs each, limits ${LIMITS.maxEdge} px long edge and ${LIMITS.maxPixels.toLocaleString("en")} pixels. Memory: the rise of resident memory while one preparation runs in a fresh process (bench/prepare-memory.ts).`,
       "",
-      "| input | uploaded | sent to the model | median ms | max ms |",
-      "| --- | --- | --- | --- | --- |",
+      "| input | uploaded | sent to the model | median ms | max ms | memory rise MiB |",
+      "| --- | --- | --- | --- | --- | --- |",
       ...rows,
       "",
     ].join("\n");
@@ -105,6 +107,15 @@ function noise(width: number, height: number): Buffer {
     pixels[index] = (index % 3) * 60 + (seed & 0x3f);
   }
   return pixels;
+}
+
+/** The preparation's peak memory rise, measured in a process of its own. */
+function memoryGrowth(file: string): number {
+  const output = execFileSync(process.execPath, ["--import", "tsx", "--conditions=react-server", path.join(PROJECT_ROOT, "bench/prepare-memory.ts"), file], {
+    cwd: PROJECT_ROOT,
+    encoding: "utf8",
+  });
+  return (JSON.parse(output.trim().split("\n").at(-1)!) as { peakGrowthBytes: number }).peakGrowthBytes;
 }
 
 function median(values: number[]): number {

@@ -115,7 +115,10 @@ async function encodeForModel(pixels: PixelsForModel, timeout: { seconds: number
   if ((png.length * 8) / (pixels.width * pixels.height) <= PHOTO_BITS_PER_PIXEL) {
     return { data: png, mimeType: "image/png" };
   }
-  const jpeg = await raw().jpeg({ quality: 90, mozjpeg: true, chromaSubsampling: "4:4:4" }).toBuffer();
+  // One pass, no optimised Huffman tables or trellis (mozjpeg): those keep every coefficient of
+  // the image in memory at once, several times the raw pixels on a photo, for a few per cent of
+  // bytes (bench/results/prepare-image.md measures the memory).
+  const jpeg = await raw().jpeg({ quality: 90, chromaSubsampling: "4:4:4", optimiseCoding: false }).toBuffer();
   return jpeg.length * JPEG_MIN_SAVING <= png.length
     ? { data: jpeg, mimeType: "image/jpeg" }
     : { data: png, mimeType: "image/png" };

@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
+import { installFakeFetch } from "@/tests/helpers/fake-fetch";
 import {
   conversationExportUrl,
   conversationImageUrl,
@@ -15,39 +16,7 @@ import type { Conversation, ConversationSummary } from "@/lib/shared/history-con
 
 /** The page's side of /api/conversations, with the network played by a fake fetch. */
 
-interface SentRequest {
-  url: string;
-  method: string;
-  headers: Record<string, string>;
-  body: string | undefined;
-  credentials: RequestCredentials | undefined;
-}
-
-let sent: SentRequest[];
-let answers: Array<Response | Error>;
-
-beforeEach(() => {
-  sent = [];
-  answers = [];
-  vi.stubGlobal("fetch", async (url: string, init: RequestInit = {}) => {
-    sent.push({
-      url,
-      method: init.method ?? "GET",
-      headers: Object.fromEntries(new Headers(init.headers).entries()),
-      body: typeof init.body === "string" ? init.body : undefined,
-      credentials: init.credentials,
-    });
-    if (init.signal?.aborted) throw new DOMException("The operation was aborted.", "AbortError");
-    const answer = answers.shift();
-    if (!answer) throw new Error(`no answer scripted for ${url}`);
-    if (answer instanceof Error) throw answer;
-    return answer;
-  });
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
+const { sent, answers } = installFakeFetch();
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 const noContent = () => new Response(null, { status: 204 });

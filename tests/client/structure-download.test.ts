@@ -1,33 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
+import { installFakeFetch } from "@/tests/helpers/fake-fetch";
 import { downloadStructure, fetchImageFile, structureFileName } from "@/lib/client/structure-download";
 
 /** The page's side of POST /api/structure, with the network played by a fake fetch. */
 
-interface SentRequest {
-  url: string;
-  method: string;
-  body: BodyInit | null | undefined;
-}
-
-let sent: SentRequest[];
-let answers: Array<Response | Error>;
-
-beforeEach(() => {
-  sent = [];
-  answers = [];
-  vi.stubGlobal("fetch", async (url: string, init: RequestInit = {}) => {
-    sent.push({ url, method: init.method ?? "GET", body: init.body });
-    if (init.signal?.aborted) throw new DOMException("The operation was aborted.", "AbortError");
-    const answer = answers.shift();
-    if (!answer) throw new Error(`no answer scripted for ${url}`);
-    if (answer instanceof Error) throw answer;
-    return answer;
-  });
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
+const { sent, answers } = installFakeFetch();
 
 const image = () => new File([new Uint8Array([137, 80, 78, 71])], "serverless-diagram.png", { type: "image/png" });
 

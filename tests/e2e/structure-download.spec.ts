@@ -31,11 +31,21 @@ function downloads(page: Page) {
 /** Clicks a download button and waits for the file, checking the button says it is working meanwhile. */
 async function download(page: Page, label: string): Promise<{ download: Download; text: string }> {
   const button = page.getByRole("button", { name: label });
+  // The request is held until the working state is seen: a reading the server already has cached
+  // can come back before an assertion could look.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route("**/api/structure**", async (route) => {
+    await held;
+    await route.continue();
+  });
   const waiting = page.waitForEvent("download", { timeout: READ_TIMEOUT });
   await button.click();
   const working = page.getByRole("button", { name: "Reading the diagram…" });
   await expect(working).toBeDisabled();
+  release();
   const file = await waiting;
+  await page.unroute("**/api/structure**");
   await expect(button).toBeEnabled({ timeout: READ_TIMEOUT });
   const path = await file.path();
   return { download: file, text: await readFile(path, "utf8") };

@@ -426,8 +426,11 @@ describe("POST /api/analyze: follow-up questions about a kept image", () => {
 
   it("gives a re-sent image the same id, so the page can keep asking with it", async () => {
     const first = await firstQuestion();
+    const mark = logMark();
     const again = metaOf(await readAll(await post({ prompt: "Explain" }, await diagramPng())));
     expect(again?.imageId).toBe(first.imageId);
+    // Its log line is let through before the next test takes its mark.
+    await loggedSince(mark);
   });
 
   it("answers a follow-up through the OpenAI-compatible server with the image in its first user message only", async () => {

@@ -141,16 +141,14 @@ class UploadInProgress {
   private fileCount = 0;
   private image: { path: string; stream: WriteStream; written: Promise<void> } | undefined;
   private failure: unknown;
-  private readonly failed: Promise<never>;
-  private rejectFailed!: (error: unknown) => void;
+  /** The waits in progress, told of the first failure. */
+  private readonly failureListeners = new Set<(error: unknown) => void>();
   private readonly closed: Promise<void>;
 
   constructor(
     private readonly parser: busboy.Busboy,
     private readonly limits: UploadLimits,
   ) {
-    this.failed = new Promise<never>((_, reject) => (this.rejectFailed = reject));
-    this.failed.catch(() => undefined);
     this.closed = new Promise((resolve) => parser.once("close", resolve));
     parser.on("field", (name, value, info) => {
       this.fieldsBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
@@ -189,7 +187,7 @@ class UploadInProgress {
   fail(error: unknown) {
     if (this.failure !== undefined) return;
     this.failure = error;
-    this.rejectFailed(error);
+    for (const listener of this.failureListeners) listener(error);
     // Not from inside busboy's own event: it still uses its state after emitting.
     process.nextTick(() => this.parser.destroy());
   }
@@ -198,17 +196,25 @@ class UploadInProgress {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  /** Waits for `promise`, unless the upload fails first or `ms` pass. */
+  /**
+   * Waits for `promise`, unless the upload fails first or `ms` pass. Not a `Promise.race` with a
+   * promise of the failure: a race leaves a reaction on a promise that stays pending, and each
+   * reaction would keep its read's chunk alive, the whole body by the end of the upload.
+   */
   async within<T>(promise: Promise<T>, ms: number, onTimeout: () => AppError): Promise<T> {
     this.throwIfFailed();
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(onTimeout()), Math.max(0, ms));
-    });
+    let listener: ((error: unknown) => void) | undefined;
     try {
-      return await Promise.race([promise, this.failed, timedOut]);
+      return await new Promise<T>((resolve, reject) => {
+        listener = reject;
+        this.failureListeners.add(listener);
+        timer = setTimeout(() => reject(onTimeout()), Math.max(0, ms));
+        promise.then(resolve, reject);
+      });
     } finally {
       clearTimeout(timer);
+      if (listener) this.failureListeners.delete(listener);
     }
   }
 

@@ -1,6 +1,8 @@
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import v8 from "node:v8";
+import vm from "node:vm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AppError } from "@/lib/shared/errors";
 import { parseUpload, type ParsedUpload, type UploadLimits } from "@/lib/upload/parse-upload";
@@ -28,6 +30,12 @@ function multipart(entries: Array<[string, string | File]>): Request {
 
 function png(bytes: Uint8Array, name = "diagram.png"): File {
   return new File([new Uint8Array(bytes)], name, { type: "image/png" });
+}
+
+/** V8's collector, which tests of what stays in memory call to leave only what is still referenced. */
+function collectGarbage(): () => void {
+  v8.setFlagsFromString("--expose-gc");
+  return vm.runInNewContext("gc") as () => void;
 }
 
 /** The stored file of an upload that must have one. */
@@ -129,6 +137,39 @@ describe("parseUpload", () => {
     parsed = await parseUpload(request, limits);
     expect(parsed.fields).toEqual({ prompt: "What is this?" });
     expect(await readFile(fileOf(parsed).path)).toEqual(image);
+  });
+
+  it("holds no piece of the body once it is on disk, so a large upload costs no more memory than a small one", async () => {
+    const gc = collectGarbage();
+    const boundary = "----mra-test-boundary-memory";
+    const head = new TextEncoder().encode(`--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="d.png"\r\nContent-Type: image/png\r\n\r\n`);
+    const tail = new TextEncoder().encode(`\r\n--${boundary}--\r\n`);
+    const PIECES = 64;
+    const alive: Array<WeakRef<Uint8Array>> = [];
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === 0) controller.enqueue(head);
+        if (sent === PIECES) {
+          controller.enqueue(tail);
+          controller.close();
+          return;
+        }
+        const piece = new Uint8Array(64 * 1024).fill(sent % 251);
+        alive.push(new WeakRef(piece));
+        controller.enqueue(piece);
+        sent++;
+      },
+    });
+    const request = new Request(URL_, { method: "POST", body, headers: { "content-type": `multipart/form-data; boundary=${boundary}` }, duplex: "half" } as RequestInit);
+
+    parsed = await parseUpload(request, { ...limits, maxFileBytes: 8 * MB });
+    expect(fileOf(parsed).bytes).toBe(PIECES * 64 * 1024);
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    gc();
+    // The upload is still in hand (its cleanup is not called yet): none of the pieces it read is.
+    expect(alive.filter((piece) => piece.deref() !== undefined)).toHaveLength(0);
   });
 
   it("rejects a file over the limit with 413 file_too_large and leaves no file behind", async () => {

@@ -111,17 +111,59 @@ const JPEG_MIN_SAVING = 4;
  */
 async function encodeForModel(pixels: PixelsForModel, timeout: { seconds: number }): Promise<{ data: Buffer; mimeType: AcceptedMimeType }> {
   const raw = () => sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } }).timeout(timeout);
+  const bitsPerPixel = (bytes: number) => (bytes * 8) / (pixels.width * pixels.height);
+  const asJpeg = () =>
+    // One pass, no optimised Huffman tables or trellis (mozjpeg): those keep every coefficient of
+    // the image in memory at once, several times the raw pixels on a photo, for a few per cent of
+    // bytes (bench/results/prepare-image.md measures the memory).
+    raw().jpeg({ quality: 90, chromaSubsampling: "4:4:4", optimiseCoding: false }).toBuffer();
+
+  // A large photo's lossless PNG is about as large as its pixels: encoding it only to throw it
+  // away would hold both at once (bench/results/upload-memory.md). Strips of the image, encoded
+  // alone, say which kind it is; only a clear photo skips the whole PNG.
+  const sampled = pixels.data.length > SAMPLE_ABOVE_BYTES ? await sampleBitsPerPixel(pixels, timeout) : undefined;
+  if (sampled !== undefined && sampled >= PHOTO_BITS_PER_PIXEL * SAMPLE_MARGIN) {
+    const jpeg = await asJpeg();
+    const pngEstimate = (sampled * pixels.width * pixels.height) / 8;
+    if (jpeg.length * JPEG_MIN_SAVING <= pngEstimate) return { data: jpeg, mimeType: "image/jpeg" };
+  }
+
   const png = await raw().png({ compressionLevel: 6 }).toBuffer();
-  if ((png.length * 8) / (pixels.width * pixels.height) <= PHOTO_BITS_PER_PIXEL) {
+  if (bitsPerPixel(png.length) <= PHOTO_BITS_PER_PIXEL) {
     return { data: png, mimeType: "image/png" };
   }
-  // One pass, no optimised Huffman tables or trellis (mozjpeg): those keep every coefficient of
-  // the image in memory at once, several times the raw pixels on a photo, for a few per cent of
-  // bytes (bench/results/prepare-image.md measures the memory).
-  const jpeg = await raw().jpeg({ quality: 90, chromaSubsampling: "4:4:4", optimiseCoding: false }).toBuffer();
+  const jpeg = await asJpeg();
   return jpeg.length * JPEG_MIN_SAVING <= png.length
     ? { data: jpeg, mimeType: "image/jpeg" }
     : { data: png, mimeType: "image/png" };
+}
+
+/** Larger decoded images are sampled before a whole PNG is encoded; smaller ones are cheap to encode twice. */
+const SAMPLE_ABOVE_BYTES = 16 * 1024 * 1024;
+/** How far past the photo threshold the strips must be for the whole PNG to be skipped. */
+const SAMPLE_MARGIN = 1.25;
+const SAMPLE_STRIPS = 8;
+const SAMPLE_STRIP_ROWS = 64;
+
+/**
+ * Bits per pixel of a PNG of evenly spaced full-width strips of the image, at its own resolution
+ * (a scaled-down copy would be denser than the image): close to the whole PNG's for a photo,
+ * whose noise is everywhere.
+ */
+async function sampleBitsPerPixel(pixels: PixelsForModel, timeout: { seconds: number }): Promise<number> {
+  const rowBytes = pixels.width * pixels.channels;
+  const rows = Math.min(pixels.height, SAMPLE_STRIPS * SAMPLE_STRIP_ROWS);
+  const strips = Buffer.allocUnsafe(rows * rowBytes);
+  const stride = Math.floor(pixels.height / SAMPLE_STRIPS);
+  for (let row = 0; row < rows; row++) {
+    const sourceRow = rows === pixels.height ? row : Math.floor(row / SAMPLE_STRIP_ROWS) * stride + (row % SAMPLE_STRIP_ROWS);
+    pixels.data.copy(strips, row * rowBytes, sourceRow * rowBytes, (sourceRow + 1) * rowBytes);
+  }
+  const png = await sharp(strips, { raw: { width: pixels.width, height: rows, channels: pixels.channels } })
+    .timeout(timeout)
+    .png({ compressionLevel: 6 })
+    .toBuffer();
+  return (png.length * 8) / (pixels.width * rows);
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   diagramPng,
   exifRotatedJpeg,
   manyScanJpeg,
+  largeDiagramPng,
   photoLikePixels,
   photoLikePng,
   pixelBombPng,
@@ -104,6 +105,17 @@ describe("prepareImage", () => {
         .toBuffer();
       expect(prepared.bytes * 4).toBeLessThan(png.length);
       expect(prepared.bytes).toBe(prepared.data.length);
+    });
+
+    it("tells a large photo from a large diagram by strips of it, before any whole PNG is made", async () => {
+      // Both decode to more than the size above which strips are sampled first.
+      const [width, height] = [2600, 2400];
+      const photo = await prepare(await photoLikePng(width, height));
+      expect(photo.mimeType).toBe("image/jpeg");
+      const png = await sharp(photoLikePixels(width, height), { raw: { width, height, channels: 3 } }).png({ compressionLevel: 6 }).toBuffer();
+      expect(photo.bytes * 4).toBeLessThan(png.length);
+      const diagram = await prepare(await largeDiagramPng(6000, 4000));
+      expect([diagram.mimeType, diagram.width, diagram.height]).toEqual(["image/png", 3072, 2048]);
     });
 
     it("keeps a photo's colours close (JPEG q90 without chroma subsampling)", async () => {

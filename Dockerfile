@@ -25,7 +25,7 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
 # PORT and HOSTNAME are read by server.js; the MALLOC settings are npm's `serve` script's, so
-# memory used for large images goes back to the system (docs/deployment.md, "Memory").
+# memory used for large images goes back to the system (docs/deploy.md, "Memory").
 ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 \
   PORT=3000 HOSTNAME=0.0.0.0 \
   DATA_DIR=/data \

@@ -10,7 +10,7 @@ import { APP_SETTING_VARIABLES } from "./next-server";
 /**
  * The container image's server without the container: no image registry is reachable here, so
  * `docker build` cannot run. Instead the Dockerfile itself is read, and its build stage, its
- * runtime stage's COPY lines, ENV and CMD are carried out on this machine (see docs/deployment.md,
+ * runtime stage's COPY lines, ENV and CMD are carried out on this machine (see docs/deploy.md,
  * "Container", for what differs: the base image and so the Node version, and the port when 3000
  * is taken).
  */

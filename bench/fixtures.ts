@@ -1,4 +1,5 @@
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -49,4 +50,47 @@ export async function publishReport(file: string, markdown: string): Promise<voi
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, markdown);
   process.stdout.write(markdown);
+}
+
+/** One measured figure: its value and, where it has one, the baseline measured in the same run. */
+export interface Figure {
+  /** What was measured, in a few words: "peak memory rise, 150 MB PNG". */
+  label: string;
+  value: number;
+  unit: "ms" | "MiB" | "bytes" | "tokens" | "%" | "req/s" | "count";
+  /** The same measurement of the baseline, in the same run, so the ratio survives a noisy machine. */
+  baseline?: { label: string; value: number };
+  /** The issue's target for the value or, with `ratio`, for value ÷ baseline. */
+  target?: { max: number; of: "value" | "ratio" };
+}
+
+const SUMMARY_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "results/summary.json");
+
+/**
+ * Records one benchmark's figures in bench/results/summary.json under its name, keeping the other
+ * benchmarks' entries: each benchmark can be run alone, and `npm run bench` runs them all.
+ */
+export async function recordSummary(bench: string, figures: Record<string, Figure>): Promise<void> {
+  let summary: Record<string, unknown> = {};
+  try {
+    summary = JSON.parse(await readFile(SUMMARY_FILE, "utf8")) as Record<string, unknown>;
+  } catch {
+    // No summary yet: this benchmark starts it.
+  }
+  const entries = Object.fromEntries(
+    Object.entries(figures).map(([key, figure]) => {
+      const ratio = figure.baseline && figure.baseline.value !== 0 ? Number((figure.value / figure.baseline.value).toFixed(3)) : undefined;
+      const measured = figure.target ? (figure.target.of === "ratio" ? ratio : figure.value) : undefined;
+      const met = figure.target && measured !== undefined ? measured <= figure.target.max : undefined;
+      return [key, { ...figure, value: round(figure.value), ...(ratio === undefined ? {} : { ratio }), ...(met === undefined ? {} : { met }) }];
+    }),
+  );
+  summary[bench] = { measuredAt: new Date().toISOString(), node: process.version, cores: os.cpus().length, figures: entries };
+  const ordered = Object.fromEntries(Object.keys(summary).sort().map((key) => [key, summary[key]]));
+  await mkdir(path.dirname(SUMMARY_FILE), { recursive: true });
+  await writeFile(SUMMARY_FILE, `${JSON.stringify(ordered, null, 2)}\n`);
+}
+
+function round(value: number): number {
+  return Math.abs(value) >= 100 ? Math.round(value) : Number(value.toFixed(2));
 }

@@ -18,7 +18,7 @@ import { getHistoryStore, SQLITE_FILE_NAME } from "@/lib/store/database";
 import type { HistoryStore, ImageToKeep } from "@/lib/store/history-store";
 import { formatBytes } from "@/lib/shared/format";
 import { postgresInstalled, startPostgres } from "@/tests/helpers/postgres";
-import { publishReport } from "./fixtures";
+import { publishReport, recordSummary, type Figure } from "./fixtures";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS_FILE = path.join(PROJECT_ROOT, "bench/results/history.md");
@@ -77,7 +77,11 @@ async function main() {
       ...sections,
     ].join("\n"),
   );
+  await recordSummary("history", figures);
 }
+
+/** The slowest list and search at p95, per database, for bench/results/summary.json. */
+const figures: Record<string, Figure> = {};
 
 async function measure(name: string, config: AppConfig, images: ImageToKeep[], totalBytes: (store: HistoryStore) => Promise<number>): Promise<string> {
   const store = await getHistoryStore(config);
@@ -114,6 +118,10 @@ async function measure(name: string, config: AppConfig, images: ImageToKeep[], t
     times.sort((a, b) => a - b);
     timings.push({ label, p50: percentile(times, 0.5), p95: percentile(times, 0.95), found });
   }
+  const key = name === "SQLite" ? "sqlite" : "postgres";
+  const worst = (rows: Timing[]) => Math.max(...rows.map((timing) => timing.p95));
+  figures[`${key}ListP95`] = { label: `${name}: slowest page of the list, p95, ${CONVERSATIONS.toLocaleString("en")} conversations`, value: worst(timings.slice(0, 2)), unit: "ms", target: { max: 50, of: "value" } };
+  figures[`${key}SearchP95`] = { label: `${name}: slowest search, p95, ${CONVERSATIONS.toLocaleString("en")} conversations`, value: worst(timings.slice(2)), unit: "ms", target: { max: 50, of: "value" } };
   const imageRows = await store.db.selectFrom("images").select((eb) => [eb.fn.countAll().as("count"), eb.fn.sum("bytes").as("bytes")]).executeTakeFirstOrThrow();
   const total = await totalBytes(store);
   const imageBytes = Number(imageRows.bytes);

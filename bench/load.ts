@@ -17,7 +17,7 @@ import { startFakeModelServer } from "@/tests/helpers/fake-model-server";
 import { photoLikePixels } from "@/tests/helpers/images";
 import { startNextServer, TEST_DIST_DIR } from "@/tests/helpers/next-server";
 import { probeHealth, residentBytes } from "@/tests/helpers/server-probe";
-import { publishReport } from "./fixtures";
+import { publishReport, recordSummary, type Figure } from "./fixtures";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS_FILE = path.join(PROJECT_ROOT, "bench/results/load.md");
@@ -25,6 +25,12 @@ const LEVELS = [1, 4, 16, 64];
 /** Requests per level: enough for a p95 at the low levels, a full round of clients at the high ones. */
 const requestsAt = (clients: number) => Math.max(12, clients * 2);
 const LEVEL_TIME_LIMIT_MS = 120_000;
+/**
+ * The ceiling the server's resident memory must stay under at every level: the default limits
+ * let two preparations run at once and queue the rest on disk, so memory must not follow the
+ * number of clients.
+ */
+const MEMORY_CEILING_MIB = 1024;
 /** The fake answer: pieces with a pause between them, like a model writing. */
 const ANSWER_PIECES = 20;
 const PIECE_DELAY_MS = 25;
@@ -66,7 +72,7 @@ async function main() {
     [
       "# Load",
       "",
-      `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}. Each request uploads a ${(image.length / 2 ** 20).toFixed(1)} MiB PNG (${IMAGE_WIDTH}×${IMAGE_HEIGHT}, photo-like pixels stored uncompressed) and reads a ${ANSWER_PIECES}-piece answer from the fake Gemini server (${PIECE_DELAY_MS} ms between pieces). Default limits (PREPARE_CONCURRENCY 2, PREPARE_QUEUE 16). The server's resident memory before the first level: ${(baselineRss / 2 ** 20).toFixed(0)} MiB.`,
+      `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}. Each request uploads a ${(image.length / 2 ** 20).toFixed(1)} MiB PNG (${IMAGE_WIDTH}×${IMAGE_HEIGHT}, photo-like pixels stored uncompressed) and reads a ${ANSWER_PIECES}-piece answer from the fake Gemini server (${PIECE_DELAY_MS} ms between pieces). Default limits (PREPARE_CONCURRENCY 2, PREPARE_QUEUE 16). The server's resident memory before the first level: ${(baselineRss / 2 ** 20).toFixed(0)} MiB; the ceiling it must stay under at every level: ${MEMORY_CEILING_MIB} MiB.`,
       "",
       "Time to first token: from sending the request to the first word of the answer (upload, preparation and the queue's wait included).",
       "",
@@ -76,6 +82,16 @@ async function main() {
       "",
     ].join("\n"),
   );
+  const figures: Record<string, Figure> = {};
+  for (const result of results) {
+    const sorted = [...result.ttftMs].sort((a, b) => a - b);
+    const at = `at ${result.clients} client${result.clients === 1 ? "" : "s"}`;
+    figures[`ttftP95At${result.clients}`] = { label: `time to first token p95 ${at} (10 MB PNG)`, value: percentile(sorted, 0.95) ?? Number.NaN, unit: "ms" };
+    figures[`refusedAt${result.clients}`] = { label: `requests refused with 503 ${at}, of ${result.requests}`, value: result.refused, unit: "count" };
+    figures[`failedAt${result.clients}`] = { label: `requests failed ${at}`, value: result.failed, unit: "count", target: { max: 0, of: "value" } };
+    figures[`peakRssAt${result.clients}`] = { label: `server peak RSS ${at}`, value: result.peakRssBytes / 2 ** 20, unit: "MiB", target: { max: MEMORY_CEILING_MIB, of: "value" } };
+  }
+  await recordSummary("load", figures);
 }
 
 const IMAGE_WIDTH = 2100;

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { prepareImage } from "@/lib/image/prepare-image";
 import { analyzeImage } from "@/lib/offline/analyze-image";
 import { createPaddleOcr, type OcrEngine } from "@/lib/offline/ocr/paddle-ocr";
-import { loadFixtures, publishReport } from "./fixtures";
+import { loadFixtures, publishReport, recordSummary } from "./fixtures";
 
 const RESULTS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "results/offline-latency.md");
 const RUNS = 7;
@@ -65,6 +65,18 @@ async function main() {
     "",
   ].join("\n");
   await publishReport(RESULTS_FILE, report);
+  const warm = fixtures.map((_, index) => median(times.get(int8)![index]!));
+  await recordSummary("offline-latency", {
+    coldStart: { label: "offline engine cold start", value: coldMs, unit: "ms" },
+    warmMedian: {
+      label: "warm analysis of a 1600 px diagram, median over the diagrams' medians",
+      value: median(warm),
+      unit: "ms",
+      baseline: { label: "the same with the float recogniser", value: median(fixtures.map((_, index) => median(times.get(float)![index]!))) },
+    },
+    warmWorstMedian: { label: "warm analysis, the slowest diagram's median", value: Math.max(...warm), unit: "ms" },
+    peakRss: { label: "peak RSS with the int8 engine, after one analysis of each diagram", value: peakMegabytes / 1.048576, unit: "MiB" },
+  });
 }
 
 await main();

@@ -162,7 +162,7 @@ const sharp = require("sharp");
 sharp.cache(false);
 const fs = require("node:fs");
 const status = () => fs.readFileSync("/proc/self/status", "utf8");
-const kb = (text, name) => Number(new RegExp(name + ":\\s+(\\d+) kB").exec(text)[1]) * 1024;
+const kb = (text, name) => Number(text.split(String.fromCharCode(10)).find((line) => line.startsWith(name + ":")).replace(/[^0-9]/g, "")) * 1024;
 const before = kb(status(), "VmRSS");
 fs.writeFileSync("/proc/self/clear_refs", "5");
 sharp(process.argv[1], { limitInputPixels: false }).resize({ width: 3072, height: 3072, fit: "inside", withoutEnlargement: true }).raw().toBuffer()

@@ -1,5 +1,5 @@
 import "server-only";
-import sharp, { type Metadata } from "sharp";
+import sharp, { type Metadata, type Sharp, type SharpOptions } from "sharp";
 import { AppError } from "@/lib/shared/errors";
 import { detectImageType, type AcceptedMimeType } from "@/lib/image/detect-type";
 import { countJpegScansInFile } from "@/lib/image/jpeg-scans";
@@ -54,34 +54,93 @@ export async function prepareImage(path: string, limits: ImageLimits): Promise<P
     throw new AppError("image_too_large", `The image is ${width.toLocaleString("en")} × ${height.toLocaleString("en")} pixels; at most ${limits.maxPixels.toLocaleString("en")} pixels are accepted.`);
   }
 
-  let pixels: PixelsForModel;
-  try {
-    const { data, info } = await sharp(path, options)
+  // Upright, flattened onto white (transparent diagrams often have dark text on nothing: models
+  // see that as black on black), scaled down, in sRGB: what is encoded for the model.
+  const forModel = () =>
+    sharp(path, options)
       .timeout(timeout)
       .rotate()
-      // Transparent diagrams often have dark text on nothing: models see that as black on black.
       .flatten({ background: "#ffffff" })
       .resize({ width: limits.maxEdge, height: limits.maxEdge, fit: "inside", withoutEnlargement: true })
-      .toColourspace("srgb")
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    pixels = { data, width: info.width, height: info.height, channels: info.channels };
-  } catch (error) {
-    throw timedOut(error, limits.timeoutSeconds) ?? undecodable(error);
+      .toColourspace("srgb");
+
+  let encoded: EncodedImage | undefined;
+  if (scaledBytes(width, height, limits.maxEdge) > DIRECT_ABOVE_BYTES) {
+    try {
+      encoded = await encodeFromFile(forModel, await topStripBitsPerPixel(path, width, height, options, timeout));
+    } catch (error) {
+      throw timedOut(error, limits.timeoutSeconds) ?? undecodable(error);
+    }
   }
-  let encoded: { data: Buffer; mimeType: AcceptedMimeType };
-  try {
-    encoded = await encodeForModel(pixels, timeout);
-  } catch (error) {
-    throw timedOut(error, limits.timeoutSeconds) ?? error;
+  if (!encoded) {
+    let pixels: PixelsForModel;
+    try {
+      const { data, info } = await forModel().raw().toBuffer({ resolveWithObject: true });
+      pixels = { data, width: info.width, height: info.height, channels: info.channels };
+    } catch (error) {
+      throw timedOut(error, limits.timeoutSeconds) ?? undecodable(error);
+    }
+    try {
+      encoded = await encodeForModel(pixels, timeout);
+    } catch (error) {
+      throw timedOut(error, limits.timeoutSeconds) ?? error;
+    }
   }
-  return {
-    ...encoded,
-    width: pixels.width,
-    height: pixels.height,
-    bytes: encoded.data.length,
-    source: { mimeType: sourceType, width, height },
-  };
+  return { ...encoded, bytes: encoded.data.length, source: { mimeType: sourceType, width, height } };
+}
+
+interface EncodedImage {
+  data: Buffer;
+  mimeType: AcceptedMimeType;
+  width: number;
+  height: number;
+}
+
+/**
+ * Above this many bytes of scaled-down pixels, the image is encoded straight from the file in one
+ * libvips pipeline, never held decoded: a large image's pixels would otherwise sit in memory
+ * beside libvips' own decoding buffers (bench/results/upload-memory.md measures both).
+ */
+const DIRECT_ABOVE_BYTES = 16 * 1024 * 1024;
+/** Rows of the top of the image whose PNG tells a photo's noise from a diagram's flat colour. */
+const STRIP_ROWS = 128;
+/** How far past the photo threshold the strip must be for the image to go straight to JPEG. */
+const STRIP_MARGIN = 1.25;
+
+/** The size of the RGB pixels the image is scaled down to. */
+function scaledBytes(width: number, height: number, maxEdge: number): number {
+  const scale = Math.min(1, maxEdge / Math.max(width, height));
+  return Math.round(width * scale) * Math.round(height * scale) * 3;
+}
+
+/**
+ * Bits per pixel of a PNG of the image's top rows, at its own resolution. The top is read first
+ * from a file read in order, so nothing past it is decoded.
+ */
+async function topStripBitsPerPixel(path: string, width: number, height: number, options: SharpOptions, timeout: { seconds: number }): Promise<number> {
+  const rows = Math.min(height, STRIP_ROWS);
+  const png = await sharp(path, options)
+    .timeout(timeout)
+    .extract({ left: 0, top: 0, width, height: rows })
+    .flatten({ background: "#ffffff" })
+    .png({ compressionLevel: 6 })
+    .toBuffer();
+  return (png.length * 8) / (width * rows);
+}
+
+/**
+ * Encodes in one pass from the file as the strip suggests: JPEG for a clear photo (kept if a
+ * quarter of the PNG its strip predicts), PNG otherwise (kept if it is a diagram's PNG after all).
+ * Undefined when the guess was wrong: the caller then decodes the pixels and chooses as usual.
+ */
+async function encodeFromFile(forModel: () => Sharp, stripBitsPerPixel: number): Promise<EncodedImage | undefined> {
+  if (stripBitsPerPixel >= PHOTO_BITS_PER_PIXEL * STRIP_MARGIN) {
+    const { data, info } = await forModel().jpeg(JPEG_OPTIONS).toBuffer({ resolveWithObject: true });
+    const pngEstimate = (stripBitsPerPixel * info.width * info.height) / 8;
+    return data.length * JPEG_MIN_SAVING <= pngEstimate ? { data, mimeType: "image/jpeg", width: info.width, height: info.height } : undefined;
+  }
+  const { data, info } = await forModel().png(PNG_OPTIONS).toBuffer({ resolveWithObject: true });
+  return (data.length * 8) / (info.width * info.height) <= PHOTO_BITS_PER_PIXEL ? { data, mimeType: "image/png", width: info.width, height: info.height } : undefined;
 }
 
 /** The upright, flattened, scaled-down image, decoded: what `encodeForModel` turns into the file a model reads. */
@@ -107,64 +166,27 @@ const JPEG_MIN_SAVING = 4;
  *   smaller with little loss, which keeps requests far below inline limits.
  * So: PNG at level 6 (much faster than level 9 with adaptive filtering, and no larger on
  * diagrams); only when it exceeds PHOTO_BITS_PER_PIXEL is JPEG tried, and kept if
- * JPEG_MIN_SAVING times smaller.
+ * JPEG_MIN_SAVING times smaller. Large images are routed by their top rows instead
+ * (`encodeFromFile`): a diagram under a full-width photo banner may then go as JPEG, legible still.
  */
-async function encodeForModel(pixels: PixelsForModel, timeout: { seconds: number }): Promise<{ data: Buffer; mimeType: AcceptedMimeType }> {
+async function encodeForModel(pixels: PixelsForModel, timeout: { seconds: number }): Promise<EncodedImage> {
   const raw = () => sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } }).timeout(timeout);
-  const bitsPerPixel = (bytes: number) => (bytes * 8) / (pixels.width * pixels.height);
-  const asJpeg = () =>
-    // One pass, no optimised Huffman tables or trellis (mozjpeg): those keep every coefficient of
-    // the image in memory at once, several times the raw pixels on a photo, for a few per cent of
-    // bytes (bench/results/prepare-image.md measures the memory).
-    raw().jpeg({ quality: 90, chromaSubsampling: "4:4:4", optimiseCoding: false }).toBuffer();
-
-  // A large photo's lossless PNG is about as large as its pixels: encoding it only to throw it
-  // away would hold both at once (bench/results/upload-memory.md). Strips of the image, encoded
-  // alone, say which kind it is; only a clear photo skips the whole PNG.
-  const sampled = pixels.data.length > SAMPLE_ABOVE_BYTES ? await sampleBitsPerPixel(pixels, timeout) : undefined;
-  if (sampled !== undefined && sampled >= PHOTO_BITS_PER_PIXEL * SAMPLE_MARGIN) {
-    const jpeg = await asJpeg();
-    const pngEstimate = (sampled * pixels.width * pixels.height) / 8;
-    if (jpeg.length * JPEG_MIN_SAVING <= pngEstimate) return { data: jpeg, mimeType: "image/jpeg" };
+  const { width, height } = pixels;
+  const png = await raw().png(PNG_OPTIONS).toBuffer();
+  if ((png.length * 8) / (width * height) <= PHOTO_BITS_PER_PIXEL) {
+    return { data: png, mimeType: "image/png", width, height };
   }
-
-  const png = await raw().png({ compressionLevel: 6 }).toBuffer();
-  if (bitsPerPixel(png.length) <= PHOTO_BITS_PER_PIXEL) {
-    return { data: png, mimeType: "image/png" };
-  }
-  const jpeg = await asJpeg();
-  return jpeg.length * JPEG_MIN_SAVING <= png.length
-    ? { data: jpeg, mimeType: "image/jpeg" }
-    : { data: png, mimeType: "image/png" };
+  const jpeg = await raw().jpeg(JPEG_OPTIONS).toBuffer();
+  return jpeg.length * JPEG_MIN_SAVING <= png.length ? { data: jpeg, mimeType: "image/jpeg", width, height } : { data: png, mimeType: "image/png", width, height };
 }
 
-/** Larger decoded images are sampled before a whole PNG is encoded; smaller ones are cheap to encode twice. */
-const SAMPLE_ABOVE_BYTES = 16 * 1024 * 1024;
-/** How far past the photo threshold the strips must be for the whole PNG to be skipped. */
-const SAMPLE_MARGIN = 1.25;
-const SAMPLE_STRIPS = 8;
-const SAMPLE_STRIP_ROWS = 64;
-
+const PNG_OPTIONS = { compressionLevel: 6 } as const;
 /**
- * Bits per pixel of a PNG of evenly spaced full-width strips of the image, at its own resolution
- * (a scaled-down copy would be denser than the image): close to the whole PNG's for a photo,
- * whose noise is everywhere.
+ * One pass, no optimised Huffman tables or trellis (mozjpeg): those keep every coefficient of the
+ * image in memory at once, several times the raw pixels on a photo, for a few per cent of bytes
+ * (bench/results/prepare-image.md measures the memory).
  */
-async function sampleBitsPerPixel(pixels: PixelsForModel, timeout: { seconds: number }): Promise<number> {
-  const rowBytes = pixels.width * pixels.channels;
-  const rows = Math.min(pixels.height, SAMPLE_STRIPS * SAMPLE_STRIP_ROWS);
-  const strips = Buffer.allocUnsafe(rows * rowBytes);
-  const stride = Math.floor(pixels.height / SAMPLE_STRIPS);
-  for (let row = 0; row < rows; row++) {
-    const sourceRow = rows === pixels.height ? row : Math.floor(row / SAMPLE_STRIP_ROWS) * stride + (row % SAMPLE_STRIP_ROWS);
-    pixels.data.copy(strips, row * rowBytes, sourceRow * rowBytes, (sourceRow + 1) * rowBytes);
-  }
-  const png = await sharp(strips, { raw: { width: pixels.width, height: rows, channels: pixels.channels } })
-    .timeout(timeout)
-    .png({ compressionLevel: 6 })
-    .toBuffer();
-  return (png.length * 8) / (pixels.width * rows);
-}
+const JPEG_OPTIONS = { quality: 90, chromaSubsampling: "4:4:4", optimiseCoding: false } as const;
 
 /**
  * A progressive JPEG is decoded once per scan: a small file of hundreds of scans would hold a

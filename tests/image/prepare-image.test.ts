@@ -107,7 +107,7 @@ describe("prepareImage", () => {
       expect(prepared.bytes).toBe(prepared.data.length);
     });
 
-    it("tells a large photo from a large diagram by strips of it, before any whole PNG is made", async () => {
+    it("sends a large photo as JPEG and a large diagram as PNG, each encoded straight from the file", async () => {
       // Both decode to more than the size above which strips are sampled first.
       const [width, height] = [2600, 2400];
       const photo = await prepare(await photoLikePng(width, height));
@@ -116,6 +116,14 @@ describe("prepareImage", () => {
       expect(photo.bytes * 4).toBeLessThan(png.length);
       const diagram = await prepare(await largeDiagramPng(6000, 4000));
       expect([diagram.mimeType, diagram.width, diagram.height]).toEqual(["image/png", 3072, 2048]);
+    });
+
+    it("sends a large photo under a white band as JPEG: its top rows looked like a diagram, its PNG did not", async () => {
+      const [width, height] = [2600, 2400];
+      const pixels = photoLikePixels(width, height);
+      pixels.fill(255, 0, width * 3 * 200);
+      const prepared = await prepare(await sharp(pixels, { raw: { width, height, channels: 3 } }).png().toBuffer());
+      expect([prepared.mimeType, prepared.width, prepared.height]).toEqual(["image/jpeg", width, height]);
     });
 
     it("keeps a photo's colours close (JPEG q90 without chroma subsampling)", async () => {

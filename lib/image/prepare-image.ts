@@ -104,8 +104,8 @@ interface EncodedImage {
 const DIRECT_ABOVE_BYTES = 16 * 1024 * 1024;
 /** Rows of the top of the image whose PNG tells a photo's noise from a diagram's flat colour. */
 const STRIP_ROWS = 128;
-/** How far past the photo threshold the strip must be for the image to go straight to JPEG. */
-const STRIP_MARGIN = 1.25;
+/** How far past the photo threshold (either way) the strip must be for the image to be encoded straight from the file. */
+const STRIP_MARGIN = 1.1;
 
 /** The size of the RGB pixels the image is scaled down to. */
 function scaledBytes(width: number, height: number, maxEdge: number): number {
@@ -129,18 +129,29 @@ async function topStripBitsPerPixel(path: string, width: number, height: number,
 }
 
 /**
- * Encodes in one pass from the file as the strip suggests: JPEG for a clear photo (kept if a
- * quarter of the PNG its strip predicts), PNG otherwise (kept if it is a diagram's PNG after all).
- * Undefined when the guess was wrong: the caller then decodes the pixels and chooses as usual.
+ * Encodes straight from the file as the top rows suggest: a clear photo as JPEG (kept if a quarter
+ * of the PNG they predict), a clear diagram as PNG; when the guess was wrong, the other format is
+ * encoded from the file too and the usual rule decides. Undefined when the rows are not clear
+ * either way: the caller then decodes the pixels once and chooses from them.
  */
 async function encodeFromFile(forModel: () => Sharp, stripBitsPerPixel: number): Promise<EncodedImage | undefined> {
+  const encode = async (mimeType: AcceptedMimeType) => {
+    const pipeline = mimeType === "image/jpeg" ? forModel().jpeg(JPEG_OPTIONS) : forModel().png(PNG_OPTIONS);
+    const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
+    return { data, mimeType, width: info.width, height: info.height };
+  };
+  const bitsPerPixel = (image: EncodedImage) => (image.data.length * 8) / (image.width * image.height);
   if (stripBitsPerPixel >= PHOTO_BITS_PER_PIXEL * STRIP_MARGIN) {
-    const { data, info } = await forModel().jpeg(JPEG_OPTIONS).toBuffer({ resolveWithObject: true });
-    const pngEstimate = (stripBitsPerPixel * info.width * info.height) / 8;
-    return data.length * JPEG_MIN_SAVING <= pngEstimate ? { data, mimeType: "image/jpeg", width: info.width, height: info.height } : undefined;
+    const jpeg = await encode("image/jpeg");
+    if (jpeg.data.length * JPEG_MIN_SAVING <= (stripBitsPerPixel * jpeg.width * jpeg.height) / 8) return jpeg;
+    const png = await encode("image/png");
+    return bitsPerPixel(png) <= PHOTO_BITS_PER_PIXEL || jpeg.data.length * JPEG_MIN_SAVING > png.data.length ? png : jpeg;
   }
-  const { data, info } = await forModel().png(PNG_OPTIONS).toBuffer({ resolveWithObject: true });
-  return (data.length * 8) / (info.width * info.height) <= PHOTO_BITS_PER_PIXEL ? { data, mimeType: "image/png", width: info.width, height: info.height } : undefined;
+  if (stripBitsPerPixel > PHOTO_BITS_PER_PIXEL / STRIP_MARGIN) return undefined;
+  const png = await encode("image/png");
+  if (bitsPerPixel(png) <= PHOTO_BITS_PER_PIXEL) return png;
+  const jpeg = await encode("image/jpeg");
+  return jpeg.data.length * JPEG_MIN_SAVING <= png.data.length ? jpeg : png;
 }
 
 /** The upright, flattened, scaled-down image, decoded: what `encodeForModel` turns into the file a model reads. */

@@ -82,7 +82,8 @@ export async function recordSummary(bench: string, figures: Record<string, Figur
       const ratio = figure.baseline && figure.baseline.value !== 0 ? Number((figure.value / figure.baseline.value).toFixed(3)) : undefined;
       const measured = figure.target ? (figure.target.of === "ratio" ? ratio : figure.value) : undefined;
       const met = figure.target && measured !== undefined ? measured <= figure.target.max : undefined;
-      return [key, { ...figure, value: round(figure.value), ...(ratio === undefined ? {} : { ratio }), ...(met === undefined ? {} : { met }) }];
+      const baseline = figure.baseline && { ...figure.baseline, value: round(figure.baseline.value) };
+      return [key, { ...figure, value: round(figure.value), ...(baseline ? { baseline } : {}), ...(ratio === undefined ? {} : { ratio }), ...(met === undefined ? {} : { met }) }];
     }),
   );
   summary[bench] = { measuredAt: new Date().toISOString(), node: process.version, cores: os.cpus().length, figures: entries };

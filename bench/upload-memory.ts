@@ -42,7 +42,7 @@ interface Measurement {
   height: number;
   oursMiB: number;
   naiveMiB: number;
-  /** The bare sharp resize of the file to 3072 px, in a process of its own: the floor of any preparation. */
+  /** The bare sharp resize of the file to 3072 px raw pixels, in a process of its own. */
   resizeMiB: number;
 }
 
@@ -79,7 +79,7 @@ async function main() {
       "",
       `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}, sharp ${sharp.versions.sharp}. Each PNG holds photo-like pixels stored uncompressed (the worst case: nothing in it compresses), sent as the \`image\` field of a multipart POST. The rise is the server's peak resident memory (VmHWM, reset just before the upload) above its resident memory after one small warm-up request, on a fresh server per file, with ${Object.entries(ALLOCATOR).map(([name, value]) => `${name}=${value}`).join(" ")} as \`npm run serve\` and the Dockerfile set. Target: at most ${TARGET_MIB} MiB, whatever the file's size.`,
       "",
-      "Naive `formData()`: a bare Node server in the same run that does `await request.formData()` and reads the file, as most upload handlers do. Bare resize: the file scaled to 3072 px by sharp alone, to raw pixels, in a process of its own: what decoding and scaling cost before anything of this server's, the floor of any preparation.",
+      "Naive `formData()`: a bare Node server in the same run that does `await request.formData()` and reads the file, as most upload handlers do. Bare resize: the file scaled to 3072 px by sharp alone into raw pixels, in a process of its own: what decoding the image and holding its scaled pixels costs, as this server's preparation did before it encoded large images straight from the file.",
       "",
       "| upload | this server's rise MiB | naive formData() rise MiB | ratio | bare sharp resize MiB |",
       "| --- | --- | --- | --- | --- |",
@@ -90,7 +90,7 @@ async function main() {
   const largest = measurements.at(-1)!;
   await recordSummary("upload-memory", {
     largestBareResize: {
-      label: `peak memory rise of a bare sharp resize of the ${largest.sizeMb} MB PNG to 3072 px, the floor`,
+      label: `peak memory rise of a bare sharp resize of the ${largest.sizeMb} MB PNG to 3072 px raw pixels`,
       value: largest.resizeMiB,
       unit: "MiB",
     },

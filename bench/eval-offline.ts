@@ -28,6 +28,7 @@ import { prepareImage } from "@/lib/image/prepare-image";
 import { FIXTURES_DIR, loadFixtures, publishReport, type Fixture } from "./fixtures";
 import { buildStructure } from "@/lib/offline";
 import { HELD_OUT, renderStructureTable, scoreStructures, structureMarkdown, type StructureReport } from "./structure-score";
+import { appearsIn, sameText } from "./label-match";
 
 const FLOAT = process.argv.includes("--float");
 const TUNING = process.argv.includes("--tuning");
@@ -145,40 +146,6 @@ function render(rows: Row[], recognition: string, structure: StructureReport, st
     renderStructureTable(structureJson.rows),
     "",
   ].join("\n");
-}
-
-/** Whether `label` appears in `text`, ignoring case, spaces and punctuation, one slip per six characters. */
-export function appearsIn(label: string, text: string): boolean {
-  const needle = squash(label);
-  const haystack = squash(text);
-  if (!needle) return true;
-  if (haystack.includes(needle)) return true;
-  return approximateDistance(needle, haystack) <= Math.floor(needle.length / 6);
-}
-
-function sameText(a: string, b: string): boolean {
-  const [x, y] = [squash(a), squash(b)];
-  return x === y || (Math.abs(x.length - y.length) <= 2 && approximateDistance(x, y) <= Math.floor(Math.max(x.length, y.length) / 6));
-}
-
-/** Sellers' algorithm: the fewest edits that turn `needle` into some substring of `haystack`. */
-function approximateDistance(needle: string, haystack: string): number {
-  let previous = Array.from({ length: needle.length + 1 }, (_, index) => index);
-  let best = previous[needle.length]!;
-  for (const character of haystack) {
-    const current = [0];
-    for (let index = 1; index <= needle.length; index++) {
-      const substitution = previous[index - 1]! + (needle[index - 1] === character ? 0 : 1);
-      current.push(Math.min(substitution, previous[index]! + 1, current[index - 1]! + 1));
-    }
-    best = Math.min(best, current[needle.length]!);
-    previous = current;
-  }
-  return best;
-}
-
-function squash(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]/g, "");
 }
 
 function percent(value: number): string {

@@ -28,6 +28,7 @@ import { startFakeModelServer, type FakeModelServer } from "@/tests/helpers/fake
 import { photoLikePixels } from "@/tests/helpers/images";
 import { analyzeLogLines, startNextServer, TEST_DIST_DIR, type RunningServer } from "@/tests/helpers/next-server";
 import { publishReport, recordSummary } from "./fixtures";
+import { median } from "./stats";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS_FILE = path.join(PROJECT_ROOT, "bench/results/first-token.md");
@@ -240,12 +241,6 @@ async function toBareServer(bare: BareServer, image: Buffer): Promise<BareRun> {
   return { drainMs, clientMs };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  if (sorted.length === 0) return Number.NaN;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 function ms(value: number): string {
   return value.toFixed(0);

@@ -41,6 +41,7 @@ import { composeAnswer } from "@/lib/offline/answer/compose-answer";
 import { createPaddleOcr, type OcrEngine } from "@/lib/offline/ocr/paddle-ocr";
 import { formatBytes } from "@/lib/shared/format";
 import { loadFixtures, publishReport, recordSummary, type Figure, type Fixture } from "./fixtures";
+import { appearsIn } from "./label-match";
 
 const RESULTS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "results/image-tokens.md");
 /** The server's limits (lib/config.ts defaults), as the other benchmarks use them. */
@@ -341,37 +342,6 @@ function figures(rows: Row[]): Record<string, Figure> {
       unit: "%",
     },
   };
-}
-
-// The matching of bench/eval-offline.ts, copied: that script runs its evaluation when imported.
-
-/** Whether `label` appears in `text`, ignoring case, spaces and punctuation, one slip per six characters. */
-function appearsIn(label: string, text: string): boolean {
-  const needle = squash(label);
-  const haystack = squash(text);
-  if (!needle) return true;
-  if (haystack.includes(needle)) return true;
-  return approximateDistance(needle, haystack) <= Math.floor(needle.length / 6);
-}
-
-/** Sellers' algorithm: the fewest edits that turn `needle` into some substring of `haystack`. */
-function approximateDistance(needle: string, haystack: string): number {
-  let previous = Array.from({ length: needle.length + 1 }, (_, index) => index);
-  let best = previous[needle.length]!;
-  for (const character of haystack) {
-    const current = [0];
-    for (let index = 1; index <= needle.length; index++) {
-      const substitution = previous[index - 1]! + (needle[index - 1] === character ? 0 : 1);
-      current.push(Math.min(substitution, previous[index]! + 1, current[index - 1]! + 1));
-    }
-    best = Math.min(best, current[needle.length]!);
-    previous = current;
-  }
-  return best;
-}
-
-function squash(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]/g, "");
 }
 
 function mean(values: number[]): number {

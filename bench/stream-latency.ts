@@ -30,6 +30,7 @@ import * as gemini from "@/tests/helpers/fake-gemini";
 import { diagramPng } from "@/tests/helpers/images";
 import { startNextServer, TEST_DIST_DIR, type RunningServer } from "@/tests/helpers/next-server";
 import { publishReport, recordSummary } from "./fixtures";
+import { median, percentile } from "./stats";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS_FILE = path.join(PROJECT_ROOT, "bench/results/stream-latency.md");
@@ -266,17 +267,7 @@ function received(requests: Latencies[]): number[] {
 }
 
 /** Nearest rank, as bench/load.ts. */
-function percentile(values: number[], fraction: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))] ?? Number.NaN;
-}
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  if (sorted.length === 0) return Number.NaN;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 function ms(value: number): string {
   return value.toFixed(1);

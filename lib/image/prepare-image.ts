@@ -135,23 +135,20 @@ async function topStripBitsPerPixel(path: string, width: number, height: number,
  * either way: the caller then decodes the pixels once and chooses from them.
  */
 async function encodeFromFile(forModel: () => Sharp, stripBitsPerPixel: number): Promise<EncodedImage | undefined> {
-  const encode = async (mimeType: AcceptedMimeType) => {
-    const pipeline = mimeType === "image/jpeg" ? forModel().jpeg(JPEG_OPTIONS) : forModel().png(PNG_OPTIONS);
-    const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
-    return { data, mimeType, width: info.width, height: info.height };
-  };
-  const bitsPerPixel = (image: EncodedImage) => (image.data.length * 8) / (image.width * image.height);
   if (stripBitsPerPixel >= PHOTO_BITS_PER_PIXEL * STRIP_MARGIN) {
-    const jpeg = await encode("image/jpeg");
+    const jpeg = await encodeAs(forModel, "image/jpeg");
     if (jpeg.data.length * JPEG_MIN_SAVING <= (stripBitsPerPixel * jpeg.width * jpeg.height) / 8) return jpeg;
-    const png = await encode("image/png");
-    return bitsPerPixel(png) <= PHOTO_BITS_PER_PIXEL || jpeg.data.length * JPEG_MIN_SAVING > png.data.length ? png : jpeg;
+    return chooseFormat(await encodeAs(forModel, "image/png"), async () => jpeg);
   }
   if (stripBitsPerPixel > PHOTO_BITS_PER_PIXEL / STRIP_MARGIN) return undefined;
-  const png = await encode("image/png");
-  if (bitsPerPixel(png) <= PHOTO_BITS_PER_PIXEL) return png;
-  const jpeg = await encode("image/jpeg");
-  return jpeg.data.length * JPEG_MIN_SAVING <= png.data.length ? jpeg : png;
+  return chooseFormat(await encodeAs(forModel, "image/png"), () => encodeAs(forModel, "image/jpeg"));
+}
+
+/** The image from `source`, encoded as `mimeType` with the options the model gets. */
+async function encodeAs(source: () => Sharp, mimeType: AcceptedMimeType): Promise<EncodedImage> {
+  const pipeline = mimeType === "image/jpeg" ? source().jpeg(JPEG_OPTIONS) : source().png(PNG_OPTIONS);
+  const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
+  return { data, mimeType, width: info.width, height: info.height };
 }
 
 /** The upright, flattened, scaled-down image, decoded: what `encodeForModel` turns into the file a model reads. */
@@ -182,13 +179,14 @@ const JPEG_MIN_SAVING = 4;
  */
 async function encodeForModel(pixels: PixelsForModel, timeout: { seconds: number }): Promise<EncodedImage> {
   const raw = () => sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } }).timeout(timeout);
-  const { width, height } = pixels;
-  const png = await raw().png(PNG_OPTIONS).toBuffer();
-  if ((png.length * 8) / (width * height) <= PHOTO_BITS_PER_PIXEL) {
-    return { data: png, mimeType: "image/png", width, height };
-  }
-  const jpeg = await raw().jpeg(JPEG_OPTIONS).toBuffer();
-  return jpeg.length * JPEG_MIN_SAVING <= png.length ? { data: jpeg, mimeType: "image/jpeg", width, height } : { data: png, mimeType: "image/png", width, height };
+  return chooseFormat(await encodeAs(raw, "image/png"), () => encodeAs(raw, "image/jpeg"));
+}
+
+/** The rule above: the PNG, unless it is a photo's and its JPEG is JPEG_MIN_SAVING times smaller. */
+async function chooseFormat(png: EncodedImage, jpeg: () => Promise<EncodedImage>): Promise<EncodedImage> {
+  if ((png.data.length * 8) / (png.width * png.height) <= PHOTO_BITS_PER_PIXEL) return png;
+  const candidate = await jpeg();
+  return candidate.data.length * JPEG_MIN_SAVING <= png.data.length ? candidate : png;
 }
 
 const PNG_OPTIONS = { compressionLevel: 6 } as const;

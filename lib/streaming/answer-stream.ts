@@ -117,14 +117,15 @@ export function createAnswerStream(source: AnswerStreamSource): ReadableStream<U
     finish(controller, outcome);
   };
   let answerChars = 0;
+  const maxAnswerChars = source.maxAnswerChars ?? MAX_ANSWER_CHARS;
   const enqueue = async (controller: ReadableStreamDefaultController<Uint8Array>, event: ProviderEvent) => {
     if (event.type !== "done") {
       answerChars += event.text.length;
-      if (answerChars > (source.maxAnswerChars ?? MAX_ANSWER_CHARS)) {
+      if (answerChars > maxAnswerChars) {
         // A model that will not stop: the call ends, and the answer so far stands.
         abort.abort();
         events.return?.().catch(() => undefined);
-        await end(controller, { ended: "error", error: answerTooLongError(source.maxAnswerChars ?? MAX_ANSWER_CHARS) });
+        await end(controller, { ended: "error", error: answerTooLongError(maxAnswerChars) });
         return;
       }
     }

@@ -15,19 +15,15 @@
  * bench/results/first-token.md, the figures to bench/results/summary.json.
  */
 import { once } from "node:events";
-import { existsSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import sharp from "sharp";
 import { readAnalyzeEvents } from "@/tests/helpers/analyze-events";
 import * as gemini from "@/tests/helpers/fake-gemini";
 import { startFakeModelServer, type FakeModelServer } from "@/tests/helpers/fake-model-server";
-import { photoLikePixels } from "@/tests/helpers/images";
-import { analyzeLogLines, startNextServer, TEST_DIST_DIR, type RunningServer } from "@/tests/helpers/next-server";
-import { publishReport, recordSummary } from "./fixtures";
+import { analyzeLogLines, startNextServer, type RunningServer } from "@/tests/helpers/next-server";
+import { publishReport, recordSummary, machineLine, requireTestBuild, uncompressedPhotoPng } from "./fixtures";
 import { median } from "./stats";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -61,10 +57,8 @@ interface BareRun {
 }
 
 async function main() {
-  if (!existsSync(path.join(PROJECT_ROOT, TEST_DIST_DIR))) {
-    throw new Error(`No production build in ${TEST_DIST_DIR}: run \`npm run build:test\` first.`);
-  }
-  const image = await tenMegabytePng();
+  requireTestBuild();
+  const image = await uncompressedPhotoPng(IMAGE_WIDTH, IMAGE_HEIGHT);
   let fake: FakeModelServer | undefined;
   let server: RunningServer | undefined;
   const bare = await startBareServer();
@@ -109,7 +103,7 @@ async function main() {
     [
       "# Time to first token, 10 MB PNG",
       "",
-      `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}. Each request uploads a ${(image.length / 1e6).toFixed(1)} MB PNG (${IMAGE_WIDTH}×${IMAGE_HEIGHT}, photo-like pixels stored uncompressed) to POST /api/analyze on the production server; the fake Gemini server answers at once. ${RUNS} requests, one at a time, each followed by the same body sent to the bare server (the baseline), after one warm-up of each.`,
+      `${machineLine()}. Each request uploads a ${(image.length / 1e6).toFixed(1)} MB PNG (${IMAGE_WIDTH}×${IMAGE_HEIGHT}, photo-like pixels stored uncompressed) to POST /api/analyze on the production server; the fake Gemini server answers at once. ${RUNS} requests, one at a time, each followed by the same body sent to the bare server (the baseline), after one warm-up of each.`,
       "",
       "The phases are the server's own, from its request log line (`phases`): upload (from the handler's start to the multipart body parsed and stored), preparation (the image decoded, checked and re-encoded, its wait for a place included), first token (from calling the model to its first event). \"Outside the phases\" is the client's wait less the three: the request reaching the handler, the response's start and the first event's way back.",
       "",
@@ -154,11 +148,6 @@ async function main() {
   });
 }
 
-async function tenMegabytePng(): Promise<Buffer> {
-  return sharp(photoLikePixels(IMAGE_WIDTH, IMAGE_HEIGHT), { raw: { width: IMAGE_WIDTH, height: IMAGE_HEIGHT, channels: 3 } })
-    .png({ compressionLevel: 0 })
-    .toBuffer();
-}
 
 function analyzeForm(image: Buffer): FormData {
   const form = new FormData();

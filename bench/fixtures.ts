@@ -1,7 +1,11 @@
+import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import sharp from "sharp";
+import { photoLikePixels } from "@/tests/helpers/images";
+import { TEST_DIST_DIR } from "@/tests/helpers/next-server";
 
 /** The shared diagram fixtures, with their ground truth, for the evaluation and benchmarks. */
 export const FIXTURES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../shared/fixtures/diagrams");
@@ -43,6 +47,25 @@ export async function loadFixtures(): Promise<Fixture[]> {
     fixtures.push({ name, group: "real", file: path.join(real, name), labels: text.split("\n").map((line) => line.trim()).filter(Boolean) });
   }
   return fixtures;
+}
+
+/** The machine a report was measured on: "2 cores (AMD EPYC), Node v20.20.2". */
+export function machineLine(): string {
+  return `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}`;
+}
+
+/** Stops a benchmark of the production server before it starts when there is no build to serve. */
+export function requireTestBuild(): void {
+  if (!existsSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", TEST_DIST_DIR))) {
+    throw new Error(`No production build in ${TEST_DIST_DIR}: run \`npm run build:test\` first.`);
+  }
+}
+
+/** A PNG of photo-like pixels stored uncompressed: an upload of about width × height × 3 bytes that nothing shrinks. */
+export async function uncompressedPhotoPng(width: number, height: number): Promise<Buffer> {
+  return sharp(photoLikePixels(width, height), { raw: { width, height, channels: 3 } })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
 }
 
 /** Writes a benchmark's markdown report to its results file and prints it. */

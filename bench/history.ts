@@ -18,7 +18,8 @@ import { getHistoryStore, SQLITE_FILE_NAME } from "@/lib/store/database";
 import type { HistoryStore, ImageToKeep } from "@/lib/store/history-store";
 import { formatBytes } from "@/lib/shared/format";
 import { postgresInstalled, startPostgres } from "@/tests/helpers/postgres";
-import { publishReport, recordSummary, type Figure } from "./fixtures";
+import { publishReport, recordSummary, type Figure, machineLine } from "./fixtures";
+import { percentile } from "./stats";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS_FILE = path.join(PROJECT_ROOT, "bench/results/history.md");
@@ -66,13 +67,12 @@ async function main() {
   } else {
     sections.push("## PostgreSQL\n\nNot measured: PostgreSQL is not installed on this machine.\n");
   }
-  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   await publishReport(
     RESULTS_FILE,
     [
       "# History at scale",
       "",
-      `${os.cpus().length} cores (${cpu}), Node ${process.version}. ${CONVERSATIONS.toLocaleString("en")} conversations of ${TURNS_PER_CONVERSATION} turns (answers of about 2,500 characters), about ${DIAGRAMS} diagrams, each in ${CONVERSATIONS / DIAGRAMS} conversations. Server time per request: the route's handler in process (query and JSON), ${RUNS} requests each; target ≤ 50 ms at p95.`,
+      `${machineLine()}. ${CONVERSATIONS.toLocaleString("en")} conversations of ${TURNS_PER_CONVERSATION} turns (answers of about 2,500 characters), about ${DIAGRAMS} diagrams, each in ${CONVERSATIONS / DIAGRAMS} conversations. Server time per request: the route's handler in process (query and JSON), ${RUNS} requests each; target ≤ 50 ms at p95.`,
       "",
       ...sections,
     ].join("\n"),
@@ -179,8 +179,5 @@ async function postgresBytes(store: HistoryStore): Promise<number> {
   return Number(result.rows[0]?.bytes ?? 0);
 }
 
-function percentile(sorted: number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
-}
 
 await main();

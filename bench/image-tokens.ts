@@ -31,7 +31,6 @@
  * Writes bench/results/image-tokens.md and the "image-tokens" entry of bench/results/summary.json.
  */
 import { readFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
@@ -40,7 +39,8 @@ import { analyzeImage } from "@/lib/offline/analyze-image";
 import { composeAnswer } from "@/lib/offline/answer/compose-answer";
 import { createPaddleOcr, type OcrEngine } from "@/lib/offline/ocr/paddle-ocr";
 import { formatBytes } from "@/lib/shared/format";
-import { loadFixtures, publishReport, recordSummary, type Figure, type Fixture } from "./fixtures";
+import { loadFixtures, publishReport, recordSummary, type Figure, type Fixture, machineLine } from "./fixtures";
+import { median } from "./stats";
 import { appearsIn } from "./label-match";
 
 const RESULTS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "results/image-tokens.md");
@@ -246,7 +246,7 @@ function render(rows: Row[], recognition: string): string {
   return [
     "# Image tokens and bytes: original upload against the prepared image",
     "",
-    `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}. Recogniser: ${recognition}. ${rows.length} diagrams; preparation with the server's limits (long edge ≤ ${LIMITS.maxEdge} px). Task for the offline analyzer: “${TASK}”.`,
+    `${machineLine()}. Recogniser: ${recognition}. ${rows.length} diagrams; preparation with the server's limits (long edge ≤ ${LIMITS.maxEdge} px). Task for the offline analyzer: “${TASK}”.`,
     "",
     "Token figures are estimates from Google's documented rules (sources in `bench/image-tokens.ts`): Gemini 2.x, 258 tokens for an image with both sides ≤ 384 px, otherwise 258 × ⌈width / 768⌉ × ⌈height / 768⌉; Gemini 3, a fixed 280 / 560 / 1120 tokens per image for `media_resolution` low / medium / high (`GEMINI_MEDIA_RESOLUTION`), whatever the image's size.",
     "",
@@ -348,11 +348,6 @@ function mean(values: number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 function percent(value: number): string {
   return `${(value * 100).toFixed(1)} %`;

@@ -8,18 +8,15 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import sharp from "sharp";
 import { readAnalyzeEvents } from "@/tests/helpers/analyze-events";
 import * as gemini from "@/tests/helpers/fake-gemini";
 import { startFakeModelServer } from "@/tests/helpers/fake-model-server";
-import { photoLikePixels } from "@/tests/helpers/images";
-import { startNextServer, TEST_DIST_DIR } from "@/tests/helpers/next-server";
+import { startNextServer } from "@/tests/helpers/next-server";
 import { residentBytes } from "@/tests/helpers/server-probe";
-import { publishReport, recordSummary, type Figure } from "./fixtures";
+import { publishReport, recordSummary, type Figure, machineLine, requireTestBuild, uncompressedPhotoPng } from "./fixtures";
+import { percentile } from "./stats";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS_FILE = path.join(PROJECT_ROOT, "bench/results/load.md");
@@ -50,10 +47,8 @@ interface LevelResult {
 }
 
 async function main() {
-  if (!existsSync(path.join(PROJECT_ROOT, TEST_DIST_DIR))) {
-    throw new Error(`No production build in ${TEST_DIST_DIR}: run \`npm run build:test\` first.`);
-  }
-  const image = await tenMegabytePng();
+  requireTestBuild();
+  const image = await uncompressedPhotoPng(IMAGE_WIDTH, IMAGE_HEIGHT);
   const fake = await startFakeModelServer();
   fake.reply(gemini.textReply(Array.from({ length: ANSWER_PIECES }, (_, index) => `Piece ${index} of the answer. `), { delayMs: PIECE_DELAY_MS }));
   const server = await startNextServer({ GEMINI_API_KEY: "load-key", GEMINI_MODEL: "gemini-3-load", GEMINI_BASE_URL: fake.url, MODEL_MAX_RETRIES: "0" });
@@ -74,7 +69,7 @@ async function main() {
     [
       "# Load",
       "",
-      `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}. Each request uploads a ${(image.length / 2 ** 20).toFixed(1)} MiB PNG (${IMAGE_WIDTH}×${IMAGE_HEIGHT}, photo-like pixels stored uncompressed) and reads a ${ANSWER_PIECES}-piece answer from the fake Gemini server (${PIECE_DELAY_MS} ms between pieces). Default limits (PREPARE_CONCURRENCY 2, PREPARE_QUEUE 16). The server's resident memory before the first level: ${(baselineRss / 2 ** 20).toFixed(0)} MiB; the ceiling it must stay under at every level: ${MEMORY_CEILING_MIB} MiB.`,
+      `${machineLine()}. Each request uploads a ${(image.length / 2 ** 20).toFixed(1)} MiB PNG (${IMAGE_WIDTH}×${IMAGE_HEIGHT}, photo-like pixels stored uncompressed) and reads a ${ANSWER_PIECES}-piece answer from the fake Gemini server (${PIECE_DELAY_MS} ms between pieces). Default limits (PREPARE_CONCURRENCY 2, PREPARE_QUEUE 16). The server's resident memory before the first level: ${(baselineRss / 2 ** 20).toFixed(0)} MiB; the ceiling it must stay under at every level: ${MEMORY_CEILING_MIB} MiB.`,
       "",
       "Time to first token: from sending the request to the first word of the answer (upload, preparation and the queue's wait included). The slowest /api/health answer is measured from a process of its own, every 200 ms; the load generator shares the machine's two cores with the server.",
       "",
@@ -88,7 +83,7 @@ async function main() {
   for (const result of results) {
     const sorted = [...result.ttftMs].sort((a, b) => a - b);
     const at = `at ${result.clients} client${result.clients === 1 ? "" : "s"}`;
-    figures[`ttftP95At${result.clients}`] = { label: `time to first token p95 ${at} (10 MB PNG)`, value: percentile(sorted, 0.95) ?? Number.NaN, unit: "ms" };
+    figures[`ttftP95At${result.clients}`] = { label: `time to first token p95 ${at} (10 MB PNG)`, value: percentile(sorted, 0.95), unit: "ms" };
     figures[`refusedAt${result.clients}`] = { label: `requests refused with 503 ${at}, of ${result.requests}`, value: result.refused, unit: "count" };
     figures[`failedAt${result.clients}`] = { label: `requests failed ${at}`, value: result.failed, unit: "count", target: { max: 0, of: "value" } };
     figures[`peakRssAt${result.clients}`] = { label: `server peak RSS ${at}`, value: result.peakRssBytes / 2 ** 20, unit: "MiB", target: { max: MEMORY_CEILING_MIB, of: "value" } };
@@ -99,11 +94,6 @@ async function main() {
 const IMAGE_WIDTH = 2100;
 const IMAGE_HEIGHT = 1600;
 
-async function tenMegabytePng(): Promise<Buffer> {
-  return sharp(photoLikePixels(IMAGE_WIDTH, IMAGE_HEIGHT), { raw: { width: IMAGE_WIDTH, height: IMAGE_HEIGHT, channels: 3 } })
-    .png({ compressionLevel: 0 })
-    .toBuffer();
-}
 
 async function runLevel(url: string, pid: number, image: Buffer, clients: number): Promise<LevelResult> {
   const result: LevelResult = { clients, requests: requestsAt(clients), completed: 0, refused: 0, failed: 0, seconds: 0, ttftMs: [], peakRssBytes: 0, worstHealthMs: 0 };
@@ -190,12 +180,9 @@ process.stdin.on("data", () => (stopped = true));
   };
 }
 
-function percentile(sorted: number[], fraction: number): number | undefined {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)] : undefined;
-}
 
-function fmt(value: number | undefined): string {
-  return value === undefined ? "—" : value.toFixed(0);
+function fmt(value: number): string {
+  return Number.isNaN(value) ? "—" : value.toFixed(0);
 }
 
 await main();

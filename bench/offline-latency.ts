@@ -5,13 +5,13 @@
  * int8, as the server runs it, and float beside it for comparison. Part of `npm run bench`;
  * writes bench/results/offline-latency.md.
  */
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { prepareImage } from "@/lib/image/prepare-image";
 import { analyzeImage } from "@/lib/offline/analyze-image";
 import { createPaddleOcr, type OcrEngine } from "@/lib/offline/ocr/paddle-ocr";
-import { loadFixtures, publishReport, recordSummary } from "./fixtures";
+import { loadFixtures, publishReport, recordSummary, machineLine } from "./fixtures";
+import { median } from "./stats";
 
 const RESULTS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "results/offline-latency.md");
 const RUNS = 7;
@@ -46,7 +46,6 @@ async function main() {
     }
   }
   await Promise.all(engines.map((engine) => engine.close()));
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const rows = fixtures.map((fixture, index) => {
     const [fast, slow] = [times.get(int8)![index]!, times.get(float)![index]!];
     process.stderr.write(`${fixture.name}: ${median(fast).toFixed(0)} ms (float ${median(slow).toFixed(0)} ms)\n`);
@@ -57,7 +56,7 @@ async function main() {
   const report = [
     "# Offline analyzer latency",
     "",
-    `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}. Recogniser: ${int8.recognition}. Engine cold start: ${coldMs.toFixed(0)} ms. Peak RSS with that engine alone, after one analysis of each diagram: ${peakMegabytes.toFixed(0)} MB.`,
+    `${machineLine()}. Recogniser: ${int8.recognition}. Engine cold start: ${coldMs.toFixed(0)} ms. Peak RSS with that engine alone, after one analysis of each diagram: ${peakMegabytes.toFixed(0)} MB.`,
     "",
     "| diagram | warm median ms | warm max ms | float recogniser, median ms | int8 saves |",
     "| --- | --- | --- | --- | --- |",

@@ -11,7 +11,8 @@ import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { formatBytes } from "@/lib/shared/format";
 import { prepareImage, type PreparedImage } from "@/lib/image/prepare-image";
-import { publishReport, recordSummary } from "./fixtures";
+import { publishReport, recordSummary, machineLine } from "./fixtures";
+import { median } from "./stats";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const FIXTURES = path.resolve(PROJECT_ROOT, "../shared/fixtures/diagrams/real");
@@ -55,7 +56,7 @@ async function main() {
     const report = [
       "# Image preparation time",
       "",
-      `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}, sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}. ${RUNS} runs each, limits ${LIMITS.maxEdge} px long edge and ${LIMITS.maxPixels.toLocaleString("en")} pixels. Memory: the rise of resident memory while one preparation runs in a fresh process (bench/prepare-memory.ts). Bare resize: the same file scaled to the same size and encoded in the same format by sharp alone (no content check, full decode, rotation, flattening or choice of format), timed in the same runs; the target for the 8000×6000 PNG is at most 1.3×.`,
+      `${machineLine()}, sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}. ${RUNS} runs each, limits ${LIMITS.maxEdge} px long edge and ${LIMITS.maxPixels.toLocaleString("en")} pixels. Memory: the rise of resident memory while one preparation runs in a fresh process (bench/prepare-memory.ts). Bare resize: the same file scaled to the same size and encoded in the same format by sharp alone (no content check, full decode, rotation, flattening or choice of format), timed in the same runs; the target for the 8000×6000 PNG is at most 1.3×.`,
       "",
       "| input | uploaded | sent to the model | median ms | max ms | bare resize median ms | ratio | memory rise MiB |",
       "| --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -144,9 +145,5 @@ function memoryGrowth(file: string): number {
   return (JSON.parse(output.trim().split("\n").at(-1)!) as { peakGrowthBytes: number }).peakGrowthBytes;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 await main();

@@ -18,18 +18,16 @@
  * the figures to bench/results/summary.json.
  */
 import { once } from "node:events";
-import { existsSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { readAnalyzeEvents } from "@/tests/helpers/analyze-events";
 import * as gemini from "@/tests/helpers/fake-gemini";
 import { diagramPng } from "@/tests/helpers/images";
-import { startNextServer, TEST_DIST_DIR, type RunningServer } from "@/tests/helpers/next-server";
-import { publishReport, recordSummary } from "./fixtures";
+import { startNextServer, type RunningServer } from "@/tests/helpers/next-server";
+import { publishReport, recordSummary, machineLine, requireTestBuild } from "./fixtures";
 import { median, percentile } from "./stats";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -54,9 +52,7 @@ interface StreamRecord {
 type Latencies = Array<number | undefined>;
 
 async function main() {
-  if (!existsSync(path.join(PROJECT_ROOT, TEST_DIST_DIR))) {
-    throw new Error(`No production build in ${TEST_DIST_DIR}: run \`npm run build:test\` first.`);
-  }
+  requireTestBuild();
   const image = await diagramPng();
   const pieces = Array.from({ length: PIECES }, (_, index) => `[${index}] Piece ${index} of the answer, a sentence of ordinary length. `);
   const model = await startTimedGeminiServer(gemini.textReply(pieces, { delayMs: PIECE_DELAY_MS }));
@@ -105,7 +101,7 @@ async function main() {
     [
       "# Stream latency per chunk",
       "",
-      `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}. A model server in the bench process writes a ${PIECES}-piece answer (Gemini's streamGenerateContent SSE, fake-gemini's \`textReply\` chunks), ${PIECE_DELAY_MS} ms between pieces. ${ROUNDS} requests through the production server (POST /api/analyze with a ${(image.length / 1024).toFixed(0)} KiB diagram PNG) alternate with ${ROUNDS} plain fetch reads straight from the model server (the baseline), after one warm-up of each.`,
+      `${machineLine()}. A model server in the bench process writes a ${PIECES}-piece answer (Gemini's streamGenerateContent SSE, fake-gemini's \`textReply\` chunks), ${PIECE_DELAY_MS} ms between pieces. ${ROUNDS} requests through the production server (POST /api/analyze with a ${(image.length / 1024).toFixed(0)} KiB diagram PNG) alternate with ${ROUNDS} plain fetch reads straight from the model server (the baseline), after one warm-up of each.`,
       "",
       "Latency of a piece: from the model server's write of its chunk to the bench's client reading the event that carries it (the `delta` through the app; the SSE event itself straight from the model server). Both sides use the same clock. \"Added\" is the app's figure minus the direct one.",
       "",

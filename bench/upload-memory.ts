@@ -13,8 +13,8 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, openAsBlob, readFileSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { openAsBlob, readFileSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,10 +22,10 @@ import sharp from "sharp";
 import { readAnalyzeEvents } from "@/tests/helpers/analyze-events";
 import * as gemini from "@/tests/helpers/fake-gemini";
 import { startFakeModelServer } from "@/tests/helpers/fake-model-server";
-import { diagramPng, photoLikePixels } from "@/tests/helpers/images";
-import { startNextServer, TEST_DIST_DIR } from "@/tests/helpers/next-server";
+import { diagramPng } from "@/tests/helpers/images";
+import { startNextServer } from "@/tests/helpers/next-server";
 import { freePort } from "@/tests/helpers/free-port";
-import { publishReport, recordSummary } from "./fixtures";
+import { machineLine, publishReport, recordSummary, requireTestBuild, uncompressedPhotoPng } from "./fixtures";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS_FILE = path.join(PROJECT_ROOT, "bench/results/upload-memory.md");
@@ -47,9 +47,7 @@ interface Measurement {
 }
 
 async function main() {
-  if (!existsSync(path.join(PROJECT_ROOT, TEST_DIST_DIR))) {
-    throw new Error(`No production build in ${TEST_DIST_DIR}: run \`npm run build:test\` first.`);
-  }
+  requireTestBuild();
   const scratch = await mkdtemp(path.join(os.tmpdir(), "mra-upload-memory-"));
   const fake = await startFakeModelServer();
   const measurements: Measurement[] = [];
@@ -77,7 +75,7 @@ async function main() {
     [
       "# Memory for one large upload",
       "",
-      `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}, sharp ${sharp.versions.sharp}. Each PNG holds photo-like pixels stored uncompressed (the worst case: nothing in it compresses), sent as the \`image\` field of a multipart POST. The rise is the server's peak resident memory (VmHWM, reset just before the upload) above its resident memory after one small warm-up request, on a fresh server per file, with ${Object.entries(ALLOCATOR).map(([name, value]) => `${name}=${value}`).join(" ")} as \`npm run serve\` and the Dockerfile set. Target: at most ${TARGET_MIB} MiB, whatever the file's size.`,
+      `${machineLine()}, sharp ${sharp.versions.sharp}. Each PNG holds photo-like pixels stored uncompressed (the worst case: nothing in it compresses), sent as the \`image\` field of a multipart POST. The rise is the server's peak resident memory (VmHWM, reset just before the upload) above its resident memory after one small warm-up request, on a fresh server per file, with ${Object.entries(ALLOCATOR).map(([name, value]) => `${name}=${value}`).join(" ")} as \`npm run serve\` and the Dockerfile set. Target: at most ${TARGET_MIB} MiB, whatever the file's size.`,
       "",
       "Naive `formData()`: a bare Node server in the same run that does `await request.formData()` and reads the file, as most upload handlers do. Bare resize: the file scaled to 3072 px by sharp alone into raw pixels, in a process of its own: what decoding the image and holding its scaled pixels costs, as this server's preparation did before it encoded large images straight from the file.",
       "",
@@ -114,9 +112,7 @@ async function main() {
 async function photoLikePngOf(sizeMb: number, directory: string): Promise<{ file: string; width: number; height: number }> {
   const side = Math.round(Math.sqrt((sizeMb * 1e6) / 3));
   const file = path.join(directory, `photo-${sizeMb}mb.png`);
-  await sharp(photoLikePixels(side, side), { raw: { width: side, height: side, channels: 3 } })
-    .png({ compressionLevel: 0 })
-    .toFile(file);
+  await writeFile(file, await uncompressedPhotoPng(side, side));
   return { file, width: side, height: side };
 }
 

@@ -5,6 +5,8 @@ import { PROVIDER_IDS, type ProviderId } from "@/lib/shared/providers";
 import { THINKING_DEPTHS, type ThinkingDepth } from "@/lib/shared/thinking";
 import { allowedHostsFrom, type AllowedHosts } from "@/lib/security/host-names";
 import { DEFAULT_UPLOAD_DIRECTORY } from "@/lib/upload/upload-directory";
+import { parseTrustedProxies } from "@/lib/auth/trusted-proxies";
+import { AUTH_MODES, type AuthMode } from "@/lib/shared/auth";
 
 /**
  * Every setting the server reads from the environment, validated once.
@@ -36,8 +38,7 @@ const optionalUrl = optionalText.pipe(
 );
 
 
-const environmentSchema = z
-  .object({
+const environmentBaseSchema = z.object({
     LLM_PROVIDER: optionalText.pipe(z.enum(PROVIDER_IDS).optional()),
     GEMINI_API_KEY: optionalText,
     GEMINI_MODEL: optionalText.pipe(z.string().default("gemini-3.6-flash")),
@@ -81,47 +82,105 @@ const environmentSchema = z
     METRICS_TOKEN: optionalText,
     LOG_LEVEL: optionalText.pipe(z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).optional()),
     LOG_PROMPTS: optionalText.pipe(z.enum(["true", "false"]).optional()),
-  })
-  .superRefine((env, context) => {
-    if (env.LLM_PROVIDER === "gemini" && !env.GEMINI_API_KEY) {
-      context.addIssue({
-        code: "custom",
-        path: ["GEMINI_API_KEY"],
-        message: "LLM_PROVIDER=gemini needs GEMINI_API_KEY (create one at https://aistudio.google.com/apikey)",
-      });
-    }
-    if (env.LLM_PROVIDER === "openai" && !env.OPENAI_BASE_URL) {
-      context.addIssue({
-        code: "custom",
-        path: ["OPENAI_BASE_URL"],
-        message: "LLM_PROVIDER=openai needs OPENAI_BASE_URL (e.g. http://localhost:11434/v1 for Ollama)",
-      });
-    }
-    if (env.OPENAI_BASE_URL && !env.OPENAI_MODEL) {
-      context.addIssue({
-        code: "custom",
-        path: ["OPENAI_MODEL"],
-        message: "OPENAI_BASE_URL needs OPENAI_MODEL, a vision model the server has (e.g. qwen2.5vl:7b)",
-      });
-    }
-    // Each sharp job holds one of libuv's threads until it ends. The pool is the process's, shared
-    // by upload writes and the analysis thread's own sharp work: preparation must never take it all.
-    if (env.PREPARE_CONCURRENCY > env.UV_THREADPOOL_SIZE - 2) {
-      context.addIssue({
-        code: "custom",
-        path: ["PREPARE_CONCURRENCY"],
-        message: `must leave two of libuv's ${env.UV_THREADPOOL_SIZE} threads (UV_THREADPOOL_SIZE) free for file I/O and the offline analyzer: at most ${Math.max(0, env.UV_THREADPOOL_SIZE - 2)}`,
-      });
-    }
-    const { invalid } = allowedHostsFrom(env.PUBLIC_URL, env.ALLOWED_HOSTS);
-    if (invalid.length > 0) {
-      context.addIssue({
-        code: "custom",
-        path: ["ALLOWED_HOSTS"],
-        message: `not host names: ${invalid.join(", ")} (list names such as diagrams.example.com, comma-separated, or * for any)`,
-      });
-    }
+    AUTH_MODE: optionalText.pipe(z.enum(AUTH_MODES).default("none")),
+    AUTH_SECRET: optionalText.pipe(z.string().min(32, "must be at least 32 characters (make one with: openssl rand -base64 32)").optional()),
+    OIDC_ISSUER: optionalUrl,
+    OIDC_CLIENT_ID: optionalText,
+    OIDC_CLIENT_SECRET: optionalText,
+    OIDC_NAME: optionalText,
+    AUTH_ALLOWED_DOMAINS: optionalText,
+    AUTH_ADMINS: optionalText,
+    AUTH_PROXY_HEADER: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9-]+$/, "must be a header name such as X-Forwarded-Email")
+        .default("X-Forwarded-Email"),
+    ),
+    AUTH_TRUSTED_PROXIES: optionalText,
+    SHARE_PUBLIC: optionalText.pipe(z.enum(["true", "false"]).optional()),
+    LIMIT_REQUESTS_PER_MINUTE: blankAsUnset(z.coerce.number().int().positive().optional()),
+    LIMIT_TOKENS_PER_DAY: blankAsUnset(z.coerce.number().int().positive().optional()),
   });
+
+const environmentSchema = environmentBaseSchema.superRefine((env, context) => {
+  if (env.LLM_PROVIDER === "gemini" && !env.GEMINI_API_KEY) {
+    context.addIssue({
+      code: "custom",
+      path: ["GEMINI_API_KEY"],
+      message: "LLM_PROVIDER=gemini needs GEMINI_API_KEY (create one at https://aistudio.google.com/apikey)",
+    });
+  }
+  if (env.LLM_PROVIDER === "openai" && !env.OPENAI_BASE_URL) {
+    context.addIssue({
+      code: "custom",
+      path: ["OPENAI_BASE_URL"],
+      message: "LLM_PROVIDER=openai needs OPENAI_BASE_URL (e.g. http://localhost:11434/v1 for Ollama)",
+    });
+  }
+  if (env.OPENAI_BASE_URL && !env.OPENAI_MODEL) {
+    context.addIssue({
+      code: "custom",
+      path: ["OPENAI_MODEL"],
+      message: "OPENAI_BASE_URL needs OPENAI_MODEL, a vision model the server has (e.g. qwen2.5vl:7b)",
+    });
+  }
+  // Each sharp job holds one of libuv's threads until it ends. The pool is the process's, shared
+  // by upload writes and the analysis thread's own sharp work: preparation must never take it all.
+  if (env.PREPARE_CONCURRENCY > env.UV_THREADPOOL_SIZE - 2) {
+    context.addIssue({
+      code: "custom",
+      path: ["PREPARE_CONCURRENCY"],
+      message: `must leave two of libuv's ${env.UV_THREADPOOL_SIZE} threads (UV_THREADPOOL_SIZE) free for file I/O and the offline analyzer: at most ${Math.max(0, env.UV_THREADPOOL_SIZE - 2)}`,
+    });
+  }
+  checkAuthSettings(env, context);
+  const { invalid } = allowedHostsFrom(env.PUBLIC_URL, env.ALLOWED_HOSTS);
+  if (invalid.length > 0) {
+    context.addIssue({
+      code: "custom",
+      path: ["ALLOWED_HOSTS"],
+      message: `not host names: ${invalid.join(", ")} (list names such as diagrams.example.com, comma-separated, or * for any)`,
+    });
+  }
+});
+
+type ParsedEnvironment = z.output<typeof environmentBaseSchema>;
+
+/** What each sign-in mode needs; every missing variable is named in the one start-up message. */
+function checkAuthSettings(env: ParsedEnvironment, context: z.RefinementCtx) {
+  const need = (variable: keyof ParsedEnvironment, why: string) => {
+    if (!env[variable]) context.addIssue({ code: "custom", path: [variable], message: why });
+  };
+  if (env.AUTH_MODE === "oidc" || env.AUTH_MODE === "password") {
+    need("AUTH_SECRET", `AUTH_MODE=${env.AUTH_MODE} needs AUTH_SECRET, which signs sessions (make one with: openssl rand -base64 32)`);
+    need("PUBLIC_URL", `AUTH_MODE=${env.AUTH_MODE} needs PUBLIC_URL, the address people open (sign-in links and cookies are made for it)`);
+  }
+  if (env.AUTH_MODE === "oidc") {
+    need("OIDC_ISSUER", "AUTH_MODE=oidc needs OIDC_ISSUER, the identity provider's issuer URL");
+    need("OIDC_CLIENT_ID", "AUTH_MODE=oidc needs OIDC_CLIENT_ID, this app's client id at the identity provider");
+    need("OIDC_CLIENT_SECRET", "AUTH_MODE=oidc needs OIDC_CLIENT_SECRET, this app's client secret at the identity provider");
+  }
+  const badDomains = listOf(env.AUTH_ALLOWED_DOMAINS).filter((domain) => !/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(domain));
+  if (badDomains.length > 0) {
+    context.addIssue({ code: "custom", path: ["AUTH_ALLOWED_DOMAINS"], message: `not e-mail domains: ${badDomains.join(", ")} (list them as example.com, comma-separated)` });
+  }
+  const badAdmins = listOf(env.AUTH_ADMINS).filter((email) => !/^[^@\s]+@[^@\s]+$/.test(email));
+  if (badAdmins.length > 0) {
+    context.addIssue({ code: "custom", path: ["AUTH_ADMINS"], message: `not e-mail addresses: ${badAdmins.join(", ")}` });
+  }
+  const { invalid } = parseTrustedProxies(env.AUTH_TRUSTED_PROXIES);
+  if (invalid.length > 0) {
+    context.addIssue({ code: "custom", path: ["AUTH_TRUSTED_PROXIES"], message: `not addresses or CIDR ranges: ${invalid.join(", ")}` });
+  }
+}
+
+/** A comma-separated setting as its trimmed, lower-cased, non-empty entries. */
+function listOf(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((entry) => entry.trim().toLowerCase())
+    .filter(Boolean);
+}
 
 export interface GeminiSettings {
   apiKey: string;
@@ -210,6 +269,28 @@ export interface AppConfig {
     /** The address share links start with; the request's own origin when unset. */
     publicUrl: string | undefined;
   };
+  /** Who may use the server, and how much (docs/deploy.md, "Hosting for a team"). */
+  auth: AuthSettings;
+}
+
+export interface AuthSettings {
+  mode: AuthMode;
+  /** Signs session cookies; set in the oidc and password modes. */
+  secret: string | undefined;
+  /** The address people open: sign-in redirects and cookies are made for it. */
+  publicUrl: string | undefined;
+  oidc: { issuer: string; clientId: string; clientSecret: string; name: string } | undefined;
+  /** Lower-case e-mail domains allowed to sign in; empty allows any. */
+  allowedDomains: string[];
+  /** Lower-case e-mail addresses that are admins in the oidc and proxy modes. */
+  admins: string[];
+  /** The header a trusted reverse proxy passes the signed-in e-mail in (lower case). */
+  proxyHeader: string;
+  /** The raw AUTH_TRUSTED_PROXIES list (lib/auth/trusted-proxies.ts parses it). */
+  trustedProxies: string | undefined;
+  /** Whether a person sharing a conversation may make its link public (open without signing in). */
+  sharePublic: boolean;
+  limits: { requestsPerMinute: number | undefined; tokensPerDay: number | undefined };
 }
 
 export class ConfigError extends Error {
@@ -275,6 +356,21 @@ export function parseConfig(environment: Record<string, string | undefined>): Ap
       dataDirectory: path.resolve(/*turbopackIgnore: true*/ env.DATA_DIR ?? "data"),
       retentionDays: env.HISTORY_RETENTION_DAYS,
       publicUrl: env.PUBLIC_URL,
+    },
+    auth: {
+      mode: env.AUTH_MODE,
+      secret: env.AUTH_SECRET,
+      publicUrl: env.PUBLIC_URL,
+      oidc:
+        env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET
+          ? { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, clientSecret: env.OIDC_CLIENT_SECRET, name: env.OIDC_NAME ?? "your organisation's account" }
+          : undefined,
+      allowedDomains: listOf(env.AUTH_ALLOWED_DOMAINS),
+      admins: listOf(env.AUTH_ADMINS),
+      proxyHeader: env.AUTH_PROXY_HEADER.toLowerCase(),
+      trustedProxies: env.AUTH_TRUSTED_PROXIES,
+      sharePublic: env.SHARE_PUBLIC === "true",
+      limits: { requestsPerMinute: env.LIMIT_REQUESTS_PER_MINUTE, tokensPerDay: env.LIMIT_TOKENS_PER_DAY },
     },
   };
 }

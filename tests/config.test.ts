@@ -33,6 +33,18 @@ describe("parseConfig", () => {
       logPrompts: false,
       // SQLite in ./data, kept for ever.
       history: { databaseUrl: undefined, dataDirectory: path.resolve("data"), retentionDays: undefined, publicUrl: undefined },
+      auth: {
+        mode: "none",
+        secret: undefined,
+        publicUrl: undefined,
+        oidc: undefined,
+        allowedDomains: [],
+        admins: [],
+        proxyHeader: "x-forwarded-email",
+        trustedProxies: undefined,
+        sharePublic: false,
+        limits: { requestsPerMinute: undefined, tokensPerDay: undefined },
+      },
     });
   });
 
@@ -48,6 +60,19 @@ describe("parseConfig", () => {
       GEMINI_API_KEY: " key-123 ",
       GEMINI_MODEL: "gemini-pro-test",
       GEMINI_BASE_URL: "http://127.0.0.1:9999",
+      AUTH_MODE: "oidc",
+      AUTH_SECRET: "0123456789abcdef0123456789abcdef",
+      OIDC_ISSUER: "https://login.example.com/realms/team",
+      OIDC_CLIENT_ID: "diagrams",
+      OIDC_CLIENT_SECRET: "oidc-secret",
+      OIDC_NAME: "Keycloak",
+      AUTH_ALLOWED_DOMAINS: "Example.com, example.org",
+      AUTH_ADMINS: "Alice@Example.com",
+      AUTH_PROXY_HEADER: "X-Auth-Email",
+      AUTH_TRUSTED_PROXIES: "10.0.0.0/8",
+      SHARE_PUBLIC: "true",
+      LIMIT_REQUESTS_PER_MINUTE: "10",
+      LIMIT_TOKENS_PER_DAY: "200000",
       MODEL_MAX_RETRIES: "0",
       MODEL_FIRST_TOKEN_TIMEOUT_SECONDS: "5",
       MODEL_IDLE_TIMEOUT_SECONDS: "7",
@@ -105,7 +130,37 @@ describe("parseConfig", () => {
         retentionDays: 90,
         publicUrl: "https://Diagrams.Example.com/tools",
       },
+      auth: {
+        mode: "oidc",
+        secret: "0123456789abcdef0123456789abcdef",
+        publicUrl: "https://Diagrams.Example.com/tools",
+        oidc: { issuer: "https://login.example.com/realms/team", clientId: "diagrams", clientSecret: "oidc-secret", name: "Keycloak" },
+        allowedDomains: ["example.com", "example.org"],
+        admins: ["alice@example.com"],
+        proxyHeader: "x-auth-email",
+        trustedProxies: "10.0.0.0/8",
+        sharePublic: true,
+        limits: { requestsPerMinute: 10, tokensPerDay: 200_000 },
+      },
     });
+  });
+
+  it("names what each sign-in mode is missing, in one message", () => {
+    expect(() => parseConfig({ AUTH_MODE: "oidc" })).toThrow(
+      /AUTH_SECRET[\s\S]*PUBLIC_URL[\s\S]*OIDC_ISSUER[\s\S]*OIDC_CLIENT_ID[\s\S]*OIDC_CLIENT_SECRET/,
+    );
+    expect(() => parseConfig({ AUTH_MODE: "password", PUBLIC_URL: "https://d.example.com" })).toThrow(/AUTH_SECRET: AUTH_MODE=password needs AUTH_SECRET/);
+    expect(() => parseConfig({ AUTH_MODE: "password", PUBLIC_URL: "https://d.example.com", AUTH_SECRET: "short" })).toThrow(/AUTH_SECRET: must be at least 32 characters/);
+    expect(() => parseConfig({ AUTH_MODE: "sso" })).toThrow(/AUTH_MODE/);
+    expect(parseConfig({ AUTH_MODE: "proxy" }).auth.mode).toBe("proxy");
+  });
+
+  it("rejects sign-in lists that are not what they claim, naming each", () => {
+    expect(() => parseConfig({ AUTH_ALLOWED_DOMAINS: "example.com, not a domain" })).toThrow(/AUTH_ALLOWED_DOMAINS: not e-mail domains: not a domain/);
+    expect(() => parseConfig({ AUTH_ADMINS: "alice" })).toThrow(/AUTH_ADMINS: not e-mail addresses: alice/);
+    expect(() => parseConfig({ AUTH_TRUSTED_PROXIES: "10.0.0.0/33" })).toThrow(/AUTH_TRUSTED_PROXIES/);
+    expect(() => parseConfig({ AUTH_PROXY_HEADER: "X Email" })).toThrow(/AUTH_PROXY_HEADER/);
+    expect(() => parseConfig({ LIMIT_TOKENS_PER_DAY: "0" })).toThrow(/LIMIT_TOKENS_PER_DAY/);
   });
 
   it("lets LLM_PROVIDER=offline win over a configured key", () => {

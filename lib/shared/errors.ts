@@ -36,6 +36,12 @@ export type ErrorCode =
   | "answer_too_long"
   | "not_found"
   | "history_unavailable"
+  | "unauthorized"
+  | "untrusted_proxy_header"
+  | "account_disabled"
+  | "forbidden"
+  | "rate_limited"
+  | "token_budget_exhausted"
   | "internal_error";
 
 /**
@@ -77,6 +83,16 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   // Unknown, someone else's, deleted, revoked: one answer for all, so no id can be probed.
   not_found: 404,
   history_unavailable: 503,
+  // Not signed in, or a session or token that is expired, forged or revoked: sign in again.
+  unauthorized: 401,
+  // An identity header from an address that is not a trusted proxy: nobody may claim to be someone.
+  untrusted_proxy_header: 401,
+  // Signed in, but an admin has disabled the account: signing in again does not help.
+  account_disabled: 403,
+  // Signed in, but the action is an admin's.
+  forbidden: 403,
+  rate_limited: 429,
+  token_budget_exhausted: 429,
   // Nobody reads it: the client has gone. nginx's code for that, so the log says what happened.
   request_cancelled: 499,
   internal_error: 500,
@@ -94,8 +110,20 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; retryAfterSeconds?: number };
 }
 
+/**
+ * Marks every AppError, whichever copy of this module made it. Next bundles a module once per
+ * chunk, so an error thrown by a runtime that another chunk created fails a plain instanceof;
+ * the brand lives in the global symbol registry, which every copy shares.
+ */
+const APP_ERROR_BRAND = Symbol.for("multimodal-reasoning-agent.AppError");
+
 export class AppError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && APP_ERROR_BRAND in value;
+  }
+
   override name = "AppError";
+  readonly [APP_ERROR_BRAND] = true;
   readonly status: number;
   readonly retryAfterSeconds?: number;
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { AppError, ERROR_STATUS, errorResponse, toAppError } from "@/lib/shared/errors";
 
 describe("AppError", () => {
@@ -58,5 +58,19 @@ describe("errorResponse", () => {
   it("sets Retry-After in whole seconds, rounded up", () => {
     const response = errorResponse(new AppError("provider_quota", "Wait.", { retryAfterSeconds: 12.3 }));
     expect(response.headers.get("retry-after")).toBe("13");
+  });
+});
+
+describe("AppError across bundles", () => {
+  it("is recognised when another copy of the module made it, as Next's chunks each carry one", async () => {
+    vi.resetModules();
+    const otherCopy = await import("@/lib/shared/errors");
+    expect(otherCopy.AppError).not.toBe(AppError);
+    const refusal = new otherCopy.AppError("rate_limited", "Wait a minute.", { retryAfterSeconds: 12 });
+    expect(refusal instanceof AppError).toBe(true);
+    expect(toAppError(refusal)).toBe(refusal);
+    expect(errorResponse(toAppError(refusal)).status).toBe(429);
+    expect(new Error("plain") instanceof AppError).toBe(false);
+    expect({ name: "AppError", code: "rate_limited" } instanceof AppError).toBe(false);
   });
 });

@@ -19,8 +19,20 @@ const POSTGRES_POOL_SIZE = 10;
 /** A query to an unreachable database fails after this, rather than holding a request. */
 const POSTGRES_CONNECT_TIMEOUT_MS = 5_000;
 
+/**
+ * The driver's own handle beside Kysely's, for the libraries that take one (rate-limiter-flexible's
+ * SQLite and PostgreSQL stores): the same file or pool, so the limits live in the same database.
+ */
+export type DriverHandle = { dialect: "sqlite"; database: SQLite.Database } | { dialect: "postgres"; pool: pg.Pool };
+
+export interface OpenedDatabase {
+  db: Kysely<HistoryDatabase>;
+  dialect: HistoryDialect;
+  driver: DriverHandle;
+}
+
 /** The history's database: PostgreSQL when DATABASE_URL is set, else SQLite under DATA_DIR. */
-export function openHistoryDatabase(settings: AppConfig["history"]): { db: Kysely<HistoryDatabase>; dialect: HistoryDialect } {
+export function openHistoryDatabase(settings: AppConfig["history"]): OpenedDatabase {
   if (settings.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: settings.databaseUrl,
@@ -30,7 +42,7 @@ export function openHistoryDatabase(settings: AppConfig["history"]): { db: Kysel
     // An idle connection the server drops (a restart, a failover) is an error on the pool; unhandled,
     // it would end the process. The next query opens a new connection.
     pool.on("error", (error) => getLogger().error({ component: "history", event: "postgres_connection_lost", message: error.message }));
-    return { db: new Kysely<HistoryDatabase>({ dialect: new PostgresDialect({ pool }) }), dialect: "postgres" };
+    return { db: new Kysely<HistoryDatabase>({ dialect: new PostgresDialect({ pool }) }), dialect: "postgres", driver: { dialect: "postgres", pool } };
   }
   mkdirSync(settings.dataDirectory, { recursive: true });
   const database = new SQLite(path.join(settings.dataDirectory, SQLITE_FILE_NAME));
@@ -40,7 +52,7 @@ export function openHistoryDatabase(settings: AppConfig["history"]): { db: Kysel
   database.pragma("synchronous = NORMAL");
   database.pragma("foreign_keys = ON");
   database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-  return { db: new Kysely<HistoryDatabase>({ dialect: new SqliteDialect({ database }) }), dialect: "sqlite" };
+  return { db: new Kysely<HistoryDatabase>({ dialect: new SqliteDialect({ database }) }), dialect: "sqlite", driver: { dialect: "sqlite", database } };
 }
 
 /** Brings the schema up to date; safe to call from several instances at once (the migrator locks). */
@@ -57,10 +69,15 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The process's database, its schema migrated, with the history's queries over it. */
+export interface Database extends OpenedDatabase {
+  store: HistoryStore;
+}
+
 interface OpenedHistory {
   settings: AppConfig["history"];
-  store: HistoryStore;
-  ready: Promise<HistoryStore>;
+  database: Database;
+  ready: Promise<Database>;
 }
 
 /**
@@ -70,23 +87,28 @@ interface OpenedHistory {
 const holder = ((globalThis as { [key: symbol]: { opened?: OpenedHistory } })[Symbol.for("multimodal-reasoning-agent.history")] ??= {});
 
 /**
- * The process's history store, its schema migrated. Opened at start-up (instrumentation.ts), so a
+ * The process's database, its schema migrated. Opened at start-up (instrumentation.ts), so a
  * database that cannot be reached stops the server with a message then, not a request later.
  */
-export function getHistoryStore(config: AppConfig): Promise<HistoryStore> {
+export function getDatabase(config: AppConfig): Promise<Database> {
   const { opened } = holder;
   if (!sameSettings(opened?.settings, config.history)) {
-    const { db, dialect } = openHistoryDatabase(config.history);
-    const store = new HistoryStore(db, dialect);
-    const ready = migrateHistory(db, dialect).then(() => store);
+    const database: Database = { ...openHistoryDatabase(config.history), store: undefined! };
+    database.store = new HistoryStore(database.db, database.dialect);
+    const ready = migrateHistory(database.db, database.dialect).then(() => database);
     // A failed start is retried by the next caller rather than remembered for ever.
     ready.catch(() => {
-      if (holder.opened?.store === store) holder.opened = undefined;
-      void db.destroy();
+      if (holder.opened?.database === database) holder.opened = undefined;
+      void database.db.destroy();
     });
-    holder.opened = { settings: config.history, store, ready };
+    holder.opened = { settings: config.history, database, ready };
   }
   return holder.opened!.ready;
+}
+
+/** The history's queries, over the process's database. */
+export async function getHistoryStore(config: AppConfig): Promise<HistoryStore> {
+  return (await getDatabase(config)).store;
 }
 
 /** Each bundle parses the settings itself: the same database is the same values, not the same object. */

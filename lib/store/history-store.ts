@@ -11,6 +11,7 @@ import {
   type ConversationList,
   type ConversationSummary,
   type SharedConversation,
+  type ShareVisibility,
   type StoredImage,
   type StoredTurn,
   type TurnStatus,
@@ -76,6 +77,9 @@ export class InvalidCursorError extends Error {
  * Every query of the history, the one place that knows its tables. Every read and change of a
  * conversation names its owner, so another owner's id finds nothing, the same as an unknown one.
  */
+/** Who opens a share link: a signed-in member of the team, or anyone (signed out). */
+export type ShareReader = "member" | "anyone";
+
 export class HistoryStore {
   constructor(
     readonly db: Kysely<HistoryDatabase>,
@@ -259,12 +263,12 @@ export class HistoryStore {
   }
 
   /** A new link to the owner's conversation: the token is returned once and kept only as its hash. */
-  async createShare(ownerId: string, conversationId: string): Promise<string | undefined> {
+  async createShare(ownerId: string, conversationId: string, visibility: ShareVisibility = "team"): Promise<string | undefined> {
     if (!(await ownedConversation(this.db, ownerId, conversationId))) return undefined;
     const token = randomBytes(32).toString("base64url");
     await this.db
       .insertInto("shares")
-      .values({ id: newId(), conversation_id: conversationId, token_hash: hashToken(token), created_at: this.timestamp(), revoked_at: null })
+      .values({ id: newId(), conversation_id: conversationId, token_hash: hashToken(token), created_at: this.timestamp(), revoked_at: null, visibility })
       .execute();
     return token;
   }
@@ -276,19 +280,19 @@ export class HistoryStore {
     return true;
   }
 
-  /** The conversation a live link points to; undefined for an unknown, wrong or revoked token. */
-  async sharedConversationId(token: string): Promise<string | undefined> {
-    const share = await this.db
-      .selectFrom("shares")
-      .select("conversation_id")
-      .where("token_hash", "=", hashToken(token))
-      .where("revoked_at", "is", null)
-      .executeTakeFirst();
+  /**
+   * The conversation a live link points to, for a reader who is a signed-in member or anyone (a
+   * team link is not found for anyone); undefined for an unknown, wrong or revoked token.
+   */
+  async sharedConversationId(token: string, reader: ShareReader = "member"): Promise<string | undefined> {
+    let query = this.db.selectFrom("shares").select("conversation_id").where("token_hash", "=", hashToken(token)).where("revoked_at", "is", null);
+    if (reader === "anyone") query = query.where("visibility", "=", "public");
+    const share = await query.executeTakeFirst();
     return share?.conversation_id;
   }
 
-  async sharedConversation(token: string): Promise<SharedConversation | undefined> {
-    const conversationId = await this.sharedConversationId(token);
+  async sharedConversation(token: string, reader: ShareReader = "member"): Promise<SharedConversation | undefined> {
+    const conversationId = await this.sharedConversationId(token, reader);
     if (!conversationId) return undefined;
     const row = await this.db.selectFrom("conversations").selectAll().where("id", "=", conversationId).executeTakeFirst();
     if (!row) return undefined;
@@ -296,8 +300,8 @@ export class HistoryStore {
     return { title: row.title, createdAt: row.created_at, updatedAt: row.updated_at, image, turns: turns.map(withoutId) };
   }
 
-  async sharedImage(token: string): Promise<ImageRow | undefined> {
-    const conversationId = await this.sharedConversationId(token);
+  async sharedImage(token: string, reader: ShareReader = "member"): Promise<ImageRow | undefined> {
+    const conversationId = await this.sharedConversationId(token, reader);
     if (!conversationId) return undefined;
     return this.db
       .selectFrom("images")

@@ -15,6 +15,7 @@ export function historyMigrations(dialect: HistoryDialect): Record<string, Migra
   return {
     "0001_history": { up: (db) => createHistoryTables(db, dialect) },
     "0002_search": { up: (db) => (dialect === "sqlite" ? createSqliteSearch(db) : createPostgresSearch(db)) },
+    "0003_accounts": { up: (db) => createAccountTables(db, dialect) },
   };
 }
 
@@ -111,4 +112,113 @@ async function createSqliteSearch(db: AnyDatabase) {
 async function createPostgresSearch(db: AnyDatabase) {
   await sql`alter table turns add column search tsvector generated always as (to_tsvector('simple', task || ' ' || answer)) stored`.execute(db);
   await sql`create index turns_search_index on turns using gin (search)`.execute(db);
+}
+
+/**
+ * Sign-in (lib/auth): better-auth's own tables under our names (lib/auth/better-auth.ts maps
+ * them), with the admin plugin's columns; then this app's: personal API tokens, invitations,
+ * usage per turn, and who may open a share link. tests/store/migrations.test.ts checks against
+ * better-auth's own migration planner that its tables are complete, on both databases.
+ */
+async function createAccountTables(db: AnyDatabase, dialect: HistoryDialect) {
+  const bool = dialect === "sqlite" ? "integer" : "boolean";
+  const date = dialect === "sqlite" ? "date" : "timestamptz";
+  await db.schema
+    .createTable("auth_user")
+    .addColumn("id", "text", (column) => column.primaryKey())
+    .addColumn("name", "text", (column) => column.notNull())
+    .addColumn("email", "text", (column) => column.notNull().unique())
+    .addColumn("emailVerified", bool, (column) => column.notNull())
+    .addColumn("image", "text")
+    .addColumn("createdAt", date, (column) => column.notNull())
+    .addColumn("updatedAt", date, (column) => column.notNull())
+    .addColumn("role", "text")
+    .addColumn("banned", bool)
+    .addColumn("banReason", "text")
+    .addColumn("banExpires", date)
+    .execute();
+  await db.schema
+    .createTable("auth_session")
+    .addColumn("id", "text", (column) => column.primaryKey())
+    .addColumn("expiresAt", date, (column) => column.notNull())
+    .addColumn("token", "text", (column) => column.notNull().unique())
+    .addColumn("createdAt", date, (column) => column.notNull())
+    .addColumn("updatedAt", date, (column) => column.notNull())
+    .addColumn("ipAddress", "text")
+    .addColumn("userAgent", "text")
+    .addColumn("userId", "text", (column) => column.notNull().references("auth_user.id").onDelete("cascade"))
+    .addColumn("impersonatedBy", "text")
+    .execute();
+  await db.schema.createIndex("auth_session_userId_idx").on("auth_session").column("userId").execute();
+  await db.schema
+    .createTable("auth_account")
+    .addColumn("id", "text", (column) => column.primaryKey())
+    .addColumn("accountId", "text", (column) => column.notNull())
+    .addColumn("providerId", "text", (column) => column.notNull())
+    .addColumn("userId", "text", (column) => column.notNull().references("auth_user.id").onDelete("cascade"))
+    .addColumn("accessToken", "text")
+    .addColumn("refreshToken", "text")
+    .addColumn("idToken", "text")
+    .addColumn("accessTokenExpiresAt", date)
+    .addColumn("refreshTokenExpiresAt", date)
+    .addColumn("scope", "text")
+    .addColumn("password", "text")
+    .addColumn("createdAt", date, (column) => column.notNull())
+    .addColumn("updatedAt", date, (column) => column.notNull())
+    .execute();
+  await db.schema.createIndex("auth_account_userId_idx").on("auth_account").column("userId").execute();
+  await db.schema
+    .createTable("auth_verification")
+    .addColumn("id", "text", (column) => column.primaryKey())
+    .addColumn("identifier", "text", (column) => column.notNull())
+    .addColumn("value", "text", (column) => column.notNull())
+    .addColumn("expiresAt", date, (column) => column.notNull())
+    .addColumn("createdAt", date, (column) => column.notNull())
+    .addColumn("updatedAt", date, (column) => column.notNull())
+    .execute();
+  await db.schema.createIndex("auth_verification_identifier_idx").on("auth_verification").column("identifier").execute();
+
+  await db.schema
+    .createTable("api_tokens")
+    .addColumn("id", "text", (column) => column.primaryKey())
+    .addColumn("user_id", "text", (column) => column.notNull().references("auth_user.id").onDelete("cascade"))
+    .addColumn("name", "text", (column) => column.notNull())
+    // SHA-256 of the token: the database never holds a working one.
+    .addColumn("token_hash", "text", (column) => column.notNull().unique())
+    // The token's last characters, so a person can tell their tokens apart.
+    .addColumn("hint", "text", (column) => column.notNull())
+    .addColumn("created_at", "text", (column) => column.notNull())
+    .addColumn("last_used_at", "text")
+    .execute();
+  await db.schema.createIndex("api_tokens_user").on("api_tokens").column("user_id").execute();
+
+  await db.schema
+    .createTable("invitations")
+    .addColumn("id", "text", (column) => column.primaryKey())
+    .addColumn("token_hash", "text", (column) => column.notNull().unique())
+    .addColumn("created_by", "text", (column) => column.notNull())
+    .addColumn("created_at", "text", (column) => column.notNull())
+    .addColumn("expires_at", "text", (column) => column.notNull())
+    .addColumn("used_at", "text")
+    .addColumn("used_by", "text")
+    .execute();
+
+  // One row per finished turn, kept when the conversation is deleted: usage is a record of what
+  // was spent, not part of the history.
+  await db.schema
+    .createTable("usage")
+    .addColumn("id", "text", (column) => column.primaryKey())
+    .addColumn("owner_id", "text", (column) => column.notNull())
+    .addColumn("provider", "text", (column) => column.notNull())
+    .addColumn("model", "text")
+    .addColumn("input_tokens", "integer", (column) => column.notNull())
+    .addColumn("output_tokens", "integer", (column) => column.notNull())
+    .addColumn("total_tokens", "integer", (column) => column.notNull())
+    .addColumn("created_at", "text", (column) => column.notNull())
+    .execute();
+  await db.schema.createIndex("usage_created").on("usage").columns(["created_at", "owner_id"]).execute();
+  await db.schema.createIndex("usage_owner_created").on("usage").columns(["owner_id", "created_at"]).execute();
+
+  // Team: signed-in members only. Public: anyone with the link (only when SHARE_PUBLIC allows it).
+  await db.schema.alterTable("shares").addColumn("visibility", "text", (column) => column.notNull().defaultTo("team")).execute();
 }

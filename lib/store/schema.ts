@@ -10,6 +10,11 @@ export interface HistoryDatabase {
   turns: TurnsTable;
   images: ImagesTable;
   shares: SharesTable;
+  auth_user: AuthUserTable;
+  auth_session: AuthSessionTable;
+  api_tokens: ApiTokensTable;
+  invitations: InvitationsTable;
+  usage: UsageTable;
 }
 
 export interface ConversationsTable {
@@ -69,6 +74,64 @@ export interface SharesTable {
   token_hash: string;
   created_at: string;
   revoked_at: string | null;
+  /** "team" (signed-in members) or "public" (anyone with the link, when SHARE_PUBLIC allows). */
+  visibility: ColumnType<string, string | undefined, string>;
+}
+
+/**
+ * better-auth's user table (lib/auth/better-auth.ts names it), as this app's own queries read it:
+ * the admin page, proxy-mode accounts. better-auth writes it; dates are its Date values.
+ */
+export interface AuthUserTable {
+  id: string;
+  name: string;
+  email: string;
+  emailVerified: ColumnType<boolean | number, boolean | number, boolean | number>;
+  image: string | null;
+  createdAt: ColumnType<Date | string, Date | string, Date | string>;
+  updatedAt: ColumnType<Date | string, Date | string, Date | string>;
+  role: string | null;
+  banned: ColumnType<boolean | number | null, boolean | number | null | undefined, boolean | number | null>;
+  banReason: string | null;
+  banExpires: ColumnType<Date | string | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface AuthSessionTable {
+  id: string;
+  userId: string;
+  token: string;
+  expiresAt: ColumnType<Date | string, Date | string, Date | string>;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  hint: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface InvitationsTable {
+  id: string;
+  token_hash: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  used_by: string | null;
+}
+
+export interface UsageTable {
+  id: string;
+  owner_id: string;
+  provider: string;
+  model: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  created_at: string;
 }
 
 export type ConversationRow = Selectable<ConversationsTable>;

@@ -216,7 +216,7 @@ export async function startLikeDockerfile(
     healthcheck,
     command: `cd ${appRoot} && ${user ? `runuser -u ${user} -- ` : ""}env ${shown} ${node} ${args.join(" ")}`,
     output: () => output,
-    stop: () => stop(child),
+    stop: () => stopProcess(child),
   };
 }
 
@@ -264,7 +264,8 @@ async function waitUntilHealthy(url: string, child: ChildProcess, output: () => 
   throw new Error(`node server.js did not answer within 30 s:\n${output()}`);
 }
 
-async function stop(child: ChildProcess) {
+/** Asks a server process to stop, and kills it if it has not within 5 s. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, "exit");
   child.kill("SIGTERM");

@@ -12,6 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import sharp from "sharp";
+import { getAuthRuntime } from "@/lib/auth/identity";
 import { parseConfig, type AppConfig } from "@/lib/config";
 import { listConversations } from "@/lib/history/conversation-api";
 import { getHistoryStore, SQLITE_FILE_NAME } from "@/lib/store/database";
@@ -88,7 +89,7 @@ async function measure(name: string, config: AppConfig, images: ImageToKeep[], t
   const seedStarted = performance.now();
   await seed(store, images);
   const seedSeconds = (performance.now() - seedStarted) / 1000;
-  const dependencies = { config, history: async () => store };
+  const dependencies = { config, history: async () => store, auth: () => getAuthRuntime(config) };
   const request = async (query: string) => {
     const response = await listConversations(new Request(`http://localhost/api/conversations${query}`), dependencies);
     if (!response.ok) throw new Error(`${query}: ${response.status} ${await response.text()}`);

@@ -2,7 +2,7 @@ import "server-only";
 import { getAdmission } from "@/lib/analysis/admission";
 import type { QueueSlot } from "@/lib/analysis/work-queue";
 import type { AppConfig } from "@/lib/config";
-import { currentOwner } from "@/lib/auth/current-owner";
+import { requireIdentity, type AuthRuntime } from "@/lib/auth/identity";
 import { readSavedFollowUp, startSavingTurn, type HistoryAccess } from "@/lib/history/analyze-history";
 import { ANALYZE_PROTOCOL_HEADERS } from "@/lib/shared/analyze-contract";
 import { AppError, errorResponse, toAppError } from "@/lib/shared/errors";
@@ -32,6 +32,8 @@ export interface AnalyzeDependencies {
   imageStore: ImageStore;
   /** Where conversations are saved. */
   history: HistoryAccess;
+  /** Who is asking, and how much they may ask (lib/auth). */
+  auth: () => Promise<AuthRuntime>;
 }
 
 export type AnalyzeHandler = (request: Request) => Promise<Response>;
@@ -56,19 +58,24 @@ async function handleAnalyzeRequest(request: Request, dependencies: AnalyzeDepen
   const onClientGone = () => abort.abort();
   request.signal.addEventListener("abort", onClientGone, { once: true });
   let places: RequestPlaces | undefined;
+  let person: string | undefined;
 
   try {
     rejectUntrustedHost(request, config.allowedHosts);
     rejectCrossSite(request);
     // A server going down for a restart takes no new work; the load balancer sends the retry elsewhere.
     if (isDraining()) throw shuttingDownError();
-    // Before a byte of the body is read: a full server answers 503 at once, not after an upload.
+    // Before a byte of the body is read: someone signed out, or a full server, is answered at once.
+    const runtime = await authRuntime(dependencies);
+    const identity = await requireIdentity(request, runtime);
+    person = identity.userId;
     places = reservePlaces(config, dependencies.providers);
     // However the request ends, its places go back (a place already running gives itself back).
     const reserved = places;
     abort.signal.addEventListener("abort", () => reserved.release(), { once: true });
-    const ownerId = currentOwner(request);
-    const { form, image, imageId, provider } = await receiveRequest(request, ownerId, dependencies, places, abort.signal, phases);
+    const ownerId = identity.userId;
+    const admit = (chosen: Provider) => runtime.fairUse.admitAnalysis(ownerId, { remote: chosen.id !== "offline" });
+    const { form, image, imageId, provider } = await receiveRequest(request, ownerId, dependencies, places, abort.signal, phases, admit);
     if (abort.signal.aborted) throw cancelled();
 
     const seconds = (ms: number) => Math.round(ms / 1000);
@@ -95,7 +102,7 @@ async function handleAnalyzeRequest(request: Request, dependencies: AnalyzeDepen
     );
     if (abort.signal.aborted) throw cancelled();
 
-    const log = { requestId, provider, startedAt, image, turn: form.history.length + 1, bytesIn, phases, ...(config.logPrompts ? { task: form.prompt } : {}) };
+    const log = { requestId, person: ownerId, provider, startedAt, image, turn: form.history.length + 1, bytesIn, phases, ...(config.logPrompts ? { task: form.prompt } : {}) };
     const { release } = places;
     const saving = await startSavingTurn(dependencies.history, {
       ownerId,
@@ -132,6 +139,7 @@ async function handleAnalyzeRequest(request: Request, dependencies: AnalyzeDepen
         streaming.dec();
         Object.assign(phases, streamPhases(modelCalledAt, stats));
         logRequest({ ...log, ...outcomeLog(outcome), providerFinishReason, bytesSent: stats.bytesSent });
+        void recordUsage(runtime, ownerId, provider, outcome);
         // Finished once saved: a draining server waits for that before it exits.
         void saving.observer.settle(outcome).finally(markFinished);
       },
@@ -141,10 +149,36 @@ async function handleAnalyzeRequest(request: Request, dependencies: AnalyzeDepen
     places?.release();
     abort.abort();
     const appError = request.signal.aborted ? cancelled() : toAppError(error);
-    logRequest({ requestId, status: appError.status, code: appError.code, startedAt, bytesIn, phases, cause: appError.cause ?? error });
+    logRequest({ requestId, person, status: appError.status, code: appError.code, startedAt, bytesIn, phases, cause: appError.cause ?? error });
     return errorResponse(appError, headers);
   } finally {
     request.signal.removeEventListener("abort", onClientGone);
+  }
+}
+
+/** The sign-in runtime; a database that cannot be read is the history's outage, not a bug. */
+async function authRuntime(dependencies: AnalyzeDependencies): Promise<AuthRuntime> {
+  try {
+    return await dependencies.auth();
+  } catch (error) {
+    throw new AppError("history_unavailable", "The server's database cannot be reached right now. Try again in a moment.", { retryAfterSeconds: 5, cause: error });
+  }
+}
+
+/**
+ * Usage, from what the provider reported: a row per answered turn for the usage pages, and the
+ * tokens against the person's daily budget (remote providers; the offline analyzer costs none).
+ */
+async function recordUsage(runtime: AuthRuntime, ownerId: string, provider: Provider, outcome: AnswerOutcome): Promise<void> {
+  const usage = outcome.ended === "done" ? outcome.done.usage : undefined;
+  const inputTokens = usage?.inputTokens ?? 0;
+  const outputTokens = usage?.outputTokens ?? 0;
+  const totalTokens = usage?.totalTokens ?? inputTokens + outputTokens;
+  try {
+    await runtime.accounts.recordUsage({ ownerId, provider: provider.id, model: provider.model ?? null, inputTokens, outputTokens, totalTokens });
+    if (provider.id !== "offline" && totalTokens > 0) await runtime.fairUse.recordTokens(ownerId, totalTokens);
+  } catch (error) {
+    getLogger().error({ route: "/api/analyze", event: "usage_unrecorded", cause: describeForLog(error, configuredSecrets()) });
   }
 }
 
@@ -218,6 +252,7 @@ async function receiveRequest(
   places: RequestPlaces,
   signal: AbortSignal,
   phases: Phases,
+  admit: (provider: Provider) => Promise<void>,
 ): Promise<ReceivedRequest> {
   const { maxBytes, directory, idleTimeoutMs, timeoutMs } = config.upload;
   const uploadStarted = Date.now();
@@ -228,6 +263,8 @@ async function receiveRequest(
   try {
     const form = readAnalyzeForm(upload.fields);
     const provider = providers.choose(form.provider);
+    // The person's limits, once the provider is known (only remote ones spend the token budget).
+    await admit(provider);
     fitPlacesToProvider(places, provider, config);
     const file = upload.file;
     if (form.conversationId) {
@@ -241,11 +278,11 @@ async function receiveRequest(
       const prepareStarted = Date.now();
       const image = await places.prepare.run(() => prepareImage(file.path, config.image), signal);
       phases.prepareMs = Date.now() - prepareStarted;
-      return { form, image, imageId: store.put(image), provider };
+      return { form, image, imageId: store.put(image, ownerId), provider };
     }
     places.prepare.release();
     if (!form.imageId) throw missingImage();
-    const image = store.get(form.imageId);
+    const image = store.get(form.imageId, ownerId);
     if (!image) {
       throw new AppError("image_expired", "The server no longer keeps the image from the earlier question. Send it again.");
     }
@@ -295,6 +332,8 @@ interface RequestLog {
   outputTokens?: number;
   /** The task's text, only with LOG_PROMPTS=true. */
   task?: string;
+  /** Who asked: the account's id (never the e-mail, which the log need not hold). */
+  person?: string;
   /** The request's declared size, and the bytes of the answer's stream. */
   bytesIn?: number;
   bytesSent?: number;
@@ -327,6 +366,7 @@ function logRequest(entry: RequestLog) {
     status,
     ms: Date.now() - startedAt,
     requestId,
+    ...(entry.person ? { person: entry.person } : {}),
     ...(turn && turn > 1 ? { turn } : {}),
     ...(code ? { code } : {}),
     ...(provider ? { provider: provider.id, model: provider.model } : {}),

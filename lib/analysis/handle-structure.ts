@@ -2,6 +2,7 @@ import "server-only";
 import { getAdmission } from "@/lib/analysis/admission";
 import type { QueueSlot } from "@/lib/analysis/work-queue";
 import type { AppConfig } from "@/lib/config";
+import { requireIdentity, type AuthRuntime } from "@/lib/auth/identity";
 import { prepareImage } from "@/lib/image/prepare-image";
 import { analyzeStructure, structureToDrawio, structureToMermaid, type AnalyzeFunction } from "@/lib/offline";
 import { getLogger } from "@/lib/ops/logger";
@@ -20,6 +21,8 @@ export interface StructureDependencies {
   config: AppConfig;
   /** The offline analyzer's thread (shared with the offline provider, and its cache). */
   analyze: AnalyzeFunction;
+  /** Who is asking (lib/auth): the structure is read for signed-in people only. */
+  auth: () => Promise<AuthRuntime>;
 }
 
 /**
@@ -27,7 +30,7 @@ export interface StructureDependencies {
  * groups, steps, arrows, legend, other text), as JSON, a Mermaid flowchart or a draw.io file.
  * The upload follows /api/analyze's rules (the same limits, queues and errors); no model is asked.
  */
-export async function handleStructureRequest(request: Request, { config, analyze }: StructureDependencies): Promise<Response> {
+export async function handleStructureRequest(request: Request, { config, analyze, auth }: StructureDependencies): Promise<Response> {
   const startedAt = Date.now();
   const requestId = requestIdOf(request);
   const abort = new AbortController();
@@ -39,6 +42,7 @@ export async function handleStructureRequest(request: Request, { config, analyze
     rejectCrossSite(request);
     if (isDraining()) throw shuttingDownError();
     const format = formatOf(request);
+    await requireIdentity(request, await auth());
     places = reserve(config);
     const { maxBytes, directory, idleTimeoutMs, timeoutMs } = config.upload;
     const upload = await parseUpload(request, { maxFileBytes: maxBytes, directory, idleTimeoutMs, timeoutMs });

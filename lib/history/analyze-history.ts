@@ -40,7 +40,8 @@ export async function readSavedFollowUp(
   if (!context) throw conversationNotFound();
   if (!context.imageHash) throw imageDeleted();
   const cacheKey = `stored:${context.imageHash}`;
-  let image = cache.get(cacheKey);
+  // The owner's access was checked by followUpContext: the cached copy is shared by its owners.
+  let image = cache.get(cacheKey, ownerId);
   if (!image) {
     const row = await unavailableAsError(() => store.imageByHash(context.imageHash!));
     if (!row) throw imageDeleted();

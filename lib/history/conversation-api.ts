@@ -1,16 +1,23 @@
 import "server-only";
-import { currentOwner } from "@/lib/auth/current-owner";
+import { identify, requireIdentity, type AuthRuntime } from "@/lib/auth/identity";
 import type { AppConfig } from "@/lib/config";
 import { conversationMarkdown, exportFileName } from "@/lib/history/export-conversation";
 import { conversationNotFound, type HistoryAccess } from "@/lib/history/analyze-history";
 import { makeThumbnail } from "@/lib/image/thumbnail";
-import { getLogger } from "@/lib/ops/logger";
-import { configuredSecrets, describeForLog } from "@/lib/providers/redact-secrets";
-import { rejectCrossSite } from "@/lib/security/cross-site";
-import { InvalidCursorError, type HistoryStore } from "@/lib/store/history-store";
+import { answerJson } from "@/lib/ops/json-route";
+import { InvalidCursorError, type HistoryStore, type ShareReader } from "@/lib/store/history-store";
 import type { ImageRow } from "@/lib/store/schema";
-import { AppError, errorResponse } from "@/lib/shared/errors";
-import { EXPORT_FORMATS, renameSchema, SHARE_TOKEN_PATTERN, STORED_ID_PATTERN, type ShareLink } from "@/lib/shared/history-contract";
+import { AppError } from "@/lib/shared/errors";
+import {
+  EXPORT_FORMATS,
+  renameSchema,
+  SHARE_TOKEN_PATTERN,
+  shareRequestSchema,
+  STORED_ID_PATTERN,
+  type ShareLink,
+  type ShareVisibility,
+} from "@/lib/shared/history-contract";
+import { type SmallBodyLimits, readSmallJson, requestOrigin } from "@/lib/upload/small-body";
 
 /**
  * /api/conversations and its children, and the shared link's image: each route file hands its
@@ -20,45 +27,38 @@ import { EXPORT_FORMATS, renameSchema, SHARE_TOKEN_PATTERN, STORED_ID_PATTERN, t
 export interface ConversationApiDependencies {
   config: AppConfig;
   history: HistoryAccess;
+  /** Who is asking (lib/auth/identity.ts). */
+  auth: () => Promise<AuthRuntime>;
 }
 
+const SHARE_REQUEST_HINT = 'Send {"visibility": "team"} or {"visibility": "public"}, or nothing for the team.';
 /** A rename's body is a title: anything bigger is not one. */
-const MAX_RENAME_BODY_BYTES = 4_096;
+const RENAME_BODY: SmallBodyLimits = {
+  maxBytes: 4_096,
+  tooLarge: "The body is too large for a title.",
+  malformed: 'Send the new title as JSON: {"title": "…"}.',
+};
+/** A share's body says who the link is for, or is empty (the team). */
+const SHARE_BODY: SmallBodyLimits = {
+  maxBytes: 1_024,
+  tooLarge: "The body is too large for a share.",
+  malformed: SHARE_REQUEST_HINT,
+};
 /** Longest search text read; beyond it the search box's own limit has been bypassed. */
 const MAX_QUERY_CHARS = 200;
 
 type Handler = (store: HistoryStore, ownerId: string) => Promise<Response>;
 
-/** Runs a handler with the store, turning every failure into the API's JSON error. */
-async function respond(request: Request, { history }: ConversationApiDependencies, handler: Handler, { changes = false } = {}): Promise<Response> {
-  try {
-    if (changes) rejectCrossSite(request);
-    const ownerId = currentOwner(request);
-    let store: HistoryStore;
-    try {
-      store = await history();
-    } catch (error) {
-      throw historyUnavailable(error);
-    }
-    return await handler(store, ownerId);
-  } catch (error) {
-    if (error instanceof AppError) {
-      if (error.code === "history_unavailable") logFailure(request, error.cause);
-      return errorResponse(error);
-    }
-    if (error instanceof InvalidCursorError) return errorResponse(new AppError("invalid_request", error.message));
-    logFailure(request, error);
-    return errorResponse(historyUnavailable(error));
-  }
-}
+const HISTORY_UNAVAILABLE = "The conversation history cannot be reached right now. Try again in a moment.";
 
-function historyUnavailable(cause: unknown): AppError {
-  return new AppError("history_unavailable", "The conversation history cannot be reached right now. Try again in a moment.", { retryAfterSeconds: 5, cause });
-}
-
-function logFailure(request: Request, cause: unknown) {
-  const route = new URL(request.url).pathname.replace(/[A-Za-z0-9_-]{10,}/g, ":id");
-  getLogger().error({ route, method: request.method, code: "history_unavailable", cause: describeForLog(cause, configuredSecrets()) });
+/** Runs a handler with the store for the identified person, turning every failure into the API's JSON error. */
+function respond(request: Request, dependencies: ConversationApiDependencies, handler: Handler, { changes = false } = {}): Promise<Response> {
+  const explain = (error: unknown) => (error instanceof InvalidCursorError ? new AppError("invalid_request", error.message) : undefined);
+  return answerJson(request, { changes, unavailable: HISTORY_UNAVAILABLE, explain }, async () => {
+    const [store, runtime] = await Promise.all([dependencies.history(), dependencies.auth()]);
+    const { userId } = await requireIdentity(request, runtime);
+    return handler(store, userId);
+  });
 }
 
 function checkedId(id: string): string {
@@ -105,7 +105,7 @@ export function renameConversation(request: Request, id: string, dependencies: C
     dependencies,
     async (store, ownerId) => {
       const conversationId = checkedId(id);
-      const parsed = renameSchema.safeParse(await readJson(request));
+      const parsed = renameSchema.safeParse(await readSmallJson(request, RENAME_BODY));
       if (!parsed.success) throw new AppError("invalid_request", parsed.error.issues[0]?.message ?? "Send the new title as {\"title\": \"…\"}.");
       const summary = await store.renameConversation(ownerId, conversationId, parsed.data.title);
       if (!summary) throw conversationNotFound();
@@ -160,10 +160,11 @@ export function shareConversation(request: Request, id: string, dependencies: Co
     request,
     dependencies,
     async (store, ownerId) => {
-      const token = await store.createShare(ownerId, checkedId(id));
+      const { visibility } = await readShareRequest(request, dependencies.config.auth.sharePublic);
+      const token = await store.createShare(ownerId, checkedId(id), visibility);
       if (!token) throw conversationNotFound();
       const base = dependencies.config.history.publicUrl ?? requestOrigin(request);
-      const link: ShareLink = { url: new URL(`/s/${token}`, base).toString() };
+      const link: ShareLink = { url: new URL(`/s/${token}`, base).toString(), visibility };
       return Response.json(link, { status: 201, headers: noStore });
     },
     { changes: true },
@@ -183,25 +184,41 @@ export function stopSharing(request: Request, id: string, dependencies: Conversa
 }
 
 /**
- * The address the person reached this server at, for a link they will send to others: the Host
- * they sent (proxy.ts has checked it against ALLOWED_HOSTS), and https when a proxy in front says
- * it received https. PUBLIC_URL, when set, is used instead.
+ * The image of a shared conversation, for its read-only page: the same 404 for every bad token,
+ * and for a team link opened by someone signed out.
  */
-function requestOrigin(request: Request): string {
-  const url = new URL(request.url);
-  const host = request.headers.get("host");
-  const forwarded = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim();
-  const protocol = forwarded === "https" || forwarded === "http" ? forwarded : url.protocol.replace(":", "");
-  return host ? `${protocol}://${host}` : url.origin;
-}
-
-/** The image of a shared conversation, for its read-only page: the same 404 for every bad token. */
 export function sharedImage(request: Request, token: string, dependencies: ConversationApiDependencies): Promise<Response> {
-  return respond(request, dependencies, async (store) => {
-    const image = SHARE_TOKEN_PATTERN.test(token) ? await store.sharedImage(token) : undefined;
+  return answerJson(request, { unavailable: HISTORY_UNAVAILABLE }, async () => {
+    const [store, runtime] = await Promise.all([dependencies.history(), dependencies.auth()]);
+    const reader = await shareReaderOf(request.headers, runtime);
+    const image = SHARE_TOKEN_PATTERN.test(token) ? await store.sharedImage(token, reader) : undefined;
     if (!image) throw new AppError("not_found", "This link was revoked or never existed.");
     return imageResponse(store, image, false);
   });
+}
+
+/**
+ * Who opens a share link: a member when the request proves an identity, else anyone, who may open
+ * public links only, and only while SHARE_PUBLIC allows them.
+ */
+export async function shareReaderOf(headers: Headers, runtime: AuthRuntime): Promise<ShareReader | undefined> {
+  const identity = await identify(headers, runtime).catch((error: unknown) => {
+    if (error instanceof AppError) return undefined;
+    throw error;
+  });
+  if (identity) return "member";
+  return runtime.settings.sharePublic ? "anyone" : undefined;
+}
+
+/** A share request's body: the visibility, "team" unless public links are allowed and asked for. */
+async function readShareRequest(request: Request, sharePublic: boolean): Promise<{ visibility: ShareVisibility }> {
+  const text = Number(request.headers.get("content-length") ?? 0) > 0 || request.headers.get("content-type")?.includes("json") ? await readSmallJson(request, SHARE_BODY) : {};
+  const parsed = shareRequestSchema.safeParse(text ?? {});
+  if (!parsed.success) throw new AppError("invalid_request", SHARE_REQUEST_HINT);
+  if (parsed.data.visibility === "public" && !sharePublic) {
+    throw new AppError("forbidden", "Public links are turned off on this server (SHARE_PUBLIC): share with the team instead.");
+  }
+  return parsed.data;
 }
 
 async function imageResponse(store: HistoryStore, image: ImageRow, thumbnail: boolean): Promise<Response> {
@@ -223,26 +240,3 @@ async function imageResponse(store: HistoryStore, image: ImageRow, thumbnail: bo
   });
 }
 
-/** A small JSON body, or a 400 that says what was wrong with it; never more than the limit is read. */
-async function readJson(request: Request): Promise<unknown> {
-  const tooLarge = () => new AppError("invalid_request", "The body is too large for a title.");
-  if (Number(request.headers.get("content-length") ?? 0) > MAX_RENAME_BODY_BYTES) throw tooLarge();
-  const chunks: Uint8Array[] = [];
-  let bytes = 0;
-  const reader = request.body?.getReader();
-  for (;;) {
-    const next = await reader?.read();
-    if (!next || next.done) break;
-    bytes += next.value.byteLength;
-    if (bytes > MAX_RENAME_BODY_BYTES) {
-      await reader?.cancel();
-      throw tooLarge();
-    }
-    chunks.push(next.value);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  } catch {
-    throw new AppError("invalid_request", "Send the new title as JSON: {\"title\": \"…\"}.");
-  }
-}

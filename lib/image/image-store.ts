@@ -12,17 +12,17 @@ export interface ImageStoreLimits {
 
 export interface ImageStore {
   /**
-   * Keeps the image and returns its id (the same image always gets the same id in this process),
-   * or undefined when the image is larger than the whole store.
+   * Keeps the image for its owner and returns its id (the same image of the same owner always
+   * gets the same id in this process), or undefined when the image is larger than the whole store.
    */
-  put(image: PreparedImage): string | undefined;
+  put(image: PreparedImage, ownerId: string): string | undefined;
   /**
    * Keeps the image under the caller's key (one a request can never send as an image id, e.g.
    * "stored:<hash>" for an image read from the history), with the same bounds.
    */
   putAs(key: string, image: PreparedImage): void;
-  /** The image, if it is still kept; each use starts its time again. */
-  get(id: string): PreparedImage | undefined;
+  /** The owner's image, if it is still kept; each use starts its time again. Another owner's is not found. */
+  get(id: string, ownerId: string): PreparedImage | undefined;
   /** Lets go of the images whose time is up (also done on every put and get). */
   sweep(): void;
   readonly size: number;
@@ -31,6 +31,8 @@ export interface ImageStore {
 
 interface Entry {
   image: PreparedImage;
+  /** Undefined for the caller's own keys (putAs). */
+  ownerId: string | undefined;
   lastUsed: number;
 }
 
@@ -39,8 +41,9 @@ interface Entry {
  * once. Bounded in bytes and time; a miss is not an error for the person, because the page
  * uploads the image again and carries on.
  *
- * The id is an HMAC of the image under a key made at start-up: the same diagram asked about twice
- * is stored once, yet nobody can learn whether some image is here by hashing it themselves.
+ * The id is an HMAC of the owner and the image under a key made at start-up: the same diagram
+ * asked about twice is stored once, yet nobody can learn whether some image is here by hashing it
+ * themselves, and one person's id is nothing to another.
  */
 export function createImageStore(limits: ImageStoreLimits, now: () => number = Date.now): ImageStore {
   const key = randomBytes(32);
@@ -62,30 +65,31 @@ export function createImageStore(limits: ImageStoreLimits, now: () => number = D
     }
   };
 
-  const keep = (id: string, image: PreparedImage) => {
+  const keep = (id: string, image: PreparedImage, ownerId: string | undefined) => {
     dropExpired();
     remove(id);
     if (image.bytes > limits.maxBytes) return false;
     while (bytes + image.bytes > limits.maxBytes) remove(entries.keys().next().value!);
-    entries.set(id, { image, lastUsed: now() });
+    entries.set(id, { image, ownerId, lastUsed: now() });
     bytes += image.bytes;
     return true;
   };
 
   return {
-    put(image) {
-      const id = createHmac("sha256", key).update(image.data).digest("base64url");
-      return keep(id, image) ? id : undefined;
+    put(image, ownerId) {
+      const id = createHmac("sha256", key).update(ownerId).update("\0").update(image.data).digest("base64url");
+      return keep(id, image, ownerId) ? id : undefined;
     },
     putAs(id, image) {
-      keep(id, image);
+      keep(id, image, undefined);
     },
-    get(id) {
+    get(id, ownerId) {
       dropExpired();
       const entry = entries.get(id);
-      if (!entry) return undefined;
+      // The caller's own keys (putAs) are checked by the caller: they are never sent as image ids.
+      if (!entry || (entry.ownerId !== undefined && entry.ownerId !== ownerId)) return undefined;
       entries.delete(id);
-      entries.set(id, { image: entry.image, lastUsed: now() });
+      entries.set(id, { ...entry, lastUsed: now() });
       return entry.image;
     },
     sweep: dropExpired,

@@ -87,7 +87,12 @@ export const sharedConversationSchema = z.object({
   turns: z.array(storedTurnSchema.omit({ id: true })),
 });
 
-export const shareLinkSchema = z.object({ url: z.string() });
+/** Who may open a share link: signed-in members of the team, or anyone (when SHARE_PUBLIC allows). */
+export const SHARE_VISIBILITIES = ["team", "public"] as const;
+export type ShareVisibility = (typeof SHARE_VISIBILITIES)[number];
+export const shareRequestSchema = z.object({ visibility: z.enum(SHARE_VISIBILITIES).default("team") });
+
+export const shareLinkSchema = z.object({ url: z.string(), visibility: z.enum(SHARE_VISIBILITIES).optional() });
 
 export const renameSchema = z.object({
   title: z

@@ -2,6 +2,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { getAuthRuntime } from "@/lib/auth/identity";
 import { parseConfig, type AppConfig } from "@/lib/config";
 import { createAnalyzeHandler, type AnalyzeDependencies, type AnalyzeHandler } from "@/lib/analysis/handle-analyze";
 import { createImageStore } from "@/lib/image/image-store";
@@ -87,6 +88,7 @@ function handlerWith(overrides: Partial<AnalyzeDependencies> = {}): AnalyzeHandl
     providers: registryOf(provider),
     imageStore: createImageStore({ maxBytes: 64 * 1024 * 1024, ttlMs: 60_000 }),
     history: async () => history,
+    auth: () => getAuthRuntime(config),
     ...overrides,
   });
 }

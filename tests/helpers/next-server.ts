@@ -14,7 +14,7 @@ const NEXT_BIN = path.join(PROJECT_ROOT, "node_modules/next/dist/bin/next");
  * The app's own settings (lib/config.ts): the test runner's values must not leak into a server
  * under test. Used here and by playwright.config.ts.
  */
-export const APP_SETTING_VARIABLES = /^(GEMINI_|OPENAI_|LLM_|MODEL_|MAX_|UPLOAD_|IMAGE_CACHE_|IMAGE_TIMEOUT_|PREPARE_|OFFLINE_QUEUE|OCR_|ANALYSIS_CACHE_|DATA_DIR$|DATABASE_URL$|HISTORY_|SHUTDOWN_|METRICS_TOKEN$|LOG_LEVEL$|LOG_PROMPTS$|PUBLIC_URL$|ALLOWED_HOSTS$)/;
+export const APP_SETTING_VARIABLES = /^(GEMINI_|OPENAI_|LLM_|MODEL_|MAX_|UPLOAD_|IMAGE_CACHE_|IMAGE_TIMEOUT_|PREPARE_|OFFLINE_QUEUE|OCR_|ANALYSIS_CACHE_|DATA_DIR$|DATABASE_URL$|HISTORY_|SHUTDOWN_|METRICS_TOKEN$|LOG_LEVEL$|LOG_PROMPTS$|PUBLIC_URL$|ALLOWED_HOSTS$|AUTH_|OIDC_|SHARE_PUBLIC$|LIMIT_)/;
 
 export interface RunningServer {
   url: string;
@@ -27,10 +27,18 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts `next start` on a free loopback port with the given environment and waits until it answers. */
-export async function startNextServer(env: Record<string, string>): Promise<RunningServer> {
-  const port = await freePort();
-  const { child, output, cleanup } = spawnNext(port, env);
+/**
+ * Starts `next start` on a free loopback port (or on `port`, for a server that must know its own
+ * address in its settings, such as PUBLIC_URL) with the given environment and waits until it answers.
+ * `hostname` is the address it binds, 127.0.0.1 unless a test is about listening beyond loopback
+ * (0.0.0.0); `url` is on 127.0.0.1 either way.
+ */
+export async function startNextServer(
+  env: Record<string, string>,
+  { port: chosenPort, hostname = "127.0.0.1" }: { port?: number; hostname?: string } = {},
+): Promise<RunningServer> {
+  const port = chosenPort ?? (await freePort());
+  const { child, output, cleanup } = spawnNext(port, env, hostname);
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitUntilReady(url, child, output);
@@ -121,12 +129,12 @@ export function logLines(output: string): Array<Record<string, unknown>> {
  * A server given no database of its own keeps its history in a temporary folder, removed by
  * `cleanup`: tests never write to the project's ./data.
  */
-function spawnNext(port: number, env: Record<string, string>): { child: ChildProcess; output: () => string; cleanup: () => void } {
+function spawnNext(port: number, env: Record<string, string>, hostname = "127.0.0.1"): { child: ChildProcess; output: () => string; cleanup: () => void } {
   const ownData = env.DATA_DIR === undefined && env.DATABASE_URL === undefined ? mkdtempSync(path.join(os.tmpdir(), "mra-server-data-")) : undefined;
   const cleanup = () => {
     if (ownData) rmSync(ownData, { recursive: true, force: true });
   };
-  const child = spawn(process.execPath, [NEXT_BIN, "start", "-H", "127.0.0.1", "-p", String(port)], {
+  const child = spawn(process.execPath, [NEXT_BIN, "start", "-H", hostname, "-p", String(port)], {
     cwd: PROJECT_ROOT,
     env: { ...cleanEnvironment(), NEXT_DIST_DIR: TEST_DIST_DIR, NODE_ENV: "production", ...(ownData ? { DATA_DIR: ownData } : {}), ...env },
     stdio: ["ignore", "pipe", "pipe"],

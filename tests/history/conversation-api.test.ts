@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { getAuthRuntime } from "@/lib/auth/identity";
 import { parseConfig, type AppConfig } from "@/lib/config";
 import * as api from "@/lib/history/conversation-api";
 import { getLogger } from "@/lib/ops/logger";
@@ -21,7 +22,7 @@ beforeAll(async () => {
   directory = await mkdtemp(path.join(os.tmpdir(), "mra-conversation-api-"));
   config = parseConfig({ DATA_DIR: directory });
   store = await getHistoryStore(config);
-  dependencies = { config, history: async () => store };
+  dependencies = { config, history: async () => store, auth: () => getAuthRuntime(config) };
   png = await diagramPng(400);
 });
 afterAll(async () => {
@@ -142,7 +143,7 @@ describe("the conversation API", () => {
     expect(await share({})).toMatch(/^http:\/\/diagrams\.example\.com\/s\/[A-Za-z0-9_-]{43}$/);
     expect(await share({ "x-forwarded-proto": "https" })).toMatch(/^https:\/\/diagrams\.example\.com\/s\//);
     const publicConfig = parseConfig({ DATA_DIR: directory, PUBLIC_URL: "https://tools.example.org/diagrams" });
-    const url = await share({}, { config: publicConfig, history: async () => store });
+    const url = await share({}, { ...dependencies, config: publicConfig });
     expect(url).toMatch(/^https:\/\/tools\.example\.org\/s\//);
 
     const token = url.split("/s/")[1]!;
@@ -158,7 +159,7 @@ describe("the conversation API", () => {
 
   it("answers 503 history_unavailable, and logs why, when the database cannot be reached", async () => {
     const error = vi.spyOn(getLogger(), "error").mockImplementation(() => undefined);
-    const down = { config, history: async () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:5432")) };
+    const down = { ...dependencies, history: async () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:5432")) };
     const response = await api.listConversations(request("/api/conversations"), down);
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("5");

@@ -161,6 +161,8 @@ describe("POST /api/analyze", () => {
       status: 200,
       ms: expect.any(Number),
       requestId: response.headers.get("x-request-id"),
+      // Who asked (AUTH_MODE=none: the local owner), for the per-person usage an admin reads.
+      person: "local",
       provider: "gemini",
       model: "gemini-3-int",
       image: `${MAX_EDGE}x410 image/png ${meta?.image.bytes}B`,

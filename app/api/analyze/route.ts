@@ -3,6 +3,7 @@ import { createAnalyzeHandler } from "@/lib/analysis/handle-analyze";
 import { getImageStore } from "@/lib/image/image-store";
 import { getProviders } from "@/lib/providers";
 import { getHistoryStore } from "@/lib/store/database";
+import { getAuthRuntime } from "@/lib/auth/identity";
 
 // busboy, sharp and the model SDKs need Node; every request is new work, never cached.
 export const runtime = "nodejs";
@@ -20,5 +21,6 @@ export function POST(request: Request): Promise<Response> {
     providers: getProviders(config),
     imageStore: getImageStore(config),
     history: () => getHistoryStore(config),
+    auth: () => getAuthRuntime(config),
   })(request);
 }

@@ -4,6 +4,8 @@ import { useRouter } from "next/navigation";
 import { useEffect, useId, useRef, useState, type RefObject } from "react";
 import { AnalyzeForm } from "@/components/analyze-form";
 import { AppHeader } from "@/components/app-header";
+import { OpenServerNotice } from "@/components/account/open-server-notice";
+import type { Viewer } from "@/lib/shared/auth";
 import { ConversationView } from "@/components/conversation-view";
 import { HistoryDrawer } from "@/components/history/history-drawer";
 import { HistoryPanel, type HistoryPanelActions } from "@/components/history/history-panel";
@@ -18,6 +20,10 @@ import type { ProviderSummary } from "@/lib/shared/providers";
 
 export interface AnalyzerAppProps {
   maxUploadBytes: number;
+  /** Who is signed in (the local owner when AUTH_MODE=none). */
+  viewer: Viewer;
+  /** AUTH_MODE=none on a server others can reach: the page says so. */
+  openToNetwork: boolean;
   /** The providers this server offers, its default first. */
   providers: ProviderSummary[];
 }
@@ -27,7 +33,7 @@ export interface AnalyzerAppProps {
  * the conversation about it on the other. It lives in the layout, so it stays as the address
  * moves between `/` and `/c/<id>`.
  */
-export function AnalyzerApp({ maxUploadBytes, providers }: AnalyzerAppProps) {
+export function AnalyzerApp({ maxUploadBytes, providers, viewer, openToNetwork }: AnalyzerAppProps) {
   const conversation = useConversation();
   const choice = useProviderChoice(providers);
   const history = useHistoryList();
@@ -70,12 +76,14 @@ export function AnalyzerApp({ maxUploadBytes, providers }: AnalyzerAppProps) {
         </div>
       </aside>
       <main className="mx-auto flex w-full max-w-7xl min-w-0 flex-col gap-6 px-4 py-6 sm:px-8 sm:py-10">
-        <AppHeader providerLabel={choice.chosenProvider?.label} onOpenHistory={() => setDrawerOpen(true)} historyButtonRef={historyButton} />
+        {openToNetwork && <OpenServerNotice />}
+        <AppHeader providerLabel={choice.chosenProvider?.label} onOpenHistory={() => setDrawerOpen(true)} historyButtonRef={historyButton} viewer={viewer} />
         <Workspace
           conversation={conversation}
           arriving={arriving}
           choice={choice}
           providers={providers}
+          viewer={viewer}
           maxUploadBytes={maxUploadBytes}
           followUpInput={followUpInput}
           onNewConversation={startNew}
@@ -102,6 +110,7 @@ interface WorkspaceProps {
   arriving: string | null;
   choice: ProviderChoice;
   providers: ProviderSummary[];
+  viewer: Viewer;
   maxUploadBytes: number;
   followUpInput: RefObject<HTMLTextAreaElement | null>;
   onNewConversation(): void;
@@ -109,7 +118,7 @@ interface WorkspaceProps {
 }
 
 /** The image (picked, or the saved one) and the conversation; or a saved one on its way, or missing. */
-function Workspace({ conversation, arriving, choice, providers, maxUploadBytes, followUpInput, onNewConversation, onSharedChange }: WorkspaceProps) {
+function Workspace({ conversation, arriving, choice, providers, viewer, maxUploadBytes, followUpInput, onNewConversation, onSharedChange }: WorkspaceProps) {
   const { saved, image, session, turns } = conversation.conversation;
   const opening = conversation.conversation.opening ?? (arriving ? ({ id: arriving, state: "loading" } as const) : null);
   if (opening) {
@@ -132,7 +141,7 @@ function Workspace({ conversation, arriving, choice, providers, maxUploadBytes, 
           onBegin={begin}
         />
       )}
-      <ConversationView conversation={conversation} providers={providers} askOptions={choice.askOptions} followUpInput={followUpInput} onSharedChange={onSharedChange} />
+      <ConversationView conversation={conversation} providers={providers} viewer={viewer} askOptions={choice.askOptions} followUpInput={followUpInput} onSharedChange={onSharedChange} />
     </div>
   );
 }

@@ -1,15 +1,18 @@
 import type { Ref } from "react";
+import { AccountMenu } from "@/components/account/account-menu";
 import { Button } from "@/components/ui/button";
+import type { Viewer } from "@/lib/shared/auth";
 
 export interface AppHeaderProps {
   providerLabel: string | undefined;
   /** Opens the history drawer; the button shows only where the history is not a column of its own. */
   onOpenHistory(): void;
   historyButtonRef?: Ref<HTMLButtonElement>;
+  viewer: Viewer;
 }
 
 /** The page's title, the way to the history on a narrow screen, and which model answers the next question. */
-export function AppHeader({ providerLabel, onOpenHistory, historyButtonRef }: AppHeaderProps) {
+export function AppHeader({ providerLabel, onOpenHistory, historyButtonRef, viewer }: AppHeaderProps) {
   return (
     <header className="flex flex-wrap items-end justify-between gap-3">
       {/* On a phone the button sits above the title, which keeps the whole width. */}
@@ -25,11 +28,14 @@ export function AppHeader({ providerLabel, onOpenHistory, historyButtonRef }: Ap
           <p className="mt-1 text-muted-foreground">Upload an architecture diagram, ask about it, and read the answer as it is written.</p>
         </div>
       </div>
-      {providerLabel && (
-        <p className="rounded-full border border-border bg-card px-3 py-1 text-sm text-muted-foreground">
-          Answers by <span className="font-medium text-foreground">{providerLabel}</span>
-        </p>
-      )}
+      <div className="flex flex-wrap items-center gap-2">
+        {providerLabel && (
+          <p className="rounded-full border border-border bg-card px-3 py-1 text-sm text-muted-foreground">
+            Answers by <span className="font-medium text-foreground">{providerLabel}</span>
+          </p>
+        )}
+        <AccountMenu viewer={viewer} />
+      </div>
     </header>
   );
 }

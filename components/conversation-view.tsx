@@ -6,11 +6,13 @@ import { FollowUpForm } from "@/components/follow-up-form";
 import type { AskOptions, ConversationControls } from "@/components/hooks/use-conversation";
 import { turnElementId } from "@/components/hooks/use-latest-turn-in-view";
 import { TurnView } from "@/components/turn-view";
+import type { Viewer } from "@/lib/shared/auth";
 import type { ProviderSummary } from "@/lib/shared/providers";
 
 export interface ConversationViewProps {
   conversation: ConversationControls;
   providers: ProviderSummary[];
+  viewer: Viewer;
   /** What a follow-up or a retry is sent with, as the form stands when it is asked. */
   askOptions(): AskOptions;
   followUpInput: RefObject<HTMLTextAreaElement | null>;
@@ -18,7 +20,7 @@ export interface ConversationViewProps {
 }
 
 /** The saved conversation's title and sharing, every question and its answer, oldest first, and the box for the next one. */
-export function ConversationView({ conversation: controls, providers, askOptions, followUpInput, onSharedChange }: ConversationViewProps) {
+export function ConversationView({ conversation: controls, providers, viewer, askOptions, followUpInput, onSharedChange }: ConversationViewProps) {
   const { conversation, busy, ask, retry, stop } = controls;
   const { turns, saved } = conversation;
   const lastTurn = turns.at(-1);
@@ -26,7 +28,7 @@ export function ConversationView({ conversation: controls, providers, askOptions
   const imageName = conversation.image?.name ?? "diagram";
   return (
     <section aria-label="Conversation" className="flex min-w-0 flex-col gap-4">
-      {saved && <ConversationToolbar key={saved.id} saved={saved} onSharedChange={(shared) => onSharedChange(saved.id, shared)} />}
+      {saved && <ConversationToolbar key={saved.id} saved={saved} viewer={viewer} onSharedChange={(shared) => onSharedChange(saved.id, shared)} />}
       {turns.length === 0 ? (
         <p className="min-h-64 rounded-lg border border-border bg-card p-5 text-muted-foreground shadow-sm sm:p-6">
           The answer will appear here as the model writes it.

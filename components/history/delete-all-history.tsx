@@ -4,7 +4,8 @@ import { useRef, useState } from "react";
 import { DeleteConfirmation } from "@/components/history/history-item-forms";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { deleteAllConversations, HistoryRequestError } from "@/lib/client/history-api";
+import { ApiRequestError } from "@/lib/client/api-request";
+import { deleteAllConversations } from "@/lib/client/history-api";
 
 /** "Delete all history", asked again in place before anything is deleted. */
 export function DeleteAllHistory({ disabled, onDeletedAll }: { disabled: boolean; onDeletedAll(): void }) {
@@ -18,7 +19,7 @@ export function DeleteAllHistory({ disabled, onDeletedAll }: { disabled: boolean
       setConfirming(false);
       onDeletedAll();
     } catch (error) {
-      setProblem(error instanceof HistoryRequestError ? error.message : "The history could not be deleted. Please try again.");
+      setProblem(error instanceof ApiRequestError ? error.message : "The history could not be deleted. Please try again.");
       setConfirming(false);
     }
   };

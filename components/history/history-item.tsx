@@ -6,7 +6,8 @@ import { conversationPath } from "@/components/hooks/use-conversation-route";
 import { DeleteConfirmation, RenameForm } from "@/components/history/history-item-forms";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
-import { conversationImageUrl, deleteConversation, HistoryRequestError, renameConversation } from "@/lib/client/history-api";
+import { ApiRequestError } from "@/lib/client/api-request";
+import { conversationImageUrl, deleteConversation, renameConversation } from "@/lib/client/history-api";
 import type { ConversationSummary } from "@/lib/shared/history-contract";
 
 export interface HistoryItemProps {
@@ -20,7 +21,7 @@ export interface HistoryItemProps {
 
 type Mode = "view" | "renaming" | "confirming";
 
-const describe = (error: unknown) => (error instanceof HistoryRequestError ? error.message : "That did not work. Please try again.");
+const describe = (error: unknown) => (error instanceof ApiRequestError ? error.message : "That did not work. Please try again.");
 
 /** One conversation in the history: open it, rename it in place, or delete it after a confirmation. */
 export function HistoryItem({ summary, current, onNavigate, onRenamed, onDeleted }: HistoryItemProps) {

@@ -4,7 +4,8 @@ import { useCallback, useEffect, useReducer, useRef, type Dispatch } from "react
 import type { ThinkingDepth } from "@/lib/shared/thinking";
 import { STORED_ID_PATTERN } from "@/lib/shared/history-contract";
 import { emptyConversation, isBusy, questionSubject, reduceConversation, type Conversation, type ConversationAction } from "@/lib/client/conversation";
-import { getConversation, HistoryRequestError } from "@/lib/client/history-api";
+import { ApiRequestError } from "@/lib/client/api-request";
+import { getConversation } from "@/lib/client/history-api";
 import { useAnswerRequests } from "@/components/hooks/use-answer-requests";
 import { useStopOnEscape } from "@/components/hooks/use-stop-on-escape";
 
@@ -106,8 +107,8 @@ function useOpenConversation(dispatch: Dispatch<ConversationAction>, stopAll: ()
         (stored) => dispatch({ type: "opened", conversation: stored }),
         (error: unknown) => {
           if (controller.signal.aborted) return;
-          const missing = error instanceof HistoryRequestError && error.code === "not_found";
-          const message = error instanceof HistoryRequestError ? error.message : "The conversation could not be read.";
+          const missing = error instanceof ApiRequestError && error.code === "not_found";
+          const message = error instanceof ApiRequestError ? error.message : "The conversation could not be read.";
           dispatch({ type: "open-failed", conversationId, missing, message });
         },
       );

@@ -2,7 +2,8 @@
 
 import { useCallback, useEffect, useState } from "react";
 import type { ConversationSummary } from "@/lib/shared/history-contract";
-import { HistoryRequestError, listConversations } from "@/lib/client/history-api";
+import { ApiRequestError } from "@/lib/client/api-request";
+import { listConversations } from "@/lib/client/history-api";
 
 /** How long typing must pause before the list is searched: one request per word, not per key. */
 export const SEARCH_DEBOUNCE_MS = 250;
@@ -37,7 +38,7 @@ interface LoadedList {
   problem: string | null;
 }
 
-const describe = (error: unknown) => (error instanceof HistoryRequestError ? error.message : "The history could not be read.");
+const describe = (error: unknown) => (error instanceof ApiRequestError ? error.message : "The history could not be read.");
 
 /** The person's saved conversations: searched as they type, a page at a time. */
 export function useHistoryList(): HistoryList {

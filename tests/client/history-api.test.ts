@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { installFakeFetch } from "@/tests/helpers/fake-fetch";
-import {
-  conversationExportUrl,
-  conversationImageUrl,
-  deleteAllConversations,
-  deleteConversation,
-  getConversation,
-  HistoryRequestError,
-  listConversations,
-  renameConversation,
-  shareConversation,
-  stopSharing,
-} from "@/lib/client/history-api";
+import { ApiRequestError } from "@/lib/client/api-request";
+import { conversationExportUrl, conversationImageUrl, deleteAllConversations, deleteConversation, getConversation, listConversations, renameConversation, shareConversation, stopSharing } from "@/lib/client/history-api";
 import type { Conversation, ConversationSummary } from "@/lib/shared/history-contract";
 
 /** The page's side of /api/conversations, with the network played by a fake fetch. */
@@ -55,11 +45,11 @@ const CONVERSATION: Conversation = {
   ],
 };
 
-async function failureOf(promise: Promise<unknown>): Promise<HistoryRequestError> {
+async function failureOf(promise: Promise<unknown>): Promise<ApiRequestError> {
   try {
     await promise;
   } catch (error) {
-    if (error instanceof HistoryRequestError) return error;
+    if (error instanceof ApiRequestError) return error;
     throw error;
   }
   throw new Error("expected the request to fail");
@@ -165,6 +155,14 @@ describe("changes", () => {
       `POST /api/conversations/${SUMMARY.id}/share`,
       `DELETE /api/conversations/${SUMMARY.id}/share`,
     ]);
+    // For the team unless the person chooses otherwise.
+    expect(sent[0]?.body).toBe(JSON.stringify({ visibility: "team" }));
+  });
+
+  it("asks for a public link when the person chooses one", async () => {
+    answers.push(json(201, { url: "http://127.0.0.1:3107/s/abc", visibility: "public" }));
+    await expect(shareConversation(SUMMARY.id, "public")).resolves.toEqual({ url: "http://127.0.0.1:3107/s/abc", visibility: "public" });
+    expect(sent[0]?.body).toBe(JSON.stringify({ visibility: "public" }));
   });
 
   it("reports a refused delete", async () => {

@@ -39,6 +39,8 @@ export function conversationBar(page: Page) {
   return {
     title: page.getByTestId("conversation-title"),
     share: conversation.getByRole("button", { name: "Share", exact: true }),
+    /** Offered only where SHARE_PUBLIC is on. */
+    shareAudience: conversation.getByRole("combobox", { name: "Who can open the link" }),
     stopSharing: conversation.getByRole("button", { name: "Stop sharing" }),
     shareStatus: page.getByTestId("share-status"),
     shareLink: conversation.getByRole("textbox", { name: "Share link" }),

@@ -1,6 +1,17 @@
 import { defineConfig } from "@playwright/test";
 import { APP_PORT, APP_URL, E2E_API_KEY, E2E_DATA_DIR, E2E_MODEL, E2E_OPENAI_BASE_URL, E2E_OPENAI_MODEL, FAKE_MODEL_URL } from "./tests/e2e/e2e-env";
-import { APP_SETTING_VARIABLES } from "./tests/helpers/next-server";
+import {
+  OIDC_ADMIN,
+  OIDC_ALLOWED_DOMAIN,
+  OIDC_APP_PORT,
+  OIDC_APP_URL,
+  OIDC_AUTH_SECRET,
+  OIDC_CLIENT_ID,
+  OIDC_CLIENT_SECRET,
+  OIDC_DATA_DIR,
+  OIDC_ISSUER,
+} from "./tests/e2e/oidc-env";
+import { APP_SETTING_VARIABLES, TEST_DIST_DIR } from "./tests/helpers/next-server";
 
 /**
  * Browser end-to-end tests against the production build, answered by a fake model server that
@@ -11,6 +22,10 @@ import { APP_SETTING_VARIABLES } from "./tests/helpers/next-server";
  *
  * Playwright starts `webServer` before `globalSetup`; that is fine because the Next server calls
  * the fake (started in tests/e2e/global-setup.ts) only when a test asks for an analysis.
+ *
+ * The oidc-*.spec.ts specs run in a project of their own against a second server, in
+ * AUTH_MODE=oidc, which signs people in through a real OpenID provider started before it
+ * (tests/e2e/oidc-server.ts); it offers the offline analyzer only.
  */
 
 // The runner's own model settings must not leak into the server under test (webServer merges
@@ -20,6 +35,9 @@ const inheritedModelSettings = Object.fromEntries(
     .filter((key) => APP_SETTING_VARIABLES.test(key))
     .map((key) => [key, ""]),
 );
+
+/** The specs that run against the oidc server (and only there). */
+const OIDC_SPECS = /oidc-.*\.spec\.ts$/;
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -53,17 +71,12 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: "chromium" }],
-  webServer: {
-    command: `node node_modules/next/dist/bin/next start -H 127.0.0.1 -p ${APP_PORT}`,
-    url: `${APP_URL}/api/health`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: "ignore",
-    stderr: "pipe",
-    env: {
-      ...inheritedModelSettings,
-      NEXT_DIST_DIR: ".next-test",
+  projects: [
+    { name: "chromium", testIgnore: OIDC_SPECS },
+    { name: "oidc", testMatch: OIDC_SPECS, use: { baseURL: OIDC_APP_URL } },
+  ],
+  webServer: [
+    nextServer(APP_PORT, APP_URL, {
       GEMINI_API_KEY: E2E_API_KEY,
       GEMINI_MODEL: E2E_MODEL,
       GEMINI_BASE_URL: FAKE_MODEL_URL,
@@ -81,6 +94,41 @@ export default defineConfig({
       // The history (SQLite) in a temporary folder of this run's own: never ./data. Every spec
       // saves into it, one after another, so specs find their conversations by their own text.
       DATA_DIR: E2E_DATA_DIR,
+    }),
+    {
+      command: "node node_modules/tsx/dist/cli.mjs tests/e2e/oidc-server.ts",
+      url: `${OIDC_ISSUER}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: "ignore",
+      stderr: "pipe",
+      env: { E2E_OIDC_CLIENT_SECRET: OIDC_CLIENT_SECRET },
     },
-  },
+    nextServer(OIDC_APP_PORT, OIDC_APP_URL, {
+      AUTH_MODE: "oidc",
+      AUTH_SECRET: OIDC_AUTH_SECRET,
+      PUBLIC_URL: OIDC_APP_URL,
+      OIDC_ISSUER,
+      OIDC_CLIENT_ID,
+      OIDC_CLIENT_SECRET,
+      AUTH_ADMINS: OIDC_ADMIN.email,
+      AUTH_ALLOWED_DOMAINS: OIDC_ALLOWED_DOMAIN,
+      SHARE_PUBLIC: "true",
+      OCR_TIME_BUDGET_SECONDS: "60",
+      DATA_DIR: OIDC_DATA_DIR,
+    }),
+  ],
 });
+
+/** The production build started on 127.0.0.1, with the runner's own app settings blanked and these instead. */
+function nextServer(port: number, url: string, env: Record<string, string>) {
+  return {
+    command: `node node_modules/next/dist/bin/next start -H 127.0.0.1 -p ${port}`,
+    url: `${url}/api/health`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "ignore" as const,
+    stderr: "pipe" as const,
+    env: { ...inheritedModelSettings, NEXT_DIST_DIR: TEST_DIST_DIR, ...env },
+  };
+}

@@ -58,7 +58,11 @@ test("Tab reaches every control in reading order, each with its name and a visib
   await expect(answer.getByTestId("answer-status")).toHaveText("Done");
 
   // Found by role and accessible name, as assistive technology finds them.
+  const account = page.getByRole("navigation", { name: "Account" });
   const expected: Locator[] = [
+    // The header's way to the account and (the local owner is the admin) the admin page.
+    account.getByRole("link", { name: "Account" }),
+    account.getByRole("link", { name: "Admin" }),
     page.getByRole("button", { name: `Click to zoom into ${DIAGRAM_NAME}` }),
     page.getByRole("button", { name: "Replace" }),
     page.getByRole("button", { name: "Remove" }),

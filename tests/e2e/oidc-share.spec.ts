@@ -149,3 +149,29 @@ test("with SHARE_PUBLIC, Alice makes a public link, which a signed-out visitor r
   await visitor.context.close();
   await alice.context.close();
 });
+
+test("a member over LIMIT_REQUESTS_PER_MINUTE is told how long to wait, and keeps the answers he has", async ({ browser, diagramPath }) => {
+  test.slow(); // two real OCR answers on the server
+  const bob = await freshBrowser(browser);
+  await bob.page.goto("/");
+  await signInAs(bob.page, OIDC_MEMBER, `${OIDC_APP_URL}/`);
+
+  // This server allows each person two analyses a minute (playwright.config.ts), counted from the first.
+  await askOffline(bob.page, diagramPath, `Which services keep data? (${RUN})`);
+  const { followUpTask, ask, followUp, turns, answer } = controls(bob.page);
+  await followUpTask.fill("What does API Gateway do?");
+  await ask.click();
+  await expect(turns).toHaveCount(2);
+  await expect(answer.getByTestId("answer-status")).toHaveText("Done", { timeout: 30_000 });
+
+  await followUpTask.fill("And what reads from Amazon S3?");
+  await ask.click();
+  const refusal = bob.page.getByRole("alert").filter({ hasText: "You have started 2 analyses in the last minute" });
+  await expect(refusal).toBeVisible();
+  await expect(refusal).toContainText(/try again in \d+ seconds?\./);
+  // Nothing he was shown is lost.
+  await expect(turns.first().getByTestId("answer-text")).toContainText("Lambda Functions");
+  await expect(turns.nth(1).getByTestId("answer-status")).toHaveText("Done");
+  await bob.page.screenshot({ path: oidcScreenshot("rate-limited"), fullPage: true, animations: "disabled" });
+  await bob.context.close();
+});

@@ -158,7 +158,7 @@ test("a member over LIMIT_REQUESTS_PER_MINUTE is told how long to wait, and keep
 
   // This server allows each person two analyses a minute (playwright.config.ts), counted from the first.
   await askOffline(bob.page, diagramPath, `Which services keep data? (${RUN})`);
-  const { followUpTask, ask, followUp, turns, answer } = controls(bob.page);
+  const { followUpTask, ask, turns, answer } = controls(bob.page);
   await followUpTask.fill("What does API Gateway do?");
   await ask.click();
   await expect(turns).toHaveCount(2);

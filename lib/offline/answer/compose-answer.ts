@@ -279,10 +279,13 @@ class DiagramReading {
     const lines = ["flowchart LR"];
     for (const { title, components, containerId } of this.stages()) {
       const members = components.map((component) => `    ${ids.get(component.node.id)}["${mermaidText(this.displayLabel(component))}"]`);
-      if (containerId) lines.push(`  subgraph ${containerId.replace(/\W/g, "_")}["${mermaidText(title)}"]`, ...members, "  end");
-      else lines.push(...members.map((member) => member.slice(2)));
+      if (containerId) {
+        // A subgraph's id is an arrow's end too, when the arrow is drawn to the whole group.
+        ids.set(containerId, containerId.replace(/\W/g, "_"));
+        lines.push(`  subgraph ${ids.get(containerId)}["${mermaidText(title)}"]`, ...members, "  end");
+      } else lines.push(...members.map((member) => member.slice(2)));
     }
-    const links = this.describedLinks();
+    const links = this.describedLinks().filter((link) => ids.has(link.from) && ids.has(link.to));
     for (const link of links) {
       lines.push(`  ${ids.get(link.from)} -->${link.label ? `|${mermaidText(link.label)}|` : ""} ${ids.get(link.to)}`);
     }
@@ -306,9 +309,10 @@ class DiagramReading {
     ].join("\n");
   }
 
-  /** The arrows between described components. */
+  /** The arrows between described components, or to and from whole groups. */
   private describedLinks(): Connection[] {
-    return this.analysis.layout.connections.filter((link) => this.byId.has(link.from) && this.byId.has(link.to));
+    const known = (id: string) => this.byId.has(id) || this.containers.has(id);
+    return this.analysis.layout.connections.filter((link) => known(link.from) && known(link.to));
   }
 
   private summary(): string {
@@ -418,9 +422,12 @@ class DiagramReading {
     return node.label;
   }
 
+  /** A component's name, or a group's title for an arrow drawn to the whole group. */
   private nodeName(id: string): string {
     const component = this.byId.get(id);
-    return component ? this.name(component) : id;
+    if (component) return this.name(component);
+    const container = this.containers.get(id);
+    return container ? `**${escapeMarkdown(container.title)}**` : id;
   }
 
   private containerTitle(node: LayoutNode): string | null {

@@ -26,17 +26,20 @@ export interface ConnectionInput {
   markers: Box[];
 }
 
+/** One end of an arrow: a component (index into `nodes`) or a group (index into `groups`). */
+export type ConnectionEnd = { node: number } | { group: number };
+
 export interface FoundConnection {
-  from: number;
-  to: number;
+  from: ConnectionEnd;
+  to: ConnectionEnd;
   /** Index into `labels`. */
   label: number | null;
 }
 
 export interface ConnectionResult {
   connections: FoundConnection[];
-  /** For each marker, the connection it sits on, if any. */
-  markerOn: (FoundConnection | null)[];
+  /** For each marker, the arrow between two components it sits on, if any. */
+  markerOn: ({ from: number; to: number } | null)[];
 }
 
 /** Half the width of a box's border in the ink mask: wiped with the box. */
@@ -46,11 +49,20 @@ const REACH = 9;
 /** The same two distances when lines are followed (trace-lines.ts). */
 const TRACE_BORDER = 6;
 const TRACE_REACH = 14;
+/** Two ends of a line as it is read: the one further left first, or on a vertical line the higher. */
+function inReadingOrder(a: End, b: End): [End, End] {
+  const horizontal = Math.abs(a.x - b.x) >= Math.abs(a.y - b.y);
+  return (horizontal ? a.x <= b.x : a.y <= b.y) ? [a, b] : [b, a];
+}
+
+/** Within this distance of each other, two frame touches of one line are the same end. */
+const SAME_PLACE = 2 * REACH;
 /** Across a traced line's end, in working pixels: a head is this wide at least, and this much wider than the other end. */
 const MIN_HEAD_WIDTH = 4;
 const HEAD_MARGIN = 3;
 
 interface End {
+  /** Index into the nodes, then the groups after them (see endOf). */
   node: number;
   x: number;
   y: number;
@@ -87,21 +99,35 @@ export function findConnections(input: ConnectionInput): ConnectionResult {
   });
 
   const skip = occupied([...input.text, ...input.labels, ...input.markers], width, height);
+  const groupTouches = touchesOfGroups(input.groups, ink, mask, components, width, height);
   const segments: Segment[] = [];
-  for (const [id, map] of touches) {
-    const ends: End[] = [...map.entries()]
-      .filter(([node, t]) => t.n >= 3 && components.endsAt(id, t.x / t.n, t.y / t.n, nodes[node]!))
+  for (const id of new Set([...touches.keys(), ...groupTouches.keys()])) {
+    const ends: End[] = [...(touches.get(id) ?? new Map<number, { x: number; y: number; n: number }>()).entries()]
+      .filter(([node, t]) => t.n >= 3 && components.endsAt(id, t.x / t.n, t.y / t.n, strictlyInside(nodes[node]!)))
       .map(([node, t]) => ({ node, x: t.x / t.n, y: t.y / t.n, ink: 0 }));
-    if (ends.length < 2 || !components.isThin(id, ends.length)) continue;
-    for (const e of ends) e.ink = headInk(raster, skip, e, nodes[e.node]!);
+    // A line that reaches no second component may end at a group's frame: an arrow into or out
+    // of a whole group. Only lines that stop there count, not ones crossing the frame.
+    if (ends.length < 2) {
+      const atFrames = [...(groupTouches.get(id) ?? new Map<number, { x: number; y: number; n: number }>()).entries()]
+        .filter(([, t]) => t.n >= 3)
+        .map(([group, t]) => ({ node: nodes.length + group, x: t.x / t.n, y: t.y / t.n, ink: 0 }))
+        .filter((e) => !ends.some((n) => within(inflate(nodes[n.node]!, REACH + BORDER), e.x, e.y)))
+        .filter((e) => components.endsAt(id, e.x, e.y, nearFrame(input.groups[e.node - nodes.length]!, 2 * BORDER)));
+      ends.push(...innermostAtEachPlace(atFrames, input.groups, nodes.length));
+    }
+    if (ends.length !== 2 && (ends.length < 2 || ends.some((e) => e.node >= nodes.length))) continue;
+    if (!components.isThin(id, ends.length)) continue;
+    for (const e of ends) e.ink = headInk(raster, skip, e, e.node < nodes.length ? inflatedInside(nodes[e.node]!) : nearFrame(input.groups[e.node - nodes.length]!, BORDER));
     const least = Math.min(...ends.map((e) => e.ink));
     const isHead = (e: End) => e.ink >= 1.5 * least + 5;
     const heads = ends.filter(isHead);
     const tails = ends.filter((e) => e.ink <= least + Math.max(5, 0.25 * least));
     if (ends.length === 2) {
-      // Without one clear arrowhead (a plain line, heads at both ends) the order is as found.
+      // Without one clear arrowhead (a plain line, heads at both ends) the order is the way
+      // diagrams are read: left to right, top to bottom.
       const clear = heads.length === 1 && tails.length === 1;
-      segments.push({ from: clear ? tails[0]! : ends[0]!, to: clear ? heads[0]! : ends[1]!, comp: id });
+      const [first, second] = inReadingOrder(ends[0]!, ends[1]!);
+      segments.push({ from: clear ? tails[0]! : first, to: clear ? heads[0]! : second, comp: id });
     } else if (tails.length === 1 && heads.length === ends.length - 1) {
       // A fan from one source to several targets.
       for (const h of heads) segments.push({ from: tails[0]!, to: h, comp: id });
@@ -121,7 +147,7 @@ export function findConnections(input: ConnectionInput): ConnectionResult {
   });
   for (const [si, { label }] of bestLabel) connections[si]!.label = label;
 
-  const unique = new Map<string, FoundConnection>();
+  const unique = new Map<string, (typeof connections)[number]>();
   for (const c of connections) {
     const key = `${c.from}>${c.to}`;
     const prev = unique.get(key);
@@ -129,9 +155,52 @@ export function findConnections(input: ConnectionInput): ConnectionResult {
   }
   const markerOn = nearestSegments(input.markers, segments, components).map((hit) => {
     const s = hit ? segments[hit.segment]! : null;
-    return s ? (unique.get(`${s.from.node}>${s.to.node}`) ?? null) : null;
+    const on = s ? unique.get(`${s.from.node}>${s.to.node}`) : undefined;
+    return on && on.from < nodes.length && on.to < nodes.length ? { from: on.from, to: on.to } : null;
   });
-  return { connections: [...unique.values()], markerOn };
+  const endOf = (end: number): ConnectionEnd => (end < nodes.length ? { node: end } : { group: end - nodes.length });
+  return {
+    connections: [...unique.values()].map((c) => ({ from: endOf(c.from), to: endOf(c.to), label: c.label })),
+    markerOn,
+  };
+}
+
+/**
+ * Per ink component: the groups whose frame it reaches, on either side of the frame, with the
+ * touching pixels' centroid. The frame itself was wiped (lineInk), so a line that stops at it
+ * leaves ink on one side only.
+ */
+function touchesOfGroups(groups: Box[], ink: Uint8Array, mask: Uint8Array, components: Components, width: number, height: number) {
+  const touches = new Map<number, Map<number, { x: number; y: number; n: number }>>();
+  groups.forEach((group, gi) => {
+    forFrameRing(group, width, height, (i) => {
+      // Drawn ink only: a label or marker filled in on a short line between two frames would
+      // otherwise reach both of them from the middle.
+      if (!ink[i] || !mask[i]) return;
+      const id = components.of(i);
+      const map = touches.get(id) ?? new Map<number, { x: number; y: number; n: number }>();
+      const t = map.get(gi) ?? { x: 0, y: 0, n: 0 };
+      t.x += i % width;
+      t.y += Math.floor(i / width);
+      t.n++;
+      map.set(gi, t);
+      touches.set(id, map);
+    });
+  });
+  return touches;
+}
+
+/**
+ * Where nested frames run close together, a line's end reaches several of them: the end is the
+ * innermost group's (the smallest), one per place.
+ */
+function innermostAtEachPlace(ends: End[], groups: Box[], offset: number): End[] {
+  const area = (e: End) => groups[e.node - offset]!.width * groups[e.node - offset]!.height;
+  const kept: End[] = [];
+  for (const e of [...ends].sort((a, b) => area(a) - area(b))) {
+    if (!kept.some((k) => Math.hypot(k.x - e.x, k.y - e.y) < SAME_PLACE)) kept.push(e);
+  }
+  return kept;
 }
 
 /**
@@ -240,9 +309,11 @@ class Components {
 
   /**
    * Whether the component ends at a box rather than passing by it: seen from where it touches
-   * the box, its ink a little further out lies to one side only.
+   * the box, its ink a little further out lies to one side only. Ink inside a component's box is
+   * ignored; at a group's frame, which a line may cross, only the frame's own band is (remnants
+   * of a dashed frame lie along it).
    */
-  endsAt(id: number, x: number, y: number, box: Box): boolean {
+  endsAt(id: number, x: number, y: number, ignored: (x: number, y: number) => boolean): boolean {
     let sx = 0;
     let sy = 0;
     let n = 0;
@@ -252,8 +323,7 @@ class Components {
         if (d2 < 144 || d2 > 400) continue;
         const px = Math.round(x + dx);
         const py = Math.round(y + dy);
-        const inBox = px >= box.x && px < right(box) && py >= box.y && py < bottom(box);
-        if (inBox || this.at(px, py) !== id) continue;
+        if (ignored(px, py) || this.at(px, py) !== id) continue;
         const d = Math.sqrt(d2);
         sx += dx / d;
         sy += dy / d;
@@ -340,11 +410,51 @@ function forRing(box: Box, width: number, height: number, visit: (i: number) => 
   }
 }
 
+/** Calls `visit` for each pixel in the bands on both sides of a group's frame, where a line stopping at it ends. */
+function forFrameRing(frame: Box, width: number, height: number, visit: (i: number) => void) {
+  const outer = inflate(frame, REACH);
+  const inner = inflate(frame, -REACH);
+  const wiped = inflate(frame, BORDER);
+  const inside = inflate(frame, -BORDER);
+  for (let y = Math.max(0, Math.floor(outer.y)); y < Math.min(height, Math.ceil(bottom(outer))); y++) {
+    for (let x = Math.max(0, Math.floor(outer.x)); x < Math.min(width, Math.ceil(right(outer))); x++) {
+      if (within(inner, x, y)) {
+        // Skip the interior in one jump.
+        x = Math.ceil(right(inner)) - 1;
+        continue;
+      }
+      // The frame's own band is wiped; its edges (both sides) are where a line's end arrives.
+      if (within(wiped, x, y) && !within(inside, x, y)) continue;
+      visit(y * width + x);
+    }
+  }
+}
+
+function within(b: Box, x: number, y: number): boolean {
+  return x >= b.x && x < right(b) && y >= b.y && y < bottom(b);
+}
+
+function strictlyInside(box: Box): (x: number, y: number) => boolean {
+  return (x, y) => within(box, x, y);
+}
+
+/** A component's box and its outline: no part of an arrowhead. */
+function inflatedInside(box: Box): (x: number, y: number) => boolean {
+  return strictlyInside(inflate(box, 1));
+}
+
+/** The band along a group's frame line, which runs past an arrow's end at it. */
+function nearFrame(frame: Box, band: number): (x: number, y: number) => boolean {
+  const outer = inflate(frame, band);
+  const inner = inflate(frame, -band);
+  return (x, y) => within(outer, x, y) && !within(inner, x, y);
+}
+
 /**
  * How much drawn ink sits around a line's end, outside the box and away from text: an
  * arrowhead is a filled triangle, a plain end is a line's width.
  */
-function headInk(r: Raster, skip: Uint8Array, end: End, box: Box): number {
+function headInk(r: Raster, skip: Uint8Array, end: End, excluded: (x: number, y: number) => boolean): number {
   const RADIUS = 9;
   const lum: number[] = [];
   for (let dy = -RADIUS; dy <= RADIUS; dy++) {
@@ -352,8 +462,7 @@ function headInk(r: Raster, skip: Uint8Array, end: End, box: Box): number {
       const px = Math.round(end.x + dx);
       const py = Math.round(end.y + dy);
       if (dx * dx + dy * dy > RADIUS * RADIUS || px < 0 || py < 0 || px >= r.width || py >= r.height) continue;
-      if (px >= box.x - 1 && px < right(box) + 1 && py >= box.y - 1 && py < bottom(box) + 1) continue;
-      if (skip[py * r.width + px]) continue;
+      if (excluded(px, py) || skip[py * r.width + px]) continue;
       const o = (py * r.width + px) * 3;
       lum.push(0.299 * r.rgb[o]! + 0.587 * r.rgb[o + 1]! + 0.114 * r.rgb[o + 2]!);
     }

@@ -1,5 +1,5 @@
 import "server-only";
-import { findConnections } from "@/lib/offline/layout/connections";
+import { findConnections, type ConnectionEnd } from "@/lib/offline/layout/connections";
 import { edgeMask } from "@/lib/offline/layout/edges";
 import { findDashedFrames } from "@/lib/offline/layout/dashed-frames";
 import { findFaintTiles } from "@/lib/offline/layout/faint-tiles";
@@ -135,11 +135,16 @@ export function analyzeLayout(pixels: RawPixels, textBoxes: TextBox[]): DiagramL
     connection: s.arrow ? { from: nodeId.get(s.arrow.from)!, to: nodeId.get(s.arrow.to)! } : null,
     containerId: containerId(s.group),
   }));
-  const connections: Connection[] = found.connections.map((c) => ({
-    from: nodeId.get(linkable[c.from]!)!,
-    to: nodeId.get(linkable[c.to]!)!,
-    ...(c.label !== null ? { label: roles.arrowLabels[c.label]!.block.text } : {}),
-  }));
+  const endIdOf = (end: ArrowEnd) => ("node" in end ? nodeId.get(end.node)! : containerId(end.group)!);
+  const connections = new Map<string, Connection>();
+  for (const c of found.connections) {
+    const [from, to] = [arrowEnd(c.from, linkable, drafts, groups), arrowEnd(c.to, linkable, drafts, groups)];
+    if (encloses(from, to, drafts) || encloses(to, from, drafts)) continue;
+    const connection: Connection = { from: endIdOf(from), to: endIdOf(to), ...(c.label !== null ? { label: roles.arrowLabels[c.label]!.block.text } : {}) };
+    const key = `${connection.from}>${connection.to}`;
+    // A tile's frame and its one component are the same end: the first arrow found, with its label, stays.
+    if (connection.from !== connection.to && (!connections.has(key) || (!connections.get(key)!.label && connection.label))) connections.set(key, connection);
+  }
 
   // Short texts that turned out to be on no arrow are notes like any other free text.
   const usedLabels = new Set(found.connections.map((c) => c.label));
@@ -154,10 +159,35 @@ export function analyzeLayout(pixels: RawPixels, textBoxes: TextBox[]): DiagramL
     containers,
     nodes,
     steps,
-    connections,
+    connections: [...connections.values()],
     notes,
     legend,
   };
+}
+
+type ArrowEnd = { node: number } | { group: Group };
+
+/**
+ * What an arrow's end is: a component (index into the drafts), or a group whose frame it reaches.
+ * A frame around one component and nothing else (a tile behind an icon) is that component's.
+ */
+function arrowEnd(end: ConnectionEnd, linkable: number[], drafts: NodeDraft[], groups: Group[]): ArrowEnd {
+  if ("node" in end) return { node: linkable[end.node]! };
+  const group = groups[end.group]!;
+  const members = drafts.flatMap((draft, i) => (draft.group === group ? [i] : []));
+  const hasSubgroups = groups.some((g) => g.parent === group);
+  return members.length === 1 && !hasSubgroups ? { node: members[0]! } : { group };
+}
+
+/**
+ * Whether an arrow end is a group around the other end: a line from a component to its own
+ * group's frame is one leaving the group, cut where the frame was wiped, not an arrow to it.
+ */
+function encloses(outer: ArrowEnd, inner: ArrowEnd, drafts: NodeDraft[]): boolean {
+  if (!("group" in outer)) return false;
+  let parent = "group" in inner ? inner.group.parent : (drafts[inner.node]?.group ?? null);
+  for (; parent; parent = parent.parent) if (parent === outer.group) return true;
+  return false;
 }
 
 /**

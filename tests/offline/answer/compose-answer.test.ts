@@ -190,6 +190,17 @@ describe("composeAnswer: explain", () => {
     ]);
   });
 
+  it("names a whole group where an arrow is drawn to its frame, in the data flow and the Mermaid chart", () => {
+    const analysis = variant(({ layout }) => {
+      layout.connections.push({ from: "c1", to: "c2" });
+    });
+    const answer = composeAnswer(analysis, "Explain this architecture");
+    expect(body(section(answer, "## Data flow"))).toContain("- **Data Ingestion** → **Storage and Monitoring**");
+    const chart = composeAnswer(analysis, "Redraw as a Mermaid diagram").join("\n");
+    expect(chart).toMatch(/subgraph c1\[/);
+    expect(chart).toContain("  c1 --> c2");
+  });
+
   it("quotes the notes as other text, once each", () => {
     const analysis = variant(({ layout }) => {
       layout.notes.push({ ...layout.notes[0]!, box: box(60, 880, 400, 24) }, { text: "  ", confidence: 0.5, box: box(0, 0, 5, 5) });

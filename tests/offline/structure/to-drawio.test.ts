@@ -76,6 +76,14 @@ describe("structureToDrawio", () => {
     expect(https!.children[0]!.attributes).toMatchObject({ relative: "1", as: "geometry" });
   });
 
+  it("connects an arrow drawn to a whole group to the group's container", () => {
+    const structure = pipelineStructure();
+    structure.edges.push({ from: "n3", to: "c2", label: null, directed: true });
+    const all = cells(structureToDrawio(structure));
+    const toGroup = [...all.values()].find((cell) => cell.attributes.edge === "1" && cell.attributes.target === cellNamed(all, "Ingestion").attributes.id);
+    expect(toGroup?.attributes.source).toBe(cellNamed(all, "Users").attributes.id);
+  });
+
   it("leaves out an edge whose end is not in the structure", () => {
     const structure = pipelineStructure();
     structure.edges.push({ from: "n1", to: "gone", label: null, directed: true });

@@ -100,8 +100,20 @@ async function stillWaiting(read: Promise<unknown>, ms = 300): Promise<boolean> 
   return (await Promise.race([read, new Promise((resolve) => setTimeout(() => resolve(marker), ms))])) === marker;
 }
 
-/** Where the server's output stands now: the log lines of the requests that follow are after it. */
-const logMark = () => server.output().length;
+/**
+ * Where the server's output stands once it is quiet: the log lines of the requests that follow
+ * are after it. A request's line is written when its answer ends, which can be just after the
+ * client has read the last byte: the previous test's line must not count as this one's.
+ */
+async function logMark(): Promise<number> {
+  let seen = -1;
+  for (;;) {
+    const now = server.output().length;
+    if (now === seen) return now;
+    seen = now;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
 
 /** Waits for the log line of the one request made since `mark`, which the server writes when the request ends. */
 async function loggedSince(mark: number): Promise<Record<string, unknown>> {
@@ -112,7 +124,7 @@ async function loggedSince(mark: number): Promise<Record<string, unknown>> {
 describe("POST /api/analyze", () => {
   it("streams meta, deltas and done, and sends the prepared image and the task to Gemini", async () => {
     fake.reply(gemini.textReply(["## Overview\n", "An API in front of a function.", "\n\n| a | b |\n|---|---|\n| 1 | 2 |"]));
-    const mark = logMark();
+    const mark = await logMark();
     const wide = await diagramPng(2400);
     const response = await analyze(wide, "  Explain this architecture  ");
 
@@ -206,7 +218,7 @@ describe("POST /api/analyze", () => {
     const reader = readAnalyzeEvents(response.body!);
     expect((await reader.next()).value?.event).toBe("meta");
     expect((await reader.next()).value).toEqual({ event: "delta", data: { text: "First words" } });
-    const mark = logMark();
+    const mark = await logMark();
     const disconnected = fake.nextClientDisconnect();
     controller.abort();
     await disconnected;
@@ -221,7 +233,7 @@ describe("POST /api/analyze", () => {
     const reader = readAnalyzeEvents(response.body!);
     await reader.next(); // meta
     await reader.next(); // first delta
-    const mark = logMark();
+    const mark = await logMark();
     const disconnected = fake.nextClientDisconnect();
     controller.abort();
     await disconnected;
@@ -271,7 +283,7 @@ describe("POST /api/analyze", () => {
 
   it("ends with a provider_timeout error event after meta when the accepted model never starts answering, and hangs up on it", async () => {
     fake.reply(gemini.streamReply([], { hangAfter: true }));
-    const mark = logMark();
+    const mark = await logMark();
     const disconnected = fake.nextClientDisconnect();
     const response = await analyze(await diagramPng(), "Explain");
     expect(response.status).toBe(200);
@@ -287,7 +299,7 @@ describe("POST /api/analyze", () => {
 
   it("gives up with 504 JSON when the model does not even accept the request within the first-token timeout", async () => {
     fake.reply(gemini.textReply(["Too late."], { holdHeaders: true }));
-    const mark = logMark();
+    const mark = await logMark();
     const disconnected = fake.nextClientDisconnect();
     const response = await analyze(await diagramPng(), "Explain");
     expect(response.status).toBe(504);
@@ -309,7 +321,7 @@ describe("POST /api/analyze", () => {
     },
   ])("sends $name before the first token as an error event after meta", async ({ chunk, code, says }) => {
     fake.reply(gemini.streamReply([chunk]));
-    const mark = logMark();
+    const mark = await logMark();
     const response = await analyze(await diagramPng(), "Explain");
     expect(response.status).toBe(200);
     const events = await readAll(response);
@@ -343,7 +355,7 @@ describe("POST /api/analyze when the model stalls or the client leaves", () => {
     { provider: "openai", reply: openai.streamReply([openai.deltaChunk({ role: "assistant", content: "First words" })], { hangAfter: true }) },
   ])("ends a $provider answer that stalls mid-way with a provider_timeout error event, keeping the text, and hangs up on the model", async ({ provider, reply }) => {
     fake.reply(reply);
-    const mark = logMark();
+    const mark = await logMark();
     const disconnected = fake.nextClientDisconnect();
     const response = await analyzeWith(provider);
     expect(response.status).toBe(200);
@@ -360,7 +372,7 @@ describe("POST /api/analyze when the model stalls or the client leaves", () => {
 
   it("logs a client that leaves before the model accepted the request as 499 request_cancelled, and hangs up on the model", async () => {
     fake.reply(gemini.textReply(["Too late."], { holdHeaders: true }));
-    const mark = logMark();
+    const mark = await logMark();
     const controller = new AbortController();
     const pending = analyze(await diagramPng(), "Explain", { signal: controller.signal }).catch((error: unknown) => error);
     await expect.poll(() => fake.requests.length).toBe(1);
@@ -377,7 +389,7 @@ describe("POST /api/analyze when the model stalls or the client leaves", () => {
     const response = await analyze(await diagramPng(), "Explain", { signal: controller.signal });
     const reader = readAnalyzeEvents(response.body!);
     expect((await reader.next()).value?.event).toBe("meta");
-    const mark = logMark();
+    const mark = await logMark();
     const disconnected = fake.nextClientDisconnect();
     controller.abort();
     await disconnected;
@@ -391,7 +403,7 @@ describe("POST /api/analyze: follow-up questions about a kept image", () => {
 
   /** A first question about the diagram; its meta (with the kept image's id) and the request Gemini got. */
   async function firstQuestion(provider?: string) {
-    const mark = logMark();
+    const mark = await logMark();
     const events = await readAll(await post({ prompt: HISTORY[0]!.task, provider }, await diagramPng()));
     // Its log line can reach the test after the stream's end: let it, before a later mark is taken.
     await loggedSince(mark);
@@ -405,7 +417,7 @@ describe("POST /api/analyze: follow-up questions about a kept image", () => {
     const [firstRequest] = fake.requestsFor("gemini");
     const imageSent = firstRequest?.body.contents[0]?.parts[0]?.inlineData;
     fake.reply(gemini.textReply(["It connects to the function."]));
-    const mark = logMark();
+    const mark = await logMark();
 
     const response = await post({ prompt: "What does it connect to?", imageId: first.imageId, history: JSON.stringify(HISTORY) });
     expect(response.status).toBe(200);
@@ -428,7 +440,7 @@ describe("POST /api/analyze: follow-up questions about a kept image", () => {
 
   it("gives a re-sent image the same id, so the page can keep asking with it", async () => {
     const first = await firstQuestion();
-    const mark = logMark();
+    const mark = await logMark();
     const again = metaOf(await readAll(await post({ prompt: "Explain" }, await diagramPng())));
     expect(again?.imageId).toBe(first.imageId);
     // Its log line is let through before the next test takes its mark.
@@ -448,7 +460,7 @@ describe("POST /api/analyze: follow-up questions about a kept image", () => {
   });
 
   it("answers an id the server does not keep with 410 image_expired JSON, before any model call", async () => {
-    const mark = logMark();
+    const mark = await logMark();
     const response = await post({ prompt: "What does it connect to?", imageId: "a".repeat(43), history: JSON.stringify(HISTORY) });
     expect(response.status).toBe(410);
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
@@ -512,7 +524,7 @@ describe("POST /api/analyze: thinking depth", () => {
 
 describe("POST /api/analyze from other sites", () => {
   it.each(["cross-site", "same-site"])("refuses Sec-Fetch-Site: %s with 403 cross_site_request before reading the upload", async (site) => {
-    const mark = logMark();
+    const mark = await logMark();
     const response = await analyze(await diagramPng(), "Explain", { headers: { "Sec-Fetch-Site": site } });
     expect(response.status).toBe(403);
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
@@ -691,7 +703,7 @@ describe("choosing a provider", () => {
     const reader = readAnalyzeEvents(response.body!);
     expect((await reader.next()).value).toMatchObject({ event: "meta", data: { provider: "openai" } });
     expect((await reader.next()).value).toEqual({ event: "delta", data: { text: "First words" } });
-    const mark = logMark();
+    const mark = await logMark();
     const disconnected = fake.nextClientDisconnect();
     controller.abort();
     await disconnected;

@@ -207,7 +207,7 @@ function innermostAtEachPlace(ends: End[], groups: Box[], offset: number): End[]
  * The lines whose ink did not resolve into connections on its own (lines crossing each other,
  * dashed lines, a fan tangled with another line), followed from each end to the box they reach.
  * Each pair of boxes is joined once, by the first line found between them; the end with the
- * clearly larger arrowhead is the target.
+ * clearly larger arrowhead is the target, else the later one in reading order.
  */
 function tracedSegments(input: ConnectionInput, ink: Uint8Array, components: Components, found: Segment[]): Segment[] {
   const { raster, nodes } = input;
@@ -228,9 +228,11 @@ function tracedSegments(input: ConnectionInput, ink: Uint8Array, components: Com
     joined.add(pairKey(start.node, arrival.node));
     const [startWidth, arrivalWidth] = [endWidth(traceInput, start, nodes[start.node]!), endWidth(traceInput, arrival, nodes[arrival.node]!)];
     const [a, b] = [start, arrival].map((end: LineEnd) => ({ node: end.node, x: end.x, y: end.y, ink: 0 }));
-    // The clearly wider end is the head; without one the order is as walked.
     const startIsHead = startWidth >= MIN_HEAD_WIDTH && startWidth >= arrivalWidth + HEAD_MARGIN;
-    out.push(startIsHead ? { from: b!, to: a!, comp } : { from: a!, to: b!, comp });
+    const arrivalIsHead = arrivalWidth >= MIN_HEAD_WIDTH && arrivalWidth >= startWidth + HEAD_MARGIN;
+    // The clearly wider end is the head; without one, the line reads as diagrams are read.
+    const [first, second] = startIsHead ? [b!, a!] : arrivalIsHead ? [a!, b!] : inReadingOrder(a!, b!);
+    out.push({ from: first, to: second, comp });
   }
   return out;
 }

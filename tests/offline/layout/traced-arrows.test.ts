@@ -52,4 +52,12 @@ describe("analyzeLayout: arrows followed through what splits their ink", () => {
     const lines = [pathArrow("M 135 118 C 135 330, 600 200, 688 428", 688, 428, 0.5, 1), arrow(210, 428, 690, 88)];
     expect(await connections(diagram(parts, lines))).toEqual(["Client -> Cache", "Queue -> Store"]);
   });
+
+  it("reads crossing lines without heads left to right, as diagrams are read", async () => {
+    const parts = [component("Orders", 60, 60), component("Billing", 60, 400), component("Ledger", 690, 60), component("Archive", 690, 400)];
+    // Drawn from the right-hand end, so the order they are found in is no help.
+    const line = (x1: number, y1: number, x2: number, y2: number) => `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="#455a64" stroke-width="2"/>`;
+    const lines = [line(690, 420, 210, 100), line(690, 100, 210, 420)];
+    expect(await connections(diagram(parts, lines))).toEqual(["Billing -> Ledger", "Orders -> Archive"]);
+  });
 });
